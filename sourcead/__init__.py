@@ -1,0 +1,21 @@
+"""sourcead: source-to-source automatic differentiation for Python and NumPy.
+
+    import numpy as np
+    import sourcead as sad
+
+    @sad.grad
+    def loss(w, x):
+        return np.sum(np.tanh(x @ w) ** 2)
+
+    loss(w, x)          # dloss/dw
+    print(loss.source)  # the generated Python
+"""
+
+from .api import (cache_info, clear_cache, grad, ir, jvp, source, value_and_grad,  # noqa: F401
+                  vjp)
+from .errors import (NoDerivativeError, SourceADError, SourceUnavailableError,  # noqa: F401
+                     UnsupportedSyntaxError, WrtError)
+from .rules.registry import derivative, jvp_rule, vjp_rule  # noqa: F401
+from .testing import check_grads  # noqa: F401
+
+__version__ = "0.1.0"

@@ -1,0 +1,56 @@
+"""What forward and reverse mode share: finding a rule, and refusing without one."""
+
+import operator
+
+from ..errors import NoDerivativeError, UnsupportedSyntaxError
+from ..ir import primitives as P
+from ..rules import registry
+
+
+def callee_name(op):
+    if op.prim is P.OPAQUE_CALL:
+        return op.attrs.get("text") or getattr(op.attrs.get("callee"), "__name__", "?")
+    return op.prim.name
+
+
+def no_rule(op, mode):
+    """The error for a differentiated value reaching `op`, which has no `mode` rule."""
+    name = callee_name(op)
+    callee = op.attrs.get("callee")
+    if op.prim is P.OPAQUE_CALL and getattr(callee, "__code__", None) is not None:
+        hint = ("calls to your own functions are differentiated from a later release on; "
+                "for now inline the function, or give it rules with @sourcead.jvp_rule("
+                f"{name}) and @sourcead.vjp_rule({name})")
+    else:
+        hint = (f"give it rules with @sourcead.jvp_rule({name}) and @sourcead.vjp_rule({name}) "
+                "(see docs/writing-rules.md), or wrap the argument in a value that is not "
+                "differentiated")
+    if op.prim is P.GETATTR:
+        return UnsupportedSyntaxError(
+            f"sourcead cannot yet differentiate the attribute `.{op.attrs['name']}` of a "
+            "differentiated value", op.loc, hint="use the NumPy function form (np.transpose(x), np.shape(x))")
+    if op.prim.impl is operator.getitem:
+        return UnsupportedSyntaxError("sourcead cannot yet differentiate indexing", op.loc,
+                                      hint="indexing and slicing come in a later release")
+    return NoDerivativeError(f"no {mode} derivative rule for `{name}`, which a differentiated "
+                             "value reaches here", op.loc, hint=hint)
+
+
+def find_rule(op, mode):
+    """("derivative" | "jvp" | "vjp", rule) for `op`, or raise."""
+    d = registry.get_derivative(op.prim)
+    if d is not None:
+        return "derivative", d
+    rule = registry.get_jvp(op.prim) if mode == "forward" else registry.get_vjp(op.prim)
+    if rule is None:
+        raise no_rule(op, mode)
+    return mode, rule
+
+
+def bind(rule, op):
+    try:
+        return rule.bind(op)
+    except TypeError as e:
+        raise NoDerivativeError(f"`{callee_name(op)}` is called with arguments its derivative "
+                                f"rule does not accept: {e}", op.loc,
+                                hint="pass only the arguments the rule lists") from None

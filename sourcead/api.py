@@ -1,0 +1,319 @@
+"""The public transformations: grad, value_and_grad, vjp, jvp, and the views
+of what they generate (source, ir). The pipeline is composed here and only
+here: lower → differentiate → optimize → verify → generate → compile."""
+
+import functools
+import inspect
+
+import numpy as np
+
+from . import rules  # noqa: F401  (registers the derivative rules)
+from .ad.forward import jvp as _jvp_transform
+from .ad.reverse import vjp as _vjp_transform
+from .codegen.compile import compile_ir
+from .codegen.emit import Layout
+from .errors import WrtError
+from .frontend.lower import lower
+from .frontend.source import parse_function  # noqa: F401
+from .ir.printer import format_function
+from .ir.verify import verify
+from .opt import optimize
+
+_stats = {"lowerings": 0, "transforms": 0, "hits": 0}
+_lowered = {}      # id(code) -> (code, Function)
+_compiled = {}     # (id(code), kind, wrt) -> (code, Compiled)
+
+
+def cache_info():
+    """Counters of the work done: `lowerings` and `transforms` (cache misses), `hits`."""
+    return dict(_stats)
+
+
+def clear_cache():
+    """Forget every lowered and compiled function (the counters stay)."""
+    _lowered.clear()
+    _compiled.clear()
+
+
+def _lower(fn):
+    code = fn.__code__
+    entry = _lowered.get(id(code))
+    if entry is not None and entry[0] is code:
+        return entry[1]
+    ir = verify(lower(fn))
+    _stats["lowerings"] += 1
+    _lowered[id(code)] = (code, ir)
+    return ir
+
+
+def _param_names(fn):
+    code = fn.__code__
+    n = code.co_argcount + code.co_kwonlyargcount
+    return list(code.co_varnames[:n])
+
+
+def _normalize_wrt(fn, wrt):
+    """(indices, single) for `wrt` given as an index, a name, or a tuple of them."""
+    names = _param_names(fn)
+    single = not isinstance(wrt, (tuple, list))
+    items = [wrt] if single else list(wrt)
+    if not items:
+        raise WrtError(f"wrt is empty: name at least one argument of {fn.__name__}")
+    out = []
+    for w in items:
+        if isinstance(w, bool) or not isinstance(w, (int, str, np.integer)):
+            raise WrtError(f"wrt must name arguments by position or name, not {w!r}")
+        if isinstance(w, str):
+            if w not in names:
+                raise WrtError(f"wrt={w!r}: {fn.__name__} has no argument named {w!r} "
+                               f"(its arguments are {', '.join(names) or 'none'})")
+            i = names.index(w)
+        else:
+            i = int(w)
+            if i < 0:
+                i += len(names)
+            if not 0 <= i < len(names):
+                raise WrtError(f"wrt={w!r}: {fn.__name__} takes {len(names)} argument(s) "
+                               f"({', '.join(names) or 'none'})")
+        if i in out:
+            raise WrtError(f"wrt names argument {names[i]!r} twice")
+        out.append(i)
+    return tuple(out), single
+
+
+def _structure(n, as_tuple, start=0):
+    idx = tuple(range(start, start + n))
+    return idx if as_tuple else idx[0]
+
+
+def _build(fn, kind, wrt, single):
+    code = fn.__code__
+    key = (id(code), kind, wrt)
+    entry = _compiled.get(key)
+    if entry is not None and entry[0] is code:
+        _stats["hits"] += 1
+        return entry[1]
+    ir = _lower(fn)
+    name = fn.__name__
+    n_out = len(ir.results)
+    primal = _structure(n_out, ir.returns_tuple)
+    if kind == "jvp":
+        d = _jvp_transform(ir, wrt)
+        layout = Layout((primal, _structure(n_out, ir.returns_tuple, n_out)), name=f"{name}_jvp")
+    elif kind in ("grad", "value_and_grad"):
+        if ir.returns_tuple:
+            raise TypeError(f"{kind} requires {name} to return a scalar, but it returns a "
+                            f"tuple of {n_out}; use sourcead.vjp (or has_aux in a later release)")
+        with_value = kind == "value_and_grad"
+        d = _vjp_transform(ir, wrt, seed="scalar", return_primal=with_value)
+        grads = _structure(len(wrt), not single, 1 if with_value else 0)
+        layout = Layout((0, grads) if with_value else grads, name=f"{name}_{kind}")
+    elif kind == "vjp":
+        d = _vjp_transform(ir, wrt, seed="param", return_primal=True)
+        layout = Layout(primal, split=True, pullback_returns=_structure(len(wrt), not single, n_out),
+                        name=f"{name}_vjp", pullback_name=f"{name}_pullback",
+                        seed_tuple=ir.returns_tuple)
+    else:
+        raise ValueError(kind)
+    d = verify(optimize(verify(d)))
+    compiled = compile_ir(d, layout)
+    _stats["transforms"] += 1
+    _compiled[key] = (code, compiled)
+    return compiled
+
+
+def _check_differentiable(value, name, fname):
+    if isinstance(value, (float, np.floating)):
+        return
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+        return
+    if isinstance(value, (bool, np.bool_, int, np.integer)) or \
+            (isinstance(value, np.ndarray) and value.dtype.kind in "biu"):
+        raise TypeError(f"{fname}: argument {name!r} is {_describe(value)}; only floating-point "
+                        "inputs can be differentiated (pass a float, e.g. "
+                        f"{name}=float({name}) or {name}.astype(float), or leave it out of wrt)")
+    raise TypeError(f"{fname}: argument {name!r} is {_describe(value)}; differentiated "
+                    "arguments must be floats or float arrays")
+
+
+def _describe(value):
+    if isinstance(value, np.ndarray):
+        return f"an array of dtype {value.dtype}"
+    return f"of type {type(value).__name__}"
+
+
+class Derivative:
+    """A derivative of a user function: call it, read its `.source`, inspect its `.ir`."""
+
+    def __init__(self, fn, kind, wrt=0):
+        if not inspect.isfunction(fn):
+            from .frontend.source import parse_function as _p
+            _p(fn)  # raises the located "cannot read the source" error
+        self.fn = fn
+        self.kind = kind
+        self.wrt, self.single = _normalize_wrt(fn, wrt)
+        self._names = _param_names(fn)
+        self._f = None
+        self._compiled = None
+        functools.update_wrapper(self, fn)
+
+    def _function(self):
+        if self._f is None:
+            c = _build(self.fn, self.kind, self.wrt, self.single)
+            defaults = self.fn.__defaults__ if self.kind != "jvp" else None
+            f = c.instantiate(self.fn, defaults)
+            if self.kind != "jvp" and self.fn.__kwdefaults__:
+                f.__kwdefaults__ = dict(self.fn.__kwdefaults__)
+            self._compiled, self._f = c, f
+        return self._f
+
+    @property
+    def source(self):
+        """The generated Python source of this derivative."""
+        self._function()
+        return self._compiled.source
+
+    @property
+    def ir(self):
+        """The optimised IR this derivative was generated from."""
+        self._function()
+        return IRView(self._compiled.ir)
+
+    @property
+    def source_map(self):
+        """{line of .source: line of the user's file} for the generated statements."""
+        self._function()
+        return dict(self._compiled.line_map)
+
+    def _check_args(self, args, kwargs):
+        name = self.fn.__name__
+        for i in self.wrt:
+            pname = self._names[i]
+            if i < len(args):
+                _check_differentiable(args[i], pname, name)
+            elif pname in kwargs:
+                _check_differentiable(kwargs[pname], pname, name)
+
+    def __call__(self, *args, **kwargs):
+        f = self._function()
+        if self.kind == "jvp":
+            return self._call_jvp(f, args, kwargs)
+        self._check_args(args, kwargs)
+        out = f(*args, **kwargs)
+        if self.kind == "grad":
+            return self._match_types(out, args)
+        if self.kind == "value_and_grad":
+            return out[0], self._match_types(out[1], args)
+        if self.kind == "vjp":
+            return self._wrap_pullback(out, args)
+        return out
+
+    def _match_types(self, grads, args):
+        """Float in, float out: a 0-d array gradient of a Python float becomes a float."""
+        if self.single:
+            return _as_type_of(grads, args[self.wrt[0]] if self.wrt[0] < len(args) else None)
+        return tuple(_as_type_of(g, args[i] if i < len(args) else None)
+                     for g, i in zip(grads, self.wrt))
+
+    def _wrap_pullback(self, out, args):
+        y, pullback = out
+
+        @functools.wraps(pullback)
+        def vjp_pullback(ct):
+            return self._match_types(pullback(ct), args)
+        vjp_pullback.source = self._compiled.source
+        return y, vjp_pullback
+
+    def _call_jvp(self, f, args, kwargs):
+        n = len(self._names)
+        if kwargs or len(args) != n + len(self.wrt):
+            raise TypeError(f"{self.__name__} takes the {n} argument(s) of {self.fn.__name__} "
+                            f"positionally, then {len(self.wrt)} tangent(s) "
+                            f"(for {', '.join(self._names[i] for i in self.wrt)}); "
+                            f"got {len(args)} positional and {len(kwargs)} keyword argument(s)")
+        primals, tangents = args[:n], args[n:]
+        for i, t in zip(self.wrt, tangents):
+            _check_differentiable(primals[i], self._names[i], self.fn.__name__)
+            if np.shape(t) != np.shape(primals[i]):
+                raise ValueError(f"the tangent for {self._names[i]!r} has shape {np.shape(t)}, "
+                                 f"but {self._names[i]!r} has shape {np.shape(primals[i])}")
+        return f(*args)
+
+    def __repr__(self):
+        return f"<sourcead {self.kind} of {self.fn.__qualname__} wrt {self.wrt}>"
+
+
+def _as_type_of(g, arg):
+    if isinstance(arg, (float, np.floating)) and isinstance(g, np.ndarray) and g.ndim == 0:
+        return type(arg)(g) if isinstance(arg, np.floating) else float(g)
+    return g
+
+
+def _transform(kind, fn, wrt):
+    if fn is None:
+        return lambda f: Derivative(f, kind, wrt)
+    return Derivative(fn, kind, wrt)
+
+
+def grad(fn=None, wrt=0):
+    """Reverse-mode gradient of a scalar-valued function.
+
+    >>> import numpy as np, sourcead as sad
+    >>> def f(x):
+    ...     return np.sum(np.sin(x) ** 2)
+    >>> df = sad.grad(f)          # doctest: +SKIP
+    >>> df(np.array([0.5, 1.0]))  # doctest: +SKIP
+    array([0.84147098, 0.90929743])
+
+    `wrt` picks the argument(s): an index or a name, or a tuple of them (then
+    a tuple of gradients is returned). Each gradient has its argument's shape.
+    """
+    return _transform("grad", fn, wrt)
+
+
+def value_and_grad(fn=None, wrt=0):
+    """Like `grad`, but returns `(f(*args), gradient)`."""
+    return _transform("value_and_grad", fn, wrt)
+
+
+def vjp(fn=None, wrt=0):
+    """Reverse mode for any output: `y, pullback = vjp(f)(*args)`; `pullback(y_bar)`
+    returns the gradient(s) of `<y_bar, f>` w.r.t. the `wrt` argument(s). For a
+    function that returns a tuple, `y_bar` is a tuple of the same length."""
+    return _transform("vjp", fn, wrt)
+
+
+def jvp(fn=None, wrt=0):
+    """Forward mode: `y, y_dot = jvp(f, wrt=(0, 1))(a, b, a_dot, b_dot)`.
+
+    Arguments are the function's own, then one tangent per `wrt` argument (of
+    that argument's shape); returns the outputs and their tangents.
+    """
+    return _transform("jvp", fn, wrt)
+
+
+class IRView:
+    """Printable IR (`print(sad.ir(f))`); the IR Function is `.function`."""
+
+    def __init__(self, function):
+        self.function = function
+
+    def __str__(self):
+        return format_function(self.function)
+
+    __repr__ = __str__
+
+
+def ir(fn):
+    """The SSA IR of a function, or of a derivative made by this module."""
+    if isinstance(fn, Derivative):
+        return fn.ir
+    return IRView(_lower(fn))
+
+
+def source(df):
+    """The generated source of a derivative (the same as `df.source`)."""
+    if not isinstance(df, Derivative):
+        raise TypeError("source() takes a derivative made by sourcead (grad, jvp, ...); "
+                        f"got {df!r}")
+    return df.source

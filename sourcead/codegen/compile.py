@@ -1,0 +1,105 @@
+"""Generated AST → source → code object, registered with linecache.
+
+The derivative is compiled inside a small factory function whose parameters
+are the modules generated code needs (`np`, `math`, `sad_rt`) and the user's
+closure variables. The derivative's code object is then instantiated with the
+user's own globals and closure cells, so it reads module state and closure
+variables live, exactly as the user's function does.
+"""
+
+import ast
+import builtins
+import itertools
+import linecache
+import math
+import textwrap
+import types
+
+import numpy as np
+
+from .. import runtime
+from ..ir import primitives as P
+from ..ir.core import Op, walk_stmts
+from .emit import Emitter, postprocess
+
+FACTORY = "__sourcead_factory__"
+_HELPERS = {"np": np, "math": math, "sad_rt": runtime}
+_counter = itertools.count()
+
+
+class Compiled:
+    """A compiled derivative, independent of any one instance of the user's function."""
+
+    def __init__(self, code, source, line_map, filename, name, ir):
+        self.code = code
+        self.source = source
+        self.line_map = line_map
+        self.filename = filename
+        self.name = name
+        self.ir = ir
+
+    def instantiate(self, user_fn, defaults=None):
+        """The derivative as a Python function bound to `user_fn`'s globals and closure."""
+        user_cells = dict(zip(user_fn.__code__.co_freevars, user_fn.__closure__ or ()))
+        closure = []
+        for name in self.code.co_freevars:
+            if name in _HELPERS:
+                closure.append(types.CellType(_HELPERS[name]))
+            else:
+                closure.append(user_cells[name])
+        f = types.FunctionType(self.code, user_fn.__globals__, self.name, defaults,
+                               tuple(closure))
+        f.__source__ = self.source
+        return f
+
+
+def _referenced_names(fn):
+    """Names generated code reads that are not its own values (globals, builtins)."""
+    names = set(fn.global_names) | set(fn.free_names) | set(_HELPERS)
+    for s in walk_stmts(fn.body):
+        if not isinstance(s, Op):
+            continue
+        emit = s.prim.emit or ()
+        text = None
+        if emit and emit[0] == "call":
+            text = emit[1]
+        elif emit and emit[0] == "opaque":
+            text = s.attrs.get("text")
+        elif emit and emit[0] == "name":
+            text = s.attrs.get("name")
+        if text:
+            names.add(text.split(".")[0])
+    return names
+
+
+def compile_ir(fn, layout):
+    """Generate, print and compile the derivative described by IR `fn` and `layout`."""
+    reserved = _referenced_names(fn) | {FACTORY, layout.name}
+    if layout.pullback_name:
+        reserved.add(layout.pullback_name)
+    emitter = Emitter(fn, layout, reserved)
+    inner = emitter.module()
+    free = sorted(n for n in fn.free_names if n not in _HELPERS)
+    params = list(_HELPERS) + free
+    factory = ast.FunctionDef(
+        FACTORY,
+        ast.arguments(posonlyargs=[], args=[ast.arg(p) for p in params], vararg=None,
+                      kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]),
+        [inner, ast.Return(ast.Name(layout.name, ast.Load()))], [], None, None,
+        **({"type_params": []} if "type_params" in ast.FunctionDef._fields else {}))
+    module = ast.Module([factory], type_ignores=[])
+    ast.fix_missing_locations(module)
+    text, line_map = postprocess(ast.unparse(module))
+    filename = f"<sourcead {layout.name} #{next(_counter)}>"
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    code = compile(text, filename, "exec")
+    factory_code = next(c for c in code.co_consts if isinstance(c, types.CodeType))
+    inner_code = next(c for c in factory_code.co_consts
+                      if isinstance(c, types.CodeType) and c.co_name == layout.name)
+    lines = text.splitlines()[1:-1]  # drop the factory's def and return
+    source = textwrap.dedent("\n".join(lines)).strip("\n") + "\n"
+    user_map = {k - 1: v for k, v in line_map.items()}
+    return Compiled(inner_code, source, user_map, filename, layout.name, fn)
+
+
+__all__ = ["compile_ir", "Compiled", "builtins", "P"]

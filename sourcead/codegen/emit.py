@@ -1,0 +1,378 @@
+"""IR → Python AST → source text.
+
+Naming (out of SSA): each value gets its hint as a Python name unless a value
+still live holds that name, so `x = x + 1` stays `x = x + 1` and a value the
+pullback reads is never overwritten. Single-use temporaries are written into
+the expression that uses them, so a rule's formula reads as one line.
+"""
+
+import ast
+import keyword
+import math
+
+from ..ir import primitives as P
+from ..ir.core import Const, If, Loop, Op, Var, Zero
+
+COMMENT = "__sourcead_comment__:"
+
+
+class Layout:
+    """How a derivative function returns its results.
+
+    `returns` is a nested structure of indices into the IR function's results
+    (an int, or a tuple of layouts); `split` asks for the vjp form: the primal
+    part returns `returns` and a pullback that takes the seeds and returns
+    `pullback_returns`.
+    """
+
+    def __init__(self, returns, split=False, pullback_returns=None, name=None,
+                 pullback_name=None, seed_tuple=False):
+        self.returns = returns
+        self.split = split
+        self.pullback_returns = pullback_returns
+        self.name = name
+        self.pullback_name = pullback_name
+        self.seed_tuple = seed_tuple
+
+
+def _const_ast(value):
+    if isinstance(value, float) and math.isnan(value):
+        return ast.parse("np.nan", mode="eval").body
+    if isinstance(value, tuple):
+        return ast.Tuple([_const_ast(v) for v in value], ast.Load())
+    if isinstance(value, slice):
+        return ast.Call(ast.Name("slice", ast.Load()),
+                        [_const_ast(value.start), _const_ast(value.stop), _const_ast(value.step)], [])
+    if value is Ellipsis:
+        return ast.Constant(Ellipsis)
+    return ast.Constant(value)
+
+
+def _index_ast(value):
+    """An index expression: slices print as a:b inside a subscript."""
+    if isinstance(value, slice):
+        return ast.Slice(*(None if v is None else _const_ast(v)
+                           for v in (value.start, value.stop, value.step)))
+    if isinstance(value, tuple):
+        return ast.Tuple([_index_ast(v) for v in value], ast.Load())
+    return _const_ast(value)
+
+
+def _dotted(text):
+    return ast.parse(text, mode="eval").body
+
+
+class Emitter:
+    def __init__(self, fn, layout, reserved):
+        self.fn = fn
+        self.layout = layout
+        self.reserved = set(reserved) | set(keyword.kwlist) | {"None", "True", "False"}
+        self.inlined = {}     # Var -> Op written into its single use
+        self.names = {}
+
+    # -- analysis -----------------------------------------------------------
+    def plan(self):
+        """Decide which temporaries are inlined, then name everything else."""
+        stmts = self.fn.body.stmts
+        uses = {}
+        for s in _walk(self.fn.body):
+            for o in _operand_vars(s):
+                uses[o] = uses.get(o, 0) + 1
+        for r in _result_vars(self.fn.body):
+            uses[r] = uses.get(r, 0) + 1
+        self._plan_block(self.fn.body, uses)
+        self._name_vars(stmts)
+
+    def _plan_block(self, block, uses):
+        region = 0
+        for s in block.stmts:
+            if isinstance(s, Op) and s.prim is P.SWEEP:
+                region += 1
+            for b in s.blocks():
+                self._plan_block(b, uses)
+        # A temporary used once, later in the same block (and the same sweep), by a
+        # pure op, is written into its use.
+        defs = {}
+        region = 0
+        for s in block.stmts:
+            if isinstance(s, Op) and s.prim is P.SWEEP:
+                region += 1
+                continue
+            if isinstance(s, Op):
+                for a in _operand_vars(s):
+                    d = defs.get(a)
+                    if d is not None and d[1] == region and uses.get(a) == 1:
+                        self.inlined[a] = d[0]
+            if isinstance(s, Op) and len(s.outs) == 1 and s.prim.pure and s.out.is_temp \
+                    and s.prim.emit[0] not in ("sweep",):
+                defs[s.out] = (s, region)
+
+    def _name_vars(self, stmts):
+        # Positions: each statement that is emitted gets one; an inlined value's
+        # operands are read where the value is finally written.
+        order = []
+        pos = {}
+        last = {}
+        region_of = {}
+        region = [0]
+
+        def emitted_at(v, p):
+            last[v] = max(last.get(v, -1), p)
+            op = self.inlined.get(v)
+            if op is not None:
+                for a in _operand_vars(op):
+                    emitted_at(a, p)
+
+        def visit(block, loop_end=None):
+            for s in block.stmts:
+                if isinstance(s, Op) and s.prim is P.SWEEP:
+                    region[0] = 1
+                if isinstance(s, Op) and len(s.outs) == 1 and s.out in self.inlined:
+                    continue
+                p = len(order)
+                order.append(s)
+                for a in _direct_operands(s):
+                    emitted_at(a, p)
+                for b in s.blocks():
+                    for prm in b.params:
+                        pos[prm] = p
+                        region_of[prm] = region[0]
+                    visit(b)
+                    for r in b.results:
+                        if isinstance(r, Var):
+                            emitted_at(r, len(order))
+                for o in s.outs:
+                    pos[o] = p
+                    region_of[o] = region[0]
+            for r in block.results:
+                if isinstance(r, Var):
+                    emitted_at(r, len(order))
+
+        for prm in self.fn.params:
+            pos[prm] = -1
+            region_of[prm] = 0 if prm in self.fn.params[:len(self.fn.params) - getattr(
+                self.fn, "n_seeds", 0)] else 1
+        visit(self.fn.body)
+        holders = {}   # name -> list of vars that held it
+        taken_in_outer = set()
+        for prm in self.fn.params:
+            name = _ident(prm.hint)
+            name = self._fresh(name, prm, holders, pos, last, region_of, taken_in_outer)
+        for s in order:
+            for o in s.outs:
+                if o in self.inlined:
+                    continue
+                self._fresh(_ident(o.hint), o, holders, pos, last, region_of, taken_in_outer)
+            for b in s.blocks():
+                for prm in b.params:
+                    self._fresh(_ident(prm.hint), prm, holders, pos, last, region_of,
+                                taken_in_outer)
+
+    def _fresh(self, base, v, holders, pos, last, region_of, taken_in_outer):
+        split = self.layout.split
+        k = 0
+        while True:
+            name = base if k == 0 else f"{base}_{k}"
+            k += 1
+            if name in self.reserved:
+                continue
+            if split and region_of.get(v) == 1 and name in taken_in_outer:
+                continue  # a pullback must not assign a name the enclosing function uses
+            if all(last.get(h, pos.get(h, -1)) <= pos[v] for h in holders.get(name, ())):
+                break
+        holders.setdefault(name, []).append(v)
+        if region_of.get(v) == 0:
+            taken_in_outer.add(name)
+        self.names[v] = name
+        return name
+
+    # -- expressions --------------------------------------------------------
+    def operand(self, x):
+        if isinstance(x, Var):
+            op = self.inlined.get(x)
+            if op is not None:
+                return self.expr(op)
+            return ast.Name(self.names[x], ast.Load())
+        if isinstance(x, Const):
+            return _const_ast(x.value)
+        if isinstance(x, Zero):  # materialize_zeros leaves none; be safe
+            return ast.Constant(0.0)
+        raise TypeError(x)
+
+    def expr(self, op):
+        kind = op.prim.emit[0]
+        a = op.args
+        if kind == "binop":
+            return ast.BinOp(self.operand(a[0]), op.prim.emit[1](), self.operand(a[1]))
+        if kind == "unaryop":
+            return ast.UnaryOp(op.prim.emit[1](), self.operand(a[0]))
+        if kind == "compare":
+            return ast.Compare(self.operand(a[0]), [op.prim.emit[1]()], [self.operand(a[1])])
+        if kind == "name":
+            return _dotted(op.attrs["name"])
+        if kind == "copy":
+            return self.operand(a[0])
+        if kind == "tuple":
+            return ast.Tuple([self.operand(x) for x in a], ast.Load())
+        if kind == "attr":
+            return ast.Attribute(self.operand(a[0]), op.attrs["name"], ast.Load())
+        if kind == "subscript":
+            idx = a[1]
+            index = _index_ast(idx.value) if isinstance(idx, Const) else self.operand(idx)
+            return ast.Subscript(self.operand(a[0]), index, ast.Load())
+        if kind in ("call", "opaque"):
+            func = _dotted(op.prim.emit[1] if kind == "call" else op.attrs["text"])
+            return ast.Call(func, [self.operand(x) for x in a],
+                            [ast.keyword(k, self.operand(v)) for k, v in op.kwargs.items()])
+        raise ValueError(f"cannot emit {op.prim}")
+
+    # -- statements ---------------------------------------------------------
+    def statements(self, stmts, out, adjoint=False):
+        """Append the AST statements for `stmts` to `out`; returns index of the sweep marker."""
+        current_loc = None
+        for s in stmts:
+            if isinstance(s, Op) and s.prim is P.SWEEP:
+                return True
+            if isinstance(s, Op):
+                if len(s.outs) == 1 and s.out in self.inlined:
+                    continue
+                loc = s.loc
+                if loc is not None and loc.lineno != getattr(current_loc, "lineno", None):
+                    current_loc = loc
+                    out.append(_marker(loc, visible=adjoint))
+                value = self.expr(s)
+                if not s.outs:
+                    out.append(ast.Expr(value))
+                elif len(s.outs) == 1:
+                    out.append(ast.Assign([ast.Name(self.names[s.out], ast.Store())], value))
+                else:
+                    out.append(ast.Assign([ast.Tuple([ast.Name(self.names[o], ast.Store())
+                                                      for o in s.outs], ast.Store())], value))
+            else:
+                raise NotImplementedError("control flow code generation")
+        return False
+
+    def returns(self, layout):
+        results = self.fn.body.results
+
+        def build(node):
+            if isinstance(node, int):
+                return self.operand(results[node])
+            return ast.Tuple([build(n) for n in node], ast.Load())
+        return ast.Return(build(layout))
+
+    def module(self):
+        """The generated function's AST (a FunctionDef)."""
+        self.plan()
+        fn, layout = self.fn, self.layout
+        n_seeds = getattr(fn, "n_seeds", 0)
+        outer_params = fn.params[:len(fn.params) - n_seeds] if layout.split else fn.params
+        seeds = fn.params[len(fn.params) - n_seeds:] if layout.split else []
+        body = []
+        stmts = fn.body.stmts
+        split_at = next((i for i, s in enumerate(stmts) if isinstance(s, Op) and s.prim is P.SWEEP),
+                        None)
+        if split_at is None:
+            self.statements(stmts, body)
+            body.append(self.returns(layout.returns))
+        elif not layout.split:
+            primal = []
+            self.statements(stmts[:split_at], primal)
+            adjoint = []
+            self.statements(stmts[split_at + 1:], adjoint, adjoint=True)
+            body = [_marker_text("forward sweep")] + primal + [_marker_text("adjoint sweep")] + \
+                adjoint + [self.returns(layout.returns)]
+        else:
+            self.statements(stmts[:split_at], body)
+            inner = []
+            if layout.seed_tuple:
+                seed_name = "out_bar"
+                inner.append(ast.Assign([ast.Tuple([ast.Name(self.names[p], ast.Store())
+                                                    for p in seeds], ast.Store())],
+                                        ast.Name(seed_name, ast.Load())))
+                inner_params = [seed_name]
+            else:
+                inner_params = [self.names[p] for p in seeds]
+            self.statements(stmts[split_at + 1:], inner, adjoint=True)
+            inner.append(self.returns(layout.pullback_returns))
+            pb = ast.FunctionDef(layout.pullback_name, _args(inner_params), inner, [], None, None,
+                                 type_params=[]) if _has_type_params() else \
+                ast.FunctionDef(layout.pullback_name, _args(inner_params), inner, [], None, None)
+            body.append(pb)
+            ret = self.returns(layout.returns)
+            ret.value = ast.Tuple([ret.value, ast.Name(layout.pullback_name, ast.Load())], ast.Load())
+            body.append(ret)
+        params = [self.names[p] for p in outer_params]
+        kw = dict(type_params=[]) if _has_type_params() else {}
+        return ast.FunctionDef(layout.name, _args(params), body, [], None, None, **kw)
+
+
+def _has_type_params():
+    return "type_params" in ast.FunctionDef._fields
+
+
+def _args(names):
+    return ast.arguments(posonlyargs=[], args=[ast.arg(n) for n in names], vararg=None,
+                         kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[])
+
+
+def _marker(loc, visible):
+    return ast.Expr(ast.Constant(f"{COMMENT}{int(visible)}:{loc.lineno}:{loc.text}"))
+
+
+def _marker_text(text):
+    return ast.Expr(ast.Constant(f"{COMMENT}1:0:{text}"))
+
+
+def _ident(hint):
+    name = "".join(c if c.isalnum() or c == "_" else "_" for c in hint) or "t"
+    if name[0].isdigit():
+        name = "t" + name
+    return name
+
+
+def _walk(block):
+    for s in block.stmts:
+        yield s
+        for b in s.blocks():
+            yield from _walk(b)
+
+
+def _result_vars(block):
+    out = [r for r in block.results if isinstance(r, Var)]
+    for s in block.stmts:
+        for b in s.blocks():
+            out.extend(_result_vars(b))
+    return out
+
+
+def _direct_operands(s):
+    return [o for o in s.operands() if isinstance(o, Var)]
+
+
+def _operand_vars(s):
+    return _direct_operands(s)
+
+
+def postprocess(text):
+    """Turn comment markers into comments; return (source, line map to user lines)."""
+    lines = []
+    line_map = {}
+    current = None
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped[:1] in ("'", '"') and stripped.lstrip("'\"").startswith(COMMENT):
+            payload = ast.literal_eval(stripped)[len(COMMENT):]
+            visible, lineno, comment = payload.split(":", 2)
+            current = int(lineno) or current
+            if visible == "1":
+                indent = line[:len(line) - len(line.lstrip())]
+                lines.append(f"{indent}# {comment}")
+            continue
+        lines.append(line)
+        if current:
+            line_map[len(lines)] = current
+    return "\n".join(lines) + "\n", line_map
+
+
+__all__ = ["Emitter", "Layout", "postprocess", "If", "Loop"]

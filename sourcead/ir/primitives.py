@@ -1,0 +1,143 @@
+"""Primitives: the operations IR ops apply, and how each one prints and folds.
+
+A primitive wraps one Python callable (``np.tanh``, ``operator.mul``,
+``math.sin``) or names an internal operation (loading a global, the marker
+between the two sweeps of reverse mode). The registry is keyed by the
+callable, so the frontend finds the primitive for whatever object a user's
+call resolves to, however the user imported it.
+"""
+
+import ast
+import math
+import operator
+
+import numpy as np
+
+_BINOPS = {
+    operator.add: ast.Add, operator.sub: ast.Sub, operator.mul: ast.Mult,
+    operator.truediv: ast.Div, operator.floordiv: ast.FloorDiv, operator.mod: ast.Mod,
+    operator.pow: ast.Pow, operator.matmul: ast.MatMult,
+}
+_UNARY = {operator.neg: ast.USub, operator.pos: ast.UAdd, operator.not_: ast.Not,
+          operator.invert: ast.Invert}
+_COMPARE = {operator.lt: ast.Lt, operator.le: ast.LtE, operator.gt: ast.Gt, operator.ge: ast.GtE,
+            operator.eq: ast.Eq, operator.ne: ast.NotEq}
+
+# The names generated code uses for the modules it needs; codegen binds them.
+MODULE_ALIASES = {"numpy": "np", "math": "math", "sourcead.runtime": "sad_rt"}
+
+
+class Primitive:
+    """One operation. See the module docstring.
+
+    shape:  how the output's shape relates to the inputs' (see opt.shapes):
+            "elementwise" (broadcast of the array arguments), "scalar",
+            "arg0" or ("arg", i) (same as that argument), "fresh" (a function
+            of the operands' shapes and constant arguments only), "dynamic"
+            (depends on values too: boolean masks, arange), or a function
+            ``(op, shapes) -> shape class or None``.
+    zero:   how symbolic-zero arguments fold: "any" (zero if any argument is
+            zero: products), "first" (zero if the first argument is: linear
+            maps), "sum" (zeros drop out of sums), None (no folding).
+    """
+
+    def __init__(self, name, impl=None, *, emit=None, pure=True, shape="fresh", zero=None,
+                 differentiable=True, scalar_args=False, hint=None):
+        self.name = name
+        self.impl = impl
+        self.emit = emit
+        self.pure = pure
+        self.shape = shape
+        self.zero = zero
+        self.differentiable = differentiable
+        self.scalar_args = scalar_args   # every argument must be a scalar (math.*)
+        self.result_hint = hint or name.rsplit(".", 1)[-1]
+
+    def __repr__(self):
+        return f"<primitive {self.name}>"
+
+
+_registry = {}
+
+
+def lookup(obj):
+    """The primitive registered for a Python callable, or None."""
+    try:
+        return _registry.get(obj)
+    except TypeError:  # unhashable callables are never primitives
+        return None
+
+
+def qualified_name(obj):
+    """How generated code spells `obj` (np.tanh, np.linalg.inv, math.sin, sad_rt.seed)."""
+    mod = getattr(obj, "__module__", None) or ""
+    name = getattr(obj, "__name__", None)
+    if isinstance(obj, np.ufunc) or mod.startswith("numpy"):
+        for prefix, ns in (("np", np), ("np.linalg", np.linalg), ("np.fft", np.fft)):
+            if name and getattr(ns, name, None) is obj:
+                return f"{prefix}.{name}"
+    if mod == "math" or getattr(math, name or "", None) is obj:
+        return f"math.{name}"
+    if mod == "sourcead.runtime":
+        return f"sad_rt.{name}"
+    if mod == "builtins":
+        return name
+    raise ValueError(f"no canonical spelling for {obj!r}")
+
+
+def defprim(obj, **props):
+    """Register (or update) the primitive for `obj`; returns it.
+
+    Defaults come from what the object is: operators print as operators, ufuncs
+    are elementwise, math functions take scalars.
+    """
+    prim = _registry.get(obj)
+    if prim is None:
+        if "emit" in props:
+            emit = props.pop("emit")
+            name = props.pop("name", getattr(obj, "__name__", "op"))
+            defaults = {}
+        elif obj in _BINOPS:
+            emit = ("binop", _BINOPS[obj])
+            name = obj.__name__.strip("_")
+            defaults = dict(shape="elementwise")
+        elif obj in _UNARY:
+            emit = ("unaryop", _UNARY[obj])
+            name = obj.__name__.strip("_")
+            defaults = dict(shape="arg0")
+        elif obj in _COMPARE:
+            emit = ("compare", _COMPARE[obj])
+            name = obj.__name__.strip("_")
+            defaults = dict(shape="elementwise", differentiable=False)
+        else:
+            name = qualified_name(obj)
+            emit = ("call", name)
+            if isinstance(obj, np.ufunc):
+                defaults = dict(shape="elementwise")
+            elif name.startswith("math."):
+                defaults = dict(shape="scalar", scalar_args=True)
+            else:
+                defaults = dict(shape="fresh")
+        defaults.update(props)
+        prim = Primitive(name, obj, emit=emit, **defaults)
+        _registry[obj] = prim
+    else:
+        for k, v in props.items():
+            setattr(prim, k, v)
+    return prim
+
+
+def all_primitives():
+    return list(_registry.values())
+
+
+# Internal primitives: no user-visible callable of their own.
+LOAD_GLOBAL = Primitive("load_global", emit=("name",), shape="fresh", differentiable=False)
+LOAD_FREE = Primitive("load_free", emit=("name",), shape="fresh", differentiable=False)
+OPAQUE_CALL = Primitive("call", emit=("opaque",), pure=False, shape="fresh")
+SWEEP = Primitive("sweep", emit=("sweep",), pure=False)
+COPY = Primitive("copy", emit=("copy",), shape="arg0", zero="first")
+TUPLE = Primitive("tuple", emit=("tuple",), shape="fresh")
+GETITEM = defprim(operator.getitem, emit=("subscript",), name="getitem", zero="first", hint="item",
+                  shape="dynamic")
+GETATTR = Primitive("getattr", emit=("attr",), shape="fresh")

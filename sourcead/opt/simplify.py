@@ -1,0 +1,256 @@
+"""One forward walk that folds constants and symbolic zeros, applies algebraic
+identities, removes broadcasting helpers that provably do nothing (shape
+classes), and merges repeated pure computations (CSE).
+
+    x * 1.0        -> x              zero * y -> zero
+    x + zero       -> x              unbroadcast(g, x) -> g   (same shape class)
+    -(-x)          -> x              np.shape(t) -> np.shape(x) (earliest same-shaped value)
+"""
+
+import operator
+
+import numpy as np
+
+from .. import runtime
+from ..ir import primitives as P
+from ..ir.core import Block, Const, If, Loop, Op, Var, Zero
+from .shapes import SCALAR, Shapes
+
+_ADD = (operator.add, np.add)
+_SUB = (operator.sub, np.subtract)
+_MUL = (operator.mul, np.multiply)
+_DIV = (operator.truediv, np.divide)
+_NEG = (operator.neg, np.negative)
+_SHAPE_READERS = {np.shape: (0,), runtime.unbroadcast: (1,), runtime.broadcast_like: (1,),
+                  runtime.zeros_like: (0,)}
+# Keyword arguments that mean "the default" for every NumPy function that takes them.
+_DEFAULT_KWARGS = {"axis": Const(None), "keepdims": Const(False), "dtype": Const(None),
+                   "out": Const(None)}
+_ELIDE_IF_SAME = {runtime.unbroadcast: (0, 1), runtime.broadcast_like: (0, 1)}
+
+
+def simplify(fn):
+    """Simplify `fn` in place (see the module docstring); returns it."""
+    scalar_atoms = frozenset()
+    for _ in range(3):  # scalar requirements (math.*) refine shape classes; re-run until stable
+        shapes = Shapes(scalar_atoms)
+        _Simplifier(shapes).dry(fn)
+        new = frozenset(shapes.required_scalar) | scalar_atoms
+        if new == scalar_atoms:
+            break
+        scalar_atoms = new
+    _Simplifier(Shapes(scalar_atoms)).run(fn)
+    return fn
+
+
+_DEFER = object()
+
+
+def _const(x, *values):
+    return isinstance(x, Const) and any(type(x.value) in (int, float) and x.value == v
+                                        for v in values)
+
+
+class _Simplifier:
+    def __init__(self, shapes):
+        self.shapes = shapes
+        self.sub = {}
+        self.seen = {}
+        self.defining = {}
+
+    def dry(self, fn):
+        """Compute shape classes only (for collecting scalar requirements)."""
+        def block(b):
+            for s in b.stmts:
+                for sub in s.blocks():
+                    block(sub)
+                self.shapes.visit(s)
+        for p in fn.params:
+            self.shapes.of(p)
+        block(fn.body)
+
+    def run(self, fn):
+        for p in fn.params:
+            self.shapes.of(p)
+        self.block(fn.body)
+
+    def m(self, x):
+        if isinstance(x, Var):
+            while x in self.sub:
+                x = self.sub[x]
+                if not isinstance(x, Var):
+                    break
+            return x
+        if isinstance(x, Zero) and x.like is not None:
+            if isinstance(x.like, tuple):
+                return Zero(tuple(self.m(v) for v in x.like))
+            like = self.m(x.like)
+            return like if isinstance(like, Zero) else Zero(like)
+        return x
+
+    def block(self, b):
+        out = []
+        for s in b.stmts:
+            s.map_operands(self.m)
+            if isinstance(s, Op):
+                r = self.rewrite(s)
+                if r is _DEFER:
+                    # A zero whose shape only this op knows: keep the op (DCE drops
+                    # it unless the zero must be materialised) and read as zero.
+                    self.shapes.visit(s)
+                    out.append(s)
+                    self.sub[s.out] = Zero(s.out)
+                    continue
+                if r is not None:
+                    self.replace(s.out, r)
+                    continue
+                self.shapes.visit(s)
+                if len(s.outs) == 1:
+                    self.defining[s.out] = s
+                out.append(s)
+            else:
+                saved = dict(self.seen)
+                for sub in s.blocks():
+                    self.block(sub)
+                    self.seen = dict(saved)  # values of one branch are not available in another
+                self.shapes.visit(s)
+                out.append(s)
+        b.stmts = out
+        b.results = [self.m(r) for r in b.results]
+
+    def replace(self, old, new):
+        if isinstance(new, Var) and new.is_temp and not old.is_temp:
+            new.hint, new.is_temp = old.hint, False
+        self.sub[old] = new
+        if isinstance(new, Var):
+            self.shapes.define(old, self.shapes.of(new))
+
+    def zero_like(self, op):
+        """A symbolic zero shaped like `op`'s output, if its shape can be named."""
+        c = self.shapes.op_class(op)
+        if c == SCALAR:
+            return Zero(None)
+        for a in op.args:
+            if isinstance(a, (Var, Zero)) and self.shapes.of(a) == c:
+                return a if isinstance(a, Zero) else Zero(a)
+        if op.prim.shape == "elementwise":
+            likes = tuple(a.like if isinstance(a, Zero) else a for a in op.args)
+            if all(isinstance(v, (Var, Const)) for v in likes):
+                return Zero(likes)
+        return _DEFER
+
+    def rewrite(self, op):
+        prim, args = op.prim, op.args
+        if len(op.outs) != 1:
+            return None
+        fn = prim.impl
+        zeros = [isinstance(a, Zero) for a in args]
+        if any(zeros) and prim.zero is not None:
+            r = self.fold_zero(op, zeros)
+            if r is not None:
+                return r
+        if prim is P.COPY:
+            return args[0]
+        if fn in _ELIDE_IF_SAME and self.shapes.same(args[0], args[1]):
+            return args[0]
+        if fn is np.broadcast_to and isinstance(args[1], Var):
+            target = self.shapes.of(args[1])
+            if hasattr(target, "cls") and self.shapes.of(args[0]) == target.cls:
+                return args[0]
+        for k in [k for k, v in op.kwargs.items() if _DEFAULT_KWARGS.get(k, _DEFER) == v]:
+            del op.kwargs[k]
+        if fn in _SHAPE_READERS:
+            for i in _SHAPE_READERS[fn]:
+                if i < len(args) and isinstance(args[i], Var):
+                    args[i] = self.shapes.rep(args[i])
+        r = self.identity(op)
+        if r is not None:
+            return r
+        if prim.pure and prim.impl is not None and args and \
+                all(isinstance(a, Const) for a in op.operands()):
+            r = _fold(prim.impl, args, op.kwargs)
+            if r is not None:
+                return r
+        if prim.pure and prim.emit and prim.emit[0] != "opaque":
+            try:
+                key = (prim, tuple(args), tuple(sorted(op.kwargs.items())),
+                       tuple(sorted(op.attrs.items())))
+                hash(key)
+            except TypeError:
+                return None
+            prev = self.seen.get(key)
+            if prev is not None:
+                return prev
+            self.seen[key] = op.out
+        return None
+
+    def fold_zero(self, op, zeros):
+        kind = op.prim.zero
+        args = op.args
+        if kind == "any" and any(zeros[:2]):
+            return self.zero_like(op)
+        if kind == "first" and zeros[0]:
+            return self.zero_like(op)
+        if kind == "sum" and len(args) == 2:
+            fn = op.prim.impl
+            a, b = args
+            if zeros[0] and zeros[1]:
+                return self.zero_like(op)
+            shapes = self.shapes
+            if zeros[1] and shapes.of(a) == shapes.op_class(op):
+                return a
+            if zeros[0] and shapes.of(b) == shapes.op_class(op):
+                if fn in _ADD:
+                    return b
+                op.prim, op.args = P.lookup(operator.neg), [b]
+                return None
+        return None
+
+    def identity(self, op):
+        fn, args = op.prim.impl, op.args
+        shapes = self.shapes
+        if len(args) == 2:
+            a, b = args
+            keeps_a = shapes.of(a) == shapes.op_class(op)
+            keeps_b = shapes.of(b) == shapes.op_class(op)
+            if fn in _MUL:
+                if _const(b, 1) and keeps_a:
+                    return a
+                if _const(a, 1) and keeps_b:
+                    return b
+                if _const(b, -1) and keeps_a:
+                    op.prim, op.args = P.lookup(operator.neg), [a]
+                    return None
+                if _const(a, -1) and keeps_b:
+                    op.prim, op.args = P.lookup(operator.neg), [b]
+                    return None
+            if fn in _ADD and _const(b, 0) and keeps_a:
+                return a
+            if fn in _ADD and _const(a, 0) and keeps_b:
+                return b
+            if fn in _SUB and _const(b, 0) and keeps_a:
+                return a
+            if fn in _DIV and _const(b, 1) and keeps_a:
+                return a
+            if fn is operator.pow and _const(b, 1) and keeps_a:
+                return a
+        if fn in _NEG and len(args) == 1 and isinstance(args[0], Var):
+            inner = self.defining.get(args[0])
+            if inner is not None and inner.prim.impl in _NEG:
+                return inner.args[0]
+        return None
+
+
+def _fold(fn, args, kwargs):
+    try:
+        value = fn(*[a.value for a in args], **{k: v.value for k, v in kwargs.items()})
+    except Exception:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, (bool, int, float)):
+        return Const(value)
+    return None
+
+
+__all__ = ["simplify", "Block", "If", "Loop"]

@@ -1,0 +1,90 @@
+"""Rules for arithmetic: the operators and their NumPy function forms."""
+
+import math
+import operator
+
+import numpy as np
+
+from .registry import jvp_rule, vjp_rule
+
+
+@vjp_rule(operator.add, np.add, zero="sum")
+def _(g, ans, x, y):
+    return g, g
+
+
+@jvp_rule(operator.add, np.add, zero="sum")
+def _(dx, dy, ans, x, y):
+    return dx + dy
+
+
+@vjp_rule(operator.sub, np.subtract, zero="sum")
+def _(g, ans, x, y):
+    return g, -g
+
+
+@jvp_rule(operator.sub, np.subtract, zero="sum")
+def _(dx, dy, ans, x, y):
+    return dx - dy
+
+
+@vjp_rule(operator.mul, np.multiply, zero="any")
+def _(g, ans, x, y):
+    return g * y, g * x
+
+
+@jvp_rule(operator.mul, np.multiply, zero="any")
+def _(dx, dy, ans, x, y):
+    return dx * y + x * dy
+
+
+@vjp_rule(operator.truediv, np.divide, zero="first")
+def _(g, ans, x, y):
+    return g / y, -g * ans / y
+
+
+@jvp_rule(operator.truediv, np.divide, zero="first")
+def _(dx, dy, ans, x, y):
+    return dx / y - ans * dy / y
+
+
+@vjp_rule(operator.neg, np.negative, zero="first")
+def _(g, ans, x):
+    return -g
+
+
+@jvp_rule(operator.neg, np.negative, zero="first")
+def _(dx, ans, x):
+    return -dx
+
+
+@vjp_rule(operator.pos, np.positive, zero="first")
+def _(g, ans, x):
+    return g
+
+
+@jvp_rule(operator.pos, np.positive, zero="first")
+def _(dx, ans, x):
+    return dx
+
+
+# x ** y. The y-derivative log(x) * x**y is taken as 0 where x == 0 (there x**y
+# is flat in y for y > 0), so a constant-zero base does not poison the gradient.
+@vjp_rule(operator.pow, np.power)
+def _(g, ans, x, y):
+    return g * y * x ** (y - 1), g * ans * np.log(np.where(x == 0, 1.0, x))
+
+
+@jvp_rule(operator.pow, np.power)
+def _(dx, dy, ans, x, y):
+    return dx * y * x ** (y - 1) + dy * ans * np.log(np.where(x == 0, 1.0, x))
+
+
+@vjp_rule(math.pow)
+def _(g, ans, x, y):
+    return g * y * x ** (y - 1), g * ans * math.log(x)
+
+
+@jvp_rule(math.pow)
+def _(dx, dy, ans, x, y):
+    return dx * y * x ** (y - 1) + dy * ans * math.log(x)

@@ -1,0 +1,39 @@
+"""Primitives that have no derivative, and the runtime helpers generated code calls.
+
+A non-differentiable primitive may take differentiated values (a comparison
+of two floats, the shape of an array); its result simply carries no
+derivative. The runtime helpers appear in generated code; their shape
+behaviour lets `opt.simplify` remove the ones that provably do nothing.
+"""
+
+import math
+
+import numpy as np
+
+from .. import runtime
+from ..ir import primitives as P
+from .registry import nondifferentiable
+
+nondifferentiable(np.sign, shape="elementwise")
+nondifferentiable(np.shape, shape="shape_of", hint="shape")
+nondifferentiable(np.size, np.ndim, len, shape="scalar")
+nondifferentiable(np.floor, np.ceil, np.round, np.rint, np.trunc, np.isfinite, np.isnan,
+                  np.isinf, np.greater, np.less, np.greater_equal, np.less_equal, np.equal,
+                  np.not_equal, np.logical_and, np.logical_or, np.logical_not, shape="elementwise")
+nondifferentiable(math.floor, math.ceil, math.isfinite, math.isnan, int, bool, round,
+                  shape="scalar")
+nondifferentiable(np.zeros_like, np.ones_like, np.empty_like, shape=("arg", 0))
+nondifferentiable(np.zeros, np.ones, np.empty, np.full, np.full_like, np.eye)
+nondifferentiable(np.arange, shape="dynamic")
+
+P.defprim(np.broadcast_to, shape="broadcast_to", zero="first", hint="b")
+P.defprim(np.expand_dims, zero="first")
+P.defprim(runtime.unbroadcast, shape=("arg", 1), zero="first", differentiable=False)
+P.defprim(runtime.broadcast_like, shape=("arg", 1), zero="first", differentiable=False)
+P.defprim(runtime.sum_adjoint, shape=("arg", 1), zero="first", differentiable=False)
+P.defprim(runtime.seed, shape=("arg", 0), differentiable=False, hint="seed")
+P.defprim(runtime.zeros_like, shape=("arg", 0), differentiable=False, hint="zero")
+for _f in (runtime.matmul_adjoint_a, runtime.dot_adjoint_a):
+    P.defprim(_f, shape=("arg", 1), zero="first", differentiable=False)
+for _f in (runtime.matmul_adjoint_b, runtime.dot_adjoint_b):
+    P.defprim(_f, shape=("arg", 2), zero="first", differentiable=False)

@@ -1,0 +1,124 @@
+"""Registering derivative rules, and lowering them for inlining.
+
+A VJP rule takes the output cotangent(s), then `ans` (the primal output),
+then the primitive's parameters, and returns one contribution per required
+parameter (those without a default), `None` where there is none:
+
+    @vjp_rule(np.multiply)
+    def _(g, ans, x, y):
+        return g * y, g * x
+
+A JVP rule takes one tangent per required parameter, then `ans`, then the
+parameters, and returns the output tangent. For functions of one argument,
+`derivative` registers both from the one formula for f'(x).
+
+The compiler lowers a rule's source with the same frontend as user code,
+with constant arguments (an `axis=1`, `keepdims=True`) bound first, so a
+rule can branch on them and only the branch taken reaches generated code.
+"""
+
+import inspect
+
+from ..frontend.lower import lower
+from ..ir import primitives as P
+from ..ir.core import Const
+
+_vjp_rules = {}
+_jvp_rules = {}
+_derivatives = {}
+
+
+class Rule:
+    def __init__(self, fn, kind):
+        self.fn = fn
+        self.kind = kind
+        params = list(inspect.signature(fn).parameters.values())
+        names = [p.name for p in params]
+        if "ans" not in names:
+            raise TypeError(f"rule {fn.__qualname__} must have a parameter named 'ans'")
+        i = names.index("ans")
+        self.n_lead = i
+        self.primal_sig = inspect.Signature(params[i + 1:])
+        self.required = [p.name for p in params[i + 1:] if p.default is inspect.Parameter.empty]
+        self._lowered = {}
+
+    def bind(self, op):
+        """The primal operands of `op` by this rule's parameter names (defaults filled)."""
+        bound = self.primal_sig.bind(*op.args, **op.kwargs)
+        bound.apply_defaults()
+        return {k: v if isinstance(v, P_OPERANDS) else Const(v) for k, v in bound.arguments.items()}
+
+    def lowered(self, primal):
+        """The rule's IR, with the constant primal arguments in `primal` bound."""
+        consts = {k: v for k, v in primal.items() if isinstance(v, Const)}
+        key = tuple(sorted((k, v._key()) for k, v in consts.items()))
+        fn = self._lowered.get(key)
+        if fn is None:
+            fn = lower(self.fn, bindings=consts)
+            self._lowered[key] = fn
+        return fn
+
+
+from ..ir.core import Var, Zero  # noqa: E402
+
+P_OPERANDS = (Var, Const, Zero)
+
+
+def vjp_rule(*objs, **prim_props):
+    """Register a reverse-mode rule for the callables `objs` (see the module docstring)."""
+    def register(fn):
+        for obj in objs:
+            _vjp_rules[P.defprim(obj, **prim_props)] = Rule(fn, "vjp")
+        return fn
+    return register
+
+
+def jvp_rule(*objs, **prim_props):
+    """Register a forward-mode rule for the callables `objs` (see the module docstring)."""
+    def register(fn):
+        for obj in objs:
+            _jvp_rules[P.defprim(obj, **prim_props)] = Rule(fn, "jvp")
+        return fn
+    return register
+
+
+def derivative(*objs, **prim_props):
+    """Register both rules of a one-argument function from its derivative `f'(x)`.
+
+        @derivative(np.tanh)
+        def _(ans, x):
+            return 1.0 - ans * ans
+
+    gives the JVP `dx * (1.0 - ans * ans)` and the VJP `g * (1.0 - ans * ans)`.
+    """
+    def register(fn):
+        rule = Rule(fn, "derivative")
+        for obj in objs:
+            prim = P.defprim(obj, zero="first", **prim_props)
+            _derivatives[prim] = rule
+        return fn
+    return register
+
+
+def nondifferentiable(*objs, **prim_props):
+    """Declare callables whose outputs carry no derivative (comparisons, shapes, rounding)."""
+    for obj in objs:
+        P.defprim(obj, differentiable=False, **prim_props)
+
+
+def get_vjp(prim):
+    return _vjp_rules.get(prim)
+
+
+def get_jvp(prim):
+    return _jvp_rules.get(prim)
+
+
+def get_derivative(prim):
+    return _derivatives.get(prim)
+
+
+def has_rules(prim):
+    """(forward, reverse) availability for `prim`."""
+    d = prim in _derivatives
+    return d or prim in _jvp_rules, d or prim in _vjp_rules

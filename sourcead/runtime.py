@@ -1,0 +1,124 @@
+"""Helpers that generated code calls (as `sad_rt.NAME`).
+
+Kept few and small: everything that can be written as plain NumPy in a rule
+is written there, so the formula shows in the generated code.
+"""
+
+import numpy as np
+
+
+def unbroadcast(g, x):
+    """Sum `g` over the axes that broadcasting added to, or stretched in, `x`'s shape."""
+    shape = np.shape(x)
+    gshape = np.shape(g)
+    if gshape == shape:
+        return g
+    extra = len(gshape) - len(shape)
+    if extra > 0:
+        g = np.sum(g, axis=tuple(range(extra)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and np.shape(g)[i] != 1)
+    if stretched:
+        g = np.sum(g, axis=stretched, keepdims=True)
+    if np.shape(g) != shape:  # g was smaller than x: a scalar contribution to an array
+        g = np.broadcast_to(g, shape)
+    return g
+
+
+def broadcast_like(t, ans):
+    """`t` broadcast to the shape of `ans` (a tangent that must match its primal)."""
+    shape = np.shape(ans)
+    if np.shape(t) == shape:
+        return t
+    return np.broadcast_to(t, shape)
+
+
+def seed(y):
+    """The cotangent 1 for a scalar output `y`; a TypeError for anything else."""
+    if isinstance(y, (float, int, np.floating, np.integer)) and not isinstance(y, bool):
+        return 1.0
+    if isinstance(y, np.ndarray) and y.size == 1 and y.dtype.kind in "fc":
+        return np.ones_like(y)
+    if isinstance(y, np.ndarray):
+        what = f"an array of shape {y.shape} and dtype {y.dtype}"
+    else:
+        what = f"a value of type {type(y).__name__}"
+    raise TypeError(f"grad requires a function with a scalar float output (a float, a 0-d or "
+                    f"size-1 array); it returned {what}. Use sourcead.vjp for other outputs.")
+
+
+def zeros_like(x, *more):
+    """A floating zero with the shape of `x` (a Python 0.0 for scalars).
+
+    With more arguments: zeros of the shape they all broadcast to.
+    """
+    if more:
+        shape = np.broadcast_shapes(np.shape(x), *(np.shape(m) for m in more))
+        return np.zeros(shape, dtype=np.result_type(x, *more, np.float64))
+    if isinstance(x, np.ndarray):
+        return np.zeros(x.shape, dtype=np.result_type(x.dtype, np.float64)
+                        if x.dtype.kind in "biu" else x.dtype)
+    if isinstance(x, np.generic):
+        return np.zeros((), dtype=np.result_type(x, np.float64))[()]
+    return 0.0
+
+
+def _swap(x):
+    return np.swapaxes(x, -1, -2)
+
+
+def matmul_adjoint_a(g, a, b):
+    """The adjoint of `a` in `a @ b`, for every combination of 1-D and N-D operands."""
+    a_nd, b_nd = np.ndim(a), np.ndim(b)
+    if b_nd == 1:
+        out = np.multiply.outer(g, b) if a_nd > 1 else g * b
+    elif a_nd == 1:
+        out = np.expand_dims(g, -2) @ _swap(b)
+        out = np.squeeze(out, -2)
+    else:
+        out = g @ _swap(b)
+    return unbroadcast(out, a)
+
+
+def matmul_adjoint_b(g, a, b):
+    """The adjoint of `b` in `a @ b`, for every combination of 1-D and N-D operands."""
+    a_nd, b_nd = np.ndim(a), np.ndim(b)
+    if a_nd == 1:
+        out = np.multiply.outer(a, g) if b_nd > 1 else g * a
+        if b_nd > 2:  # g had b's batch dimensions in front: move a's axis behind them
+            out = np.moveaxis(out, 0, -2)
+    elif b_nd == 1:
+        out = _swap(a) @ np.expand_dims(g, -1)
+        out = np.squeeze(out, -1)
+    else:
+        out = _swap(a) @ g
+    return unbroadcast(out, b)
+
+
+def dot_adjoint_a(g, a, b):
+    """The adjoint of `a` in `np.dot(a, b)`."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * b, a)
+    if np.ndim(b) <= 2:
+        return matmul_adjoint_a(g, a, b)
+    # N-D dot: contract g with b over all of b's axes except its second-to-last.
+    b_axes = [i for i in range(np.ndim(b)) if i != np.ndim(b) - 2]
+    g_axes = list(range(np.ndim(a) - 1, np.ndim(g)))
+    return np.tensordot(g, b, axes=(g_axes, b_axes))
+
+
+def dot_adjoint_b(g, a, b):
+    """The adjoint of `b` in `np.dot(a, b)`."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * a, b)
+    if np.ndim(b) <= 2:
+        return matmul_adjoint_b(g, a, b)
+    a_lead = list(range(np.ndim(a) - 1))
+    out = np.tensordot(a, g, axes=(a_lead, a_lead))  # (k, *b_lead, m)
+    return np.moveaxis(out, 0, -2)
+
+
+def sum_adjoint(g, x, axis, keepdims):
+    """Broadcast the cotangent of `np.sum(x, axis, keepdims=keepdims)` back to `x`'s shape."""
+    if axis is not None and not keepdims:
+        g = np.expand_dims(g, axis)
+    return np.broadcast_to(g, np.shape(x))
