@@ -20,8 +20,13 @@ def unbroadcast(g, x):
     if stretched:
         g = np.sum(g, axis=stretched, keepdims=True)
     if np.shape(g) != shape:  # g was smaller than x: a scalar contribution to an array
-        g = np.broadcast_to(g, shape)
+        g = np.array(np.broadcast_to(g, shape))
     return g
+
+
+def owned(x):
+    """A copy of array `x` (a gradient must not be a read-only view or the caller's array)."""
+    return x.copy() if isinstance(x, np.ndarray) else x
 
 
 def broadcast_like(t, ans):

@@ -96,9 +96,13 @@ def compile_ir(fn, layout):
     factory_code = next(c for c in code.co_consts if isinstance(c, types.CodeType))
     inner_code = next(c for c in factory_code.co_consts
                       if isinstance(c, types.CodeType) and c.co_name == layout.name)
-    lines = text.splitlines()[1:-1]  # drop the factory's def and return
-    source = textwrap.dedent("\n".join(lines)).strip("\n") + "\n"
-    user_map = {k - 1: v for k, v in line_map.items()}
+    all_lines = text.splitlines()
+    start = next(i for i, line in enumerate(all_lines)
+                 if line.strip().startswith(f"def {layout.name}("))
+    source = textwrap.dedent("\n".join(all_lines[start:-1])).strip("\n") + "\n"
+    # line_map is keyed by 1-based lines of the module text; .source starts at `start`.
+    n = source.count("\n")
+    user_map = {k - start: v for k, v in line_map.items() if 0 < k - start <= n}
     return Compiled(inner_code, source, user_map, filename, layout.name, fn)
 
 

@@ -23,6 +23,8 @@ class ParsedFunction:
         if lineno is None:
             return SourceLoc(self.filename, self.line_offset + 1)
         end = getattr(node, "end_lineno", None) or lineno
+        if hasattr(node, "body"):  # a compound statement: its header line only
+            end = lineno
         text = " ".join(line.strip() for line in self.lines[lineno - 1:end])
         return SourceLoc(self.filename, self.line_offset + lineno, text)
 

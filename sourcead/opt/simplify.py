@@ -57,6 +57,7 @@ class _Simplifier:
         self.sub = {}
         self.seen = {}
         self.defining = {}
+        self.pending = []   # ops a rewrite creates, emitted before the op rewritten
 
     def dry(self, fn):
         """Compute shape classes only (for collecting scalar requirements)."""
@@ -94,6 +95,10 @@ class _Simplifier:
             s.map_operands(self.m)
             if isinstance(s, Op):
                 r = self.rewrite(s)
+                for p in self.pending:
+                    self.shapes.visit(p)
+                    out.append(p)
+                self.pending = []
                 if r is _DEFER:
                     # A zero whose shape only this op knows: keep the op (DCE drops
                     # it unless the zero must be materialised) and read as zero.
@@ -151,6 +156,8 @@ class _Simplifier:
                 return r
         if prim is P.COPY:
             return args[0]
+        if fn is runtime.broadcast_like or fn is runtime.unbroadcast:
+            self.drop_zero_term(op)
         if fn in _ELIDE_IF_SAME and self.shapes.same(args[0], args[1]):
             return args[0]
         if fn is np.broadcast_to and isinstance(args[1], Var):
@@ -205,6 +212,31 @@ class _Simplifier:
                 op.prim, op.args = P.lookup(operator.neg), [b]
                 return None
         return None
+
+    def drop_zero_term(self, op):
+        """broadcast_like(a + zero, s) -> broadcast_like(a, s): the zero only carried a shape,
+        and `s` (the target) has it."""
+        inner = self.defining.get(op.args[0]) if isinstance(op.args[0], Var) else None
+        if inner is None or inner.prim.zero != "sum" or len(inner.args) != 2:
+            return
+        a, b = inner.args
+        if not (isinstance(a, Zero) or isinstance(b, Zero)):
+            return
+        if isinstance(a, Zero) and isinstance(b, Zero):
+            return
+        target = op.args[1]
+        if op.prim.impl is runtime.broadcast_like and \
+                self.shapes.of(target) != self.shapes.op_class(inner):
+            return
+        if isinstance(b, Zero):
+            op.args[0] = a
+        elif inner.prim.impl in _ADD:
+            op.args[0] = b
+        else:
+            neg = Op(P.lookup(operator.neg), [b], loc=inner.loc)
+            neg.out.is_temp = True
+            self.pending.append(neg)
+            op.args[0] = neg.out
 
     def identity(self, op):
         fn, args = op.prim.impl, op.args

@@ -94,7 +94,7 @@ def derivative(*objs, **prim_props):
     def register(fn):
         rule = Rule(fn, "derivative")
         for obj in objs:
-            prim = P.defprim(obj, zero="first", **prim_props)
+            prim = P.defprim(obj, **prim_props)
             _derivatives[prim] = rule
         return fn
     return register

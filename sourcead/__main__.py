@@ -1,0 +1,114 @@
+"""Command line: `python -m sourcead demo | show FILE.py:FUNC | ir FILE.py:FUNC`."""
+
+import argparse
+import importlib.util
+import sys
+import textwrap
+
+import numpy as np
+
+DEMO = '''\
+import numpy as np
+
+
+def loss(w, x):
+    h = np.tanh(x @ w)
+    return np.sum(h ** 2)
+'''
+
+
+def _demo(args):
+    import os
+    import tempfile
+
+    import sourcead as sad
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "demo_loss.py")
+        with open(path, "w") as f:
+            f.write(DEMO)
+        loss = _load(path, "loss")
+        print("The function:\n")
+        print(textwrap.indent(DEMO, "    "))
+        df = sad.grad(loss)
+        print("Its gradient w.r.t. w, as sourcead generates it:\n")
+        print(textwrap.indent(df.source, "    "))
+        print("Its tangent (forward mode) w.r.t. w:\n")
+        print(textwrap.indent(sad.jvp(loss).source, "    "))
+        rng = np.random.default_rng(0)
+        w = rng.standard_normal(3)
+        x = rng.standard_normal((5, 3))
+        print(f"loss(w, x) = {loss(w, x):.6f}")
+        print(f"gradient   = {np.array2string(df(w, x), precision=6)}")
+        sad.check_grads(loss, (w, x))
+        print("check_grads: forward and reverse mode agree with central finite differences.")
+    return 0
+
+
+def _load(path, func):
+    spec = importlib.util.spec_from_file_location("_sourcead_cli_module", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    try:
+        return getattr(module, func)
+    except AttributeError:
+        raise SystemExit(f"error: {path} has no function {func!r}")
+
+
+def _target(spec):
+    if ":" not in spec:
+        raise SystemExit(f"error: expected FILE.py:FUNC, got {spec!r}")
+    path, func = spec.rsplit(":", 1)
+    return _load(path, func)
+
+
+def _wrt(text):
+    if text is None:
+        return 0
+    items = [int(t) if t.lstrip("-").isdigit() else t for t in text.split(",")]
+    return items[0] if len(items) == 1 else tuple(items)
+
+
+def _show(args):
+    import sourcead as sad
+    fn = _target(args.target)
+    wrt = _wrt(args.wrt)
+    if args.mode == "forward":
+        df = sad.jvp(fn, wrt=wrt)
+    elif args.mode == "vjp":
+        df = sad.vjp(fn, wrt=wrt)
+    else:
+        df = sad.grad(fn, wrt=wrt)
+    print(df.source, end="")
+    return 0
+
+
+def _ir(args):
+    import sourcead as sad
+    print(sad.ir(_target(args.target)))
+    return 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m sourcead",
+                                     description="Source-to-source automatic differentiation.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("demo", help="print a function, its generated derivatives and a check")
+    show = sub.add_parser("show", help="print the generated derivative of FILE.py:FUNC")
+    show.add_argument("target", metavar="FILE.py:FUNC")
+    show.add_argument("--mode", choices=("reverse", "forward", "vjp"), default="reverse",
+                      help="reverse (grad, the default), vjp, or forward (jvp)")
+    show.add_argument("--wrt", help="comma-separated argument names or positions (default 0)")
+    irp = sub.add_parser("ir", help="print the SSA IR of FILE.py:FUNC")
+    irp.add_argument("target", metavar="FILE.py:FUNC")
+    args = parser.parse_args(argv)
+    from .errors import SourceADError
+    try:
+        return {"demo": _demo, "show": _show, "ir": _ir}[args.command](args)
+    except SourceADError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
