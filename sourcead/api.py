@@ -244,8 +244,15 @@ class Derivative:
 
 
 def _as_type_of(g, arg):
-    if isinstance(arg, (float, np.floating)) and isinstance(g, np.ndarray) and g.ndim == 0:
-        return type(arg)(g) if isinstance(arg, np.floating) else float(g)
+    """Float in, float out: the gradient of a scalar argument has the argument's type."""
+    if isinstance(arg, np.floating):
+        if isinstance(g, (np.ndarray, np.generic, float)) and np.ndim(g) == 0:
+            return type(arg)(g)
+    elif isinstance(arg, float):
+        if isinstance(g, (np.ndarray, np.generic)) and np.ndim(g) == 0:
+            return float(g)
+    elif isinstance(arg, np.ndarray) and not isinstance(g, np.ndarray):
+        return np.asarray(g, dtype=arg.dtype)  # a 0-d array in, a 0-d array out
     return g
 
 

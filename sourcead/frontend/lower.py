@@ -417,8 +417,10 @@ class Lowerer:
                 self.unsupported(node, "**kwargs in a call", "pass the arguments by name")
             kwargs[kw.arg] = self.operand(self.expr(kw.value), node)
         obj = callee.obj
-        if P.lookup(obj) is not None:
-            return self.emit(obj, args, kwargs)
+        prim = P.lookup(obj)
+        if prim is not None:
+            attrs = {"text": callee.text} if prim.emit[0] == "opaque" else None
+            return self.emit(obj, args, kwargs, attrs=attrs)
         # No primitive: called as is. AD refuses it later if a differentiated value reaches it.
         op = Op(P.OPAQUE_CALL, args, kwargs, loc=self.loc,
                 attrs={"callee": obj, "text": callee.text})

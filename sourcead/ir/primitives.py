@@ -110,8 +110,13 @@ def defprim(obj, **props):
             name = obj.__name__.strip("_")
             defaults = dict(shape="elementwise", differentiable=False)
         else:
-            name = qualified_name(obj)
-            emit = ("call", name)
+            try:
+                name = qualified_name(obj)
+                emit = ("call", name)
+            except ValueError:
+                # A user's function with user rules: spelled as at each call site.
+                name = getattr(obj, "__qualname__", None) or repr(obj)
+                emit = ("opaque",)
             if isinstance(obj, np.ufunc):
                 defaults = dict(shape="elementwise")
             elif name.startswith("math."):
