@@ -38,11 +38,18 @@ def broadcast_like(t, ans):
 
 
 def seed(y):
-    """The cotangent 1 for a scalar output `y`; a TypeError for anything else."""
-    if isinstance(y, (float, int, np.floating, np.integer)) and not isinstance(y, bool):
-        return 1.0
-    if isinstance(y, np.ndarray) and y.size == 1 and y.dtype.kind in "fc":
+    """The cotangent 1 for a scalar output `y` (checked by `check_scalar`)."""
+    if isinstance(y, np.ndarray):
         return np.ones_like(y)
+    return 1.0
+
+
+def check_scalar(y):
+    """Raise the TypeError of `grad` unless `y` is a scalar (a float, a 0-d or size-1 array)."""
+    if isinstance(y, (float, int, np.floating, np.integer)) and not isinstance(y, (bool, np.bool_)):
+        return
+    if isinstance(y, np.ndarray) and y.size == 1 and y.dtype.kind in "fc":
+        return
     if isinstance(y, np.ndarray):
         what = f"an array of shape {y.shape} and dtype {y.dtype}"
     else:

@@ -11,6 +11,7 @@ import operator
 from ..ir import primitives as P
 from ..ir.clone import clone_function, inline
 from ..ir.core import Block, Const, If, Loop, Op, Var, Zero
+from ..runtime import check_scalar
 from ..runtime import seed as seed_fn
 from ..runtime import unbroadcast, zeros_like
 from .activity import active as active_vars
@@ -48,6 +49,7 @@ def vjp(fn, wrt, seed="param", return_primal=True):
                 _accumulate(adj, r, g, stmts, None)
     else:
         (r,) = results
+        stmts.append(Op(P.lookup(check_scalar), [r], outs=[]))
         op = Op(P.lookup(seed_fn), [r])
         op.out.hint = (r.hint if isinstance(r, Var) else "out") + "_bar"
         op.out.is_temp = False

@@ -106,7 +106,7 @@ class Lowerer:
     def __init__(self, parsed, bindings=None):
         self.parsed = parsed
         self.fn = parsed.fn
-        self.bindings = bindings or {}
+        self.bindings = bindings      # None for user code; a dict for derivative rules
         code = self.fn.__code__
         self.cells = dict(zip(code.co_freevars, self.fn.__closure__ or ()))
         self.globals = self.fn.__globals__
@@ -132,7 +132,7 @@ class Lowerer:
                              "list the parameters explicitly")
         params = []
         for a in list(args.posonlyargs) + list(args.args) + list(args.kwonlyargs):
-            if a.id in self.bindings:
+            if self.bindings and a.id in self.bindings:
                 self.env[a.id] = self.bindings[a.id]
             else:
                 v = Var(a.id)
@@ -183,7 +183,7 @@ class Lowerer:
         if isinstance(value, TupleValue):
             return [self.operand(v, stmt) for v in value.items], True
         result = self.operand(value, stmt)
-        if isinstance(result, Var) and result.is_temp:
+        if isinstance(result, Var) and result.is_temp and self.bindings is None:
             # An unnamed result is named after the function: `loss = np.sum(...)`.
             result.hint, result.is_temp = self.parsed.node.name, False
         return [result], False
@@ -443,5 +443,5 @@ def _fold(fn, args, kwargs):
 
 
 def lower(fn, bindings=None):
-    """The IR of the Python function `fn`."""
+    """The IR of the Python function `fn`. `bindings` (rules only) fixes some parameters."""
     return Lowerer(parse_function(fn), bindings).lower()

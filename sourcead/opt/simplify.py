@@ -238,9 +238,42 @@ class _Simplifier:
             self.pending.append(neg)
             op.args[0] = neg.out
 
+    def sink_broadcasts(self, op):
+        """f(broadcast_to(g, shape(v)), y) -> f(g, y) when y stretches g to v's shape anyway."""
+        target = self.shapes.op_class(op)
+        for i, a in enumerate(op.args):
+            d = self.defining.get(a) if isinstance(a, Var) else None
+            if d is None or d.prim.impl is not np.broadcast_to:
+                continue
+            others = op.args[:i] + [d.args[0]] + op.args[i + 1:]
+            if self.shapes.union(others) == target:
+                op.args[i] = d.args[0]
+
+    def is_seed(self, x):
+        d = self.defining.get(x) if isinstance(x, Var) else None
+        return d is not None and d.prim.impl is runtime.seed
+
     def identity(self, op):
         fn, args = op.prim.impl, op.args
         shapes = self.shapes
+        if op.prim.shape == "elementwise" and op.prim.pure:
+            self.sink_broadcasts(op)
+        if fn in _MUL and len(args) == 2:
+            # The seed of a gradient is 1: multiplying by it only matters for the shape.
+            a, b = args
+            if self.is_seed(a) and shapes.of(b) == shapes.op_class(op):
+                return b
+            if self.is_seed(b) and shapes.of(a) == shapes.op_class(op):
+                return a
+        if (fn in _ADD or fn in _SUB) and len(args) == 2:
+            negs = [self.defining.get(a) if isinstance(a, Var) else None for a in args]
+            negs = [d if d is not None and d.prim.impl in _NEG else None for d in negs]
+            a, b = args
+            if negs[1] is not None:        # a + -c -> a - c;  a - -c -> a + c
+                other = _SUB[0] if fn in _ADD else _ADD[0]
+                op.prim, op.args = P.lookup(other), [a, negs[1].args[0]]
+            elif negs[0] is not None and fn in _ADD:   # -c + b -> b - c
+                op.prim, op.args = P.lookup(operator.sub), [b, negs[0].args[0]]
         if len(args) == 2:
             a, b = args
             keeps_a = shapes.of(a) == shapes.op_class(op)

@@ -69,7 +69,8 @@ def _(dx, ans, x):
 
 
 # x ** y. The y-derivative log(x) * x**y is taken as 0 where x == 0 (there x**y
-# is flat in y for y > 0), so a constant-zero base does not poison the gradient.
+# is flat in y for y > 0), so a constant-zero base does not poison the gradient
+# (and math.log(0), which raises, is never evaluated).
 @vjp_rule(operator.pow, np.power)
 def _(g, ans, x, y):
     return g * y * x ** (y - 1), g * ans * np.log(np.where(x == 0, 1.0, x))
@@ -82,9 +83,9 @@ def _(dx, dy, ans, x, y):
 
 @vjp_rule(math.pow)
 def _(g, ans, x, y):
-    return g * y * x ** (y - 1), g * ans * math.log(x)
+    return g * y * x ** (y - 1), g * ans * math.log(np.where(x == 0, 1.0, x))
 
 
 @jvp_rule(math.pow)
 def _(dx, dy, ans, x, y):
-    return dx * y * x ** (y - 1) + dy * ans * math.log(x)
+    return dx * y * x ** (y - 1) + dy * ans * math.log(np.where(x == 0, 1.0, x))

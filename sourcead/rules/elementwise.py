@@ -83,7 +83,7 @@ def _(ans, x):
 
 @derivative(np.tan, math.tan)
 def _(ans, x):
-    return 1.0 + ans * ans
+    return 1.0 + ans ** 2
 
 
 @derivative(np.arcsin)
@@ -133,7 +133,7 @@ def _(ans, x):
 
 @derivative(np.tanh, math.tanh)
 def _(ans, x):
-    return 1.0 - ans * ans
+    return 1.0 - ans ** 2
 
 
 @derivative(np.arcsinh)

@@ -32,6 +32,7 @@ P.defprim(runtime.unbroadcast, shape=("arg", 1), zero="first", differentiable=Fa
 P.defprim(runtime.broadcast_like, shape=("arg", 1), zero="first", differentiable=False)
 P.defprim(runtime.sum_adjoint, shape=("arg", 1), zero="first", differentiable=False)
 P.defprim(runtime.owned, shape=("arg", 0), differentiable=False, hint="owned")
+P.defprim(runtime.check_scalar, pure=False, differentiable=False)
 P.defprim(runtime.seed, shape=("arg", 0), differentiable=False, hint="seed")
 P.defprim(runtime.zeros_like, shape=("arg", 0), differentiable=False, hint="zero")
 for _f in (runtime.matmul_adjoint_a, runtime.dot_adjoint_a):
