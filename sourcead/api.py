@@ -21,7 +21,7 @@ from .opt import optimize
 
 _stats = {"lowerings": 0, "transforms": 0, "hits": 0}
 _lowered = {}      # id(code) -> (code, Function)
-_compiled = {}     # (id(code), kind, wrt) -> (code, Compiled)
+_compiled = {}     # (id(code), kind, wrt, single) -> (code, Compiled)
 
 
 def cache_info():
@@ -88,7 +88,7 @@ def _structure(n, as_tuple, start=0):
 
 def _build(fn, kind, wrt, single):
     code = fn.__code__
-    key = (id(code), kind, wrt)
+    key = (id(code), kind, wrt, single)
     entry = _compiled.get(key)
     if entry is not None and entry[0] is code:
         _stats["hits"] += 1

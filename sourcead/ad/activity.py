@@ -13,45 +13,46 @@ def varied(fn, inputs):
     """The Vars of `fn` that depend on any Var in `inputs` through differentiable ops."""
     vs = set(inputs)
 
+    def is_varied(x):
+        return isinstance(x, Var) and x in vs
+
+    def mark(v):
+        if v not in vs:
+            vs.add(v)
+            return True
+        return False
+
     def block(b):
-        changed = True
-        while changed:  # a fixed point, for loop-carried values
-            changed = False
-            for s in b.stmts:
-                if isinstance(s, Loop):
-                    for p, i, r in zip(s.body.params[-len(s.inits):] if s.inits else [],
-                                       s.inits, s.body.results):
-                        if (i in vs or r in vs) and p not in vs:
-                            vs.add(p)
-                            changed = True
-                for sub in s.blocks():
-                    block(sub)
-                if not _differentiable(s):
-                    continue
-                ins = any(isinstance(o, Var) and o in vs for o in _inputs(s))
+        changed = False
+        for s in b.stmts:
+            if isinstance(s, If):
+                changed |= block(s.then) | block(s.orelse)
                 for k, o in enumerate(s.outs):
-                    if o not in vs and (ins or _result_varied(s, k, vs)):
-                        vs.add(o)
-                        changed = True
+                    if is_varied(s.then.results[k]) or is_varied(s.orelse.results[k]):
+                        changed |= mark(o)
+            elif isinstance(s, Loop):
+                n = len(s.inits)
+                params = s.body.params[len(s.body.params) - n:]
+                while True:  # a fixed point over iterations
+                    inner = False
+                    for k in range(n):
+                        if is_varied(s.inits[k]) or is_varied(s.body.results[k]):
+                            inner |= mark(params[k])
+                    inner |= block(s.body)
+                    changed |= inner
+                    if not inner:
+                        break
+                for k, o in enumerate(s.outs):
+                    if is_varied(params[k]) or is_varied(s.body.results[k]) or \
+                            is_varied(s.inits[k]):
+                        changed |= mark(o)
+            elif s.prim.differentiable and any(is_varied(o) for o in s.operands()):
+                for o in s.outs:
+                    changed |= mark(o)
+        return changed
+
     block(fn.body)
     return vs
-
-
-def _inputs(s):
-    if isinstance(s, If):
-        return []  # the condition carries no derivative; results come from the branches
-    if isinstance(s, Loop):
-        return list(s.inits)
-    return s.operands()
-
-
-def _result_varied(s, k, vs):
-    if isinstance(s, If):
-        return any(isinstance(b.results[k], Var) and b.results[k] in vs for b in (s.then, s.orelse))
-    if isinstance(s, Loop):
-        r = s.body.results[k]
-        return isinstance(r, Var) and r in vs
-    return False
 
 
 def useful(fn, outputs):

@@ -48,11 +48,59 @@ def _tangent(tangents, x):
     return Zero(x)
 
 
+def _tangent_var(v):
+    return Var(v.hint + "_dot", is_temp=v.is_temp, shape_of=v)
+
+
+def _if(s, tangents, active):
+    """Each branch computes the tangents of its own values; the if yields those of its outputs."""
+    for b in (s.then, s.orelse):
+        inner = []
+        _block(b.stmts, inner, tangents, active)
+        b.stmts = inner
+    for k, o in enumerate(list(s.outs)):
+        if o not in active:
+            continue
+        ts = [_tangent(tangents, b.results[k]) for b in (s.then, s.orelse)]
+        if all(isinstance(t, Zero) for t in ts):
+            continue
+        for b, t in zip((s.then, s.orelse), ts):
+            b.results.append(t)
+        out = _tangent_var(o)
+        s.outs.append(out)
+        tangents[o] = out
+
+
+def _loop(s, tangents, active):
+    """Tangents of carried values are carried too."""
+    n = len(s.inits)
+    params = s.body.params[len(s.body.params) - n:]
+    carried = [k for k in range(n) if params[k] in active or s.outs[k] in active]
+    for k in carried:
+        tangents[params[k]] = _tangent_var(params[k])
+    inner = []
+    _block(s.body.stmts, inner, tangents, active)
+    s.body.stmts = inner
+    for k in carried:
+        s.inits.append(_tangent(tangents, s.inits[k]))
+        s.body.params.append(tangents[params[k]])
+        s.body.results.append(_tangent(tangents, s.body.results[k]))
+        out = _tangent_var(s.outs[k])
+        s.outs.append(out)
+        tangents[s.outs[k]] = out
+        if s.cond is not None:
+            s.cond.params.append(_tangent_var(s.cond.params[k]))
+
+
 def _block(src, stmts, tangents, active):
     for s in src:
         stmts.append(s)
-        if isinstance(s, (If, Loop)):
-            raise NotImplementedError("control flow in forward mode")
+        if isinstance(s, If):
+            _if(s, tangents, active)
+            continue
+        if isinstance(s, Loop):
+            _loop(s, tangents, active)
+            continue
         if not any(o in active for o in s.outs):
             continue
         if not s.prim.differentiable:
@@ -97,3 +145,10 @@ def _emit(stmts, fn, args, loc):
 
 
 __all__ = ["jvp"]
+
+
+def _control_flow_unsupported(s):
+    from ..errors import UnsupportedSyntaxError
+    what = "a branch" if isinstance(s, If) else "a loop"
+    return UnsupportedSyntaxError(f"sourcead cannot differentiate through {what} yet", s.loc,
+                                  hint="control flow is differentiated from the next release on")

@@ -16,7 +16,7 @@ from ..runtime import seed as seed_fn
 from ..runtime import unbroadcast, zeros_like
 from .activity import active as active_vars
 from .common import bind, find_rule
-from .forward import _rule_args
+from .forward import _control_flow_unsupported, _rule_args
 
 
 def vjp(fn, wrt, seed="param", return_primal=True):
@@ -33,8 +33,9 @@ def vjp(fn, wrt, seed="param", return_primal=True):
     results = list(fn.body.results)
     active = active_vars(fn, inputs, results)
     stmts = list(fn.body.stmts)
-    if any(isinstance(s, (If, Loop)) for s in stmts):
-        raise NotImplementedError("control flow in reverse mode")
+    for s in stmts:
+        if isinstance(s, (If, Loop)):
+            raise _control_flow_unsupported(s)
     sweep = Op(P.SWEEP, [], outs=[])
     stmts.append(sweep)
 

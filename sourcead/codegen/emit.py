@@ -84,105 +84,181 @@ class Emitter:
         self._name_vars(stmts)
 
     def _plan_block(self, block, uses):
-        region = 0
         for s in block.stmts:
-            if isinstance(s, Op) and s.prim is P.SWEEP:
-                region += 1
             for b in s.blocks():
                 self._plan_block(b, uses)
         # A temporary used once, later in the same block (and the same sweep), by a
-        # pure op, is written into its use.
+        # pure op or as a branch condition, is written into its use.
         defs = {}
         region = 0
+
+        def consider(a):
+            d = defs.get(a)
+            if d is not None and d[1] == region and uses.get(a) == 1:
+                self.inlined[a] = d[0]
+
         for s in block.stmts:
             if isinstance(s, Op) and s.prim is P.SWEEP:
                 region += 1
                 continue
             if isinstance(s, Op):
                 for a in _operand_vars(s):
-                    d = defs.get(a)
-                    if d is not None and d[1] == region and uses.get(a) == 1:
-                        self.inlined[a] = d[0]
-            if isinstance(s, Op) and len(s.outs) == 1 and s.prim.pure and s.out.is_temp \
-                    and s.prim.emit[0] not in ("sweep",):
+                    consider(a)
+            elif isinstance(s, If):
+                consider(s.cond)
+            elif isinstance(s, Loop):
+                for a in s.bounds:
+                    consider(a)
+            if isinstance(s, Op) and len(s.outs) == 1 and s.prim.pure and s.out.is_temp:
                 defs[s.out] = (s, region)
+        # a while loop's condition: the block's result may be written into the header
+        for r in block.results:
+            consider(r)
 
     def _name_vars(self, stmts):
-        # Positions: each statement that is emitted gets one; an inlined value's
-        # operands are read where the value is finally written.
-        order = []
-        pos = {}
-        last = {}
+        fn = self.fn
+        self.pos = pos = {}
+        self.last = last = {}
         region_of = {}
+        counter = [0]
+        loops = []
         region = [0]
+        prefs = {}
 
-        def emitted_at(v, p):
-            last[v] = max(last.get(v, -1), p)
+        def tick():
+            counter[0] += 1
+            return counter[0]
+
+        def use(v, p):
+            if not isinstance(v, Var):
+                return
             op = self.inlined.get(v)
             if op is not None:
-                for a in _operand_vars(op):
-                    emitted_at(a, p)
+                for a in _direct_operands(op):
+                    use(a, p)
+                return
+            last[v] = max(last.get(v, -1), p)
+            for used in loops:
+                used.append(v)
 
-        def visit(block, loop_end=None):
+        def define(v, p):
+            pos[v] = p
+            region_of[v] = region[0]
+
+        def visit(block):
             for s in block.stmts:
                 if isinstance(s, Op) and s.prim is P.SWEEP:
                     region[0] = 1
+                    continue
                 if isinstance(s, Op) and len(s.outs) == 1 and s.out in self.inlined:
                     continue
-                p = len(order)
-                order.append(s)
-                for a in _direct_operands(s):
-                    emitted_at(a, p)
-                for b in s.blocks():
-                    for prm in b.params:
-                        pos[prm] = p
-                        region_of[prm] = region[0]
-                    visit(b)
-                    for r in b.results:
-                        if isinstance(r, Var):
-                            emitted_at(r, len(order))
-                for o in s.outs:
-                    pos[o] = p
-                    region_of[o] = region[0]
-            for r in block.results:
-                if isinstance(r, Var):
-                    emitted_at(r, len(order))
+                p = tick()
+                if isinstance(s, Op):
+                    for a in _direct_operands(s):
+                        use(a, p)
+                    for o in s.outs:
+                        define(o, p)
+                elif isinstance(s, If):
+                    use(s.cond, p)
+                    for b in (s.then, s.orelse):
+                        visit(b)
+                        q = tick()
+                        for r in b.results:
+                            use(r, q)
+                    q = tick()
+                    for k, o in enumerate(s.outs):
+                        define(o, q)
+                        prefs[o] = [s.then.results[k], s.orelse.results[k]]
+                elif isinstance(s, Loop):
+                    for a in s.bounds + s.inits:
+                        use(a, p)
+                    start = tick()
+                    used = []
+                    loops.append(used)
+                    n = len(s.inits)
+                    carried = s.body.params[len(s.body.params) - n:]
+                    for prm in s.body.params:
+                        define(prm, start)
+                    for k, prm in enumerate(carried):
+                        prefs[prm] = [s.inits[k]]
+                    if s.cond is not None:
+                        for prm in s.cond.params:
+                            define(prm, start)
+                        visit(s.cond)
+                        use(s.cond.results[0], tick())
+                    visit(s.body)
+                    q = tick()
+                    for k, r in enumerate(s.body.results):
+                        use(r, q)
+                        if isinstance(r, Var) and r not in prefs:
+                            prefs[r] = [carried[k]]
+                    end = tick()
+                    loops.pop()
+                    for v in used:   # values from before the loop stay live through all of it
+                        if pos.get(v, -1) < start:
+                            last[v] = max(last[v], end)
+                    for k, o in enumerate(s.outs):
+                        define(o, end)
+                        prefs[o] = [carried[k]]
+            q = tick()
+            if block is fn.body:
+                for r in block.results:
+                    use(r, q)
 
-        for prm in self.fn.params:
+        n_seeds = getattr(fn, "n_seeds", 0)
+        for k, prm in enumerate(fn.params):
             pos[prm] = -1
-            region_of[prm] = 0 if prm in self.fn.params[:len(self.fn.params) - getattr(
-                self.fn, "n_seeds", 0)] else 1
-        visit(self.fn.body)
-        holders = {}   # name -> list of vars that held it
-        taken_in_outer = set()
-        for prm in self.fn.params:
-            name = _ident(prm.hint)
-            name = self._fresh(name, prm, holders, pos, last, region_of, taken_in_outer)
-        for s in order:
-            for o in s.outs:
-                if o in self.inlined:
-                    continue
-                self._fresh(_ident(o.hint), o, holders, pos, last, region_of, taken_in_outer)
-            for b in s.blocks():
-                for prm in b.params:
-                    self._fresh(_ident(prm.hint), prm, holders, pos, last, region_of,
-                                taken_in_outer)
+            region_of[prm] = 1 if k >= len(fn.params) - n_seeds else 0
+        visit(fn.body)
+        self.holders = {}
+        self.taken_in_outer = set()
+        self.region_of = region_of
+        for prm in fn.params:
+            self._fresh(prm, [])
+        cond_twins = {}
+        for s in walk_stmts_all(fn.body):
+            if isinstance(s, Loop) and s.cond is not None:
+                n = len(s.inits)
+                for a, b in zip(s.body.params[len(s.body.params) - n:], s.cond.params):
+                    cond_twins[a] = b
+        for v in sorted(pos, key=lambda v: (pos[v], v.id)):
+            if v in self.names or v in self.inlined:
+                continue
+            if v in cond_twins.values():
+                continue
+            self._fresh(v, prefs.get(v, []))
+            twin = cond_twins.get(v)
+            if twin is not None:  # a while loop's test reads the same variables as its body
+                self.names[twin] = self.names[v]
+                self.holders[self.names[v]].append(twin)
 
-    def _fresh(self, base, v, holders, pos, last, region_of, taken_in_outer):
-        split = self.layout.split
+    def _fresh(self, v, prefs):
+        pos, last = self.pos, self.last
+        candidates = [self.names[p] for p in prefs if isinstance(p, Var) and p in self.names]
+        base = _ident(v.hint)
         k = 0
         while True:
-            name = base if k == 0 else f"{base}_{k}"
-            k += 1
+            if candidates:
+                name = candidates.pop(0)
+            else:
+                name = base if k == 0 else f"{base}_{k}"
+                k += 1
             if name in self.reserved:
                 continue
-            if split and region_of.get(v) == 1 and name in taken_in_outer:
+            if self.layout.split and self.region_of.get(v) == 1 and name in self.taken_in_outer:
                 continue  # a pullback must not assign a name the enclosing function uses
-            if all(last.get(h, pos.get(h, -1)) <= pos[v] for h in holders.get(name, ())):
+            dv = pos.get(v, -1)
+            ok = True
+            for h in self.holders.get(name, ()):
+                dh = pos.get(h, -1)
+                if dh == dv or last.get(h, dh) > dv:
+                    ok = False
+                    break
+            if ok:
                 break
-        holders.setdefault(name, []).append(v)
-        if region_of.get(v) == 0:
-            taken_in_outer.add(name)
+        self.holders.setdefault(name, []).append(v)
+        if self.region_of.get(v) == 0:
+            self.taken_in_outer.add(name)
         self.names[v] = name
         return name
 
@@ -248,9 +324,73 @@ class Emitter:
                 else:
                     out.append(ast.Assign([ast.Tuple([ast.Name(self.names[o], ast.Store())
                                                       for o in s.outs], ast.Store())], value))
-            else:
-                raise NotImplementedError("control flow code generation")
+            elif isinstance(s, If):
+                out.extend(self.emit_if(s, adjoint))
+            elif isinstance(s, Loop):
+                out.extend(self.emit_loop(s, adjoint))
         return False
+
+    def copies(self, dsts, srcs):
+        """Assignments dst = src where the names differ, as one parallel assignment."""
+        pairs = [(d, x) for d, x in zip(dsts, srcs)
+                 if not (isinstance(x, Var) and x not in self.inlined and
+                         self.names.get(x) == self.names[d])]
+        if not pairs:
+            return []
+        if len(pairs) == 1:
+            d, x = pairs[0]
+            return [ast.Assign([ast.Name(self.names[d], ast.Store())], self.operand(x))]
+        return [ast.Assign([ast.Tuple([ast.Name(self.names[d], ast.Store()) for d, _ in pairs],
+                                      ast.Store())],
+                           ast.Tuple([self.operand(x) for _, x in pairs], ast.Load()))]
+
+    def block_body(self, block, outs, adjoint):
+        body = []
+        self.statements(block.stmts, body, adjoint)
+        return body + self.copies(outs, block.results)
+
+    def emit_if(self, s, adjoint):
+        then = self.block_body(s.then, s.outs, adjoint)
+        orelse = self.block_body(s.orelse, s.outs, adjoint)
+        if not _has_code(then) and not _has_code(orelse):
+            return []
+        cond = self.operand(s.cond)
+        if not _has_code(then):
+            return [ast.If(ast.UnaryOp(ast.Not(), cond), orelse, [])]
+        return [ast.If(cond, then, orelse if _has_code(orelse) else [])]
+
+    def emit_loop(self, s, adjoint):
+        n = len(s.inits)
+        carried = s.body.params[len(s.body.params) - n:]
+        pre = self.copies(carried, s.inits)
+        body = []
+        self.statements(s.body.stmts, body, adjoint)
+        body += self.copies(carried, s.body.results)
+        if "exit" in s.attrs:
+            flag = carried[s.attrs["exit"]]
+            body.append(ast.If(ast.Name(self.names[flag], ast.Load()), [ast.Break()], []))
+        if not body:
+            body = [ast.Pass()]
+        if s.kind == "range":
+            index = s.body.params[0]
+            start, stop, step = s.bounds
+            args = [stop] if (start == Const(0) and step == Const(1)) else \
+                ([start, stop] if step == Const(1) else [start, stop, step])
+            it = ast.Call(ast.Name("range", ast.Load()), [self.operand(a) for a in args], [])
+            if s.attrs.get("reverse"):
+                it = ast.Call(ast.Name("reversed", ast.Load()), [it], [])
+            loop = ast.For(ast.Name(self.names.get(index, "_"), ast.Store()), it, body, [])
+        else:
+            head = []
+            self.statements(s.cond.stmts, head, adjoint)
+            test = self.operand(s.cond.results[0])
+            if head:
+                head.append(ast.If(ast.UnaryOp(ast.Not(), test), [ast.Break()], []))
+                loop = ast.While(ast.Constant(True), head + body, [])
+            else:
+                loop = ast.While(test, body, [])
+        post = self.copies(s.outs, carried)
+        return pre + [loop] + post
 
     def returns(self, layout):
         results = self.fn.body.results
@@ -307,6 +447,10 @@ class Emitter:
         return ast.FunctionDef(layout.name, _args(params), body, [], None, None, **kw)
 
 
+def _has_code(stmts):
+    return any(not (isinstance(t, ast.Expr) and isinstance(t.value, ast.Constant)) for t in stmts)
+
+
 def _has_type_params():
     return "type_params" in ast.FunctionDef._fields
 
@@ -329,6 +473,13 @@ def _ident(hint):
     if name[0].isdigit():
         name = "t" + name
     return name
+
+
+def walk_stmts_all(block):
+    for s in block.stmts:
+        yield s
+        for b in s.blocks():
+            yield from walk_stmts_all(b)
 
 
 def _walk(block):

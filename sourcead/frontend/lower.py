@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import NameResolutionError, UnsupportedSyntaxError
 from ..ir import primitives as P
-from ..ir.core import Block, Const, Function, Op, Var
+from ..ir.core import Block, Const, Function, If, Loop, Op, Var
 from .source import parse_function
 
 _BINOP = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -32,6 +32,10 @@ for _obj in _BINOP.values():
     P.defprim(_obj)
 for _obj in _UNARY.values():
     P.defprim(_obj)
+P.defprim(operator.or_, emit=("binop", __import__("ast").BitOr), name="or_", differentiable=False,
+          shape="elementwise")
+P.defprim(operator.and_, emit=("binop", __import__("ast").BitAnd), name="and_",
+          differentiable=False, shape="elementwise")
 for _obj in list(_COMPARE.values())[:6]:
     P.defprim(_obj)
 P.defprim(operator.is_, emit=("compare", __import__("ast").Is), differentiable=False)
@@ -66,6 +70,76 @@ _UNSUPPORTED_HINTS = {
     gast.Set: ("a set", "use a tuple or a list"),
     gast.FunctionDef: ("a nested def", "define the function at module level"),
 }
+
+
+_BRK, _CONT, _RET, _RETV = "<break>", "<continue>", "<return>", "<return value>"
+_FLAG_HINTS = {_BRK: "stop", _CONT: "skip", _RET: "returned", _RETV: "result"}
+
+
+def _hint(name):
+    return _FLAG_HINTS.get(name, name)
+
+
+def _same(a, b):
+    return a is b or (isinstance(a, Const) and isinstance(b, Const) and a == b)
+
+
+def _contains(node, kind, own_loop=False):
+    """Whether `node` contains a `kind` statement (not inside nested functions; with
+    own_loop, not inside loops nested in `node`)."""
+    def visit(n, top):
+        if isinstance(n, kind):
+            return True
+        if isinstance(n, (gast.FunctionDef, gast.Lambda, gast.ClassDef)):
+            return False
+        if own_loop and not top and isinstance(n, (gast.For, gast.While)):
+            return False
+        return any(visit(c, False) for c in gast.iter_child_nodes(n))
+    if isinstance(node, list):
+        return any(visit(n, False) for n in node)
+    return any(visit(c, False) for c in gast.iter_child_nodes(node))
+
+
+def _always_returns(stmts):
+    if not stmts:
+        return False
+    last = stmts[-1]
+    if isinstance(last, gast.Return):
+        return True
+    if isinstance(last, gast.If):
+        return _always_returns(last.body) and _always_returns(last.orelse)
+    return False
+
+
+def _names_loaded(node):
+    if node is None:
+        return set()
+    nodes = node if isinstance(node, list) else [node]
+    return {n.id for root in nodes for n in gast.walk(root)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+
+
+def _upward_exposed(stmts):
+    """Names a statement list may read before assigning them (conservatively)."""
+    assigned = set()
+    exposed = set()
+    for s in stmts:
+        if isinstance(s, (gast.Assign, gast.AugAssign)):
+            value = s.value
+            exposed |= _names_loaded(value) - assigned
+            if isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Name):
+                if s.target.id not in assigned:
+                    exposed.add(s.target.id)
+            targets = s.targets if isinstance(s, gast.Assign) else [s.target]
+            for t in targets:
+                exposed |= _names_loaded(t) - assigned
+                assigned |= {n.id for n in gast.walk(t)
+                             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        else:
+            exposed |= _names_loaded(s) - assigned
+            if isinstance(s, gast.AugAssign):
+                pass
+    return exposed
 
 
 class Static:
@@ -115,6 +189,7 @@ class Lowerer:
         self.global_names = set()
         self.free_names = set()
         self.loc = None
+        self.loops = []
 
     # -- errors -------------------------------------------------------------
     def unsupported(self, node, what=None, hint=None):
@@ -151,30 +226,273 @@ class Lowerer:
                         free_names=sorted(self.free_names), global_names=sorted(self.global_names))
 
     def block(self, body, top=False):
+        """Lower the function body; returns (results, returns_tuple)."""
+        returned = self.run(body)
+        if returned is None:
+            return [Const(None)], False
+        return returned
+
+    def run(self, body):
+        """Lower a statement list in the current context.
+
+        Returns (results, returns_tuple) if it returns (outside loops), None if it
+        falls through. Inside loops, `break`, `continue` and `return` set flags
+        (values in the environment under names no user variable can have), and the
+        statements after one that may have set a flag run under `if not flag`.
+        """
         body = list(body)
         while body:
             stmt = body.pop(0)
             self.loc = self.parsed.loc(stmt)
             if isinstance(stmt, gast.Return):
+                if self.loops:
+                    value = self.expr(stmt.value) if stmt.value is not None else Const(None)
+                    self.env[_RET] = Const(True)
+                    self.env[_RETV] = value
+                    self.env[_BRK] = Const(True)
+                    return None
                 if body:
                     self.unsupported(body[0], "code after a return statement",
                                      "remove the unreachable code")
                 return self.return_value(stmt)
+            if isinstance(stmt, (gast.Break, gast.Continue)):
+                if not self.loops:
+                    self.unsupported(stmt, f"`{type(stmt).__name__.lower()}` outside a loop")
+                self.env[_BRK if isinstance(stmt, gast.Break) else _CONT] = Const(True)
+                return None
             if isinstance(stmt, gast.If):
                 cond = self.expr(stmt.test)
                 if isinstance(cond, Const):
                     # Decided at transformation time (a constant, or a rule's
                     # static argument): only the branch taken is lowered.
                     taken = stmt.body if cond.value else stmt.orelse
-                    if any(isinstance(s, gast.Return) for s in taken):
-                        body = list(taken)  # what follows the if is unreachable
-                    else:
-                        body = list(taken) + body
+                    body = list(taken) + ([] if _always_returns(taken) else body)
                     continue
-                self.stmt_If(stmt, cond)
-                continue
-            self.statement(stmt)
-        return [Const(None)], False
+                cond = self.operand(cond, stmt)
+                if not self.loops and _contains(stmt, gast.Return):
+                    return self.returning_if(stmt, cond, body)
+                self.lower_if(cond, stmt.body, stmt.orelse, stmt)
+            elif isinstance(stmt, (gast.For, gast.While)):
+                self.lower_loop(stmt)
+                if not self.loops and _contains(stmt, gast.Return):
+                    returned = self.env.pop(_RET)
+                    value = self.env.pop(_RETV)
+                    self.env.pop(_BRK, None)
+                    return self.returning_flag(returned, value, body, stmt)
+            else:
+                self.statement(stmt)
+            if self.loops and body:
+                guard = self.exit_flag((_CONT, _BRK, _RET))
+                if isinstance(guard, Const):
+                    if guard.value:
+                        return None   # the rest is unreachable
+                    continue
+                self.lower_if(guard, [], body, stmt, guard_only=True)
+                return None
+        return None
+
+    def exit_flag(self, names):
+        """The OR of the flags in `names` that are set, or Const(False)."""
+        flags = [self.env[n] for n in names if n in self.env]
+        if any(isinstance(f, Const) and f.value for f in flags):
+            return Const(True)
+        flags = [f for f in flags if not isinstance(f, Const)]
+        if not flags:
+            return Const(False)
+        out = flags[0]
+        for f in flags[1:]:
+            out = self.emit(operator.or_, [out, f])
+            out.hint = "exiting"
+        return out
+
+    # -- control flow -------------------------------------------------------
+    def sub(self, body, env, extra=None):
+        """Lower `body` into a fresh statement list from `env`; returns (stmts, env, returned)."""
+        saved_stmts, saved_env = self.stmts, self.env
+        self.stmts, self.env = [], dict(env)
+        try:
+            returned = self.run(body) if extra is None else extra(body)
+            return self.stmts, self.env, returned
+        finally:
+            self.stmts, self.env = saved_stmts, saved_env
+
+    def merge_into(self, branches, node, names=None):
+        """Make the branch environments agree; returns (names, per-branch result lists)."""
+        if names is None:
+            keys = set()
+            for _, env, _ in branches:
+                keys |= set(env)
+            names = sorted(k for k in keys
+                           if not all(_same(env.get(k), branches[0][1].get(k))
+                                      for _, env, _ in branches))
+        results = []
+        for stmts, env, _ in branches:
+            saved_stmts, self.stmts = self.stmts, stmts
+            try:
+                results.append([self.operand(env.get(n, Const(None)), node) for n in names])
+            finally:
+                self.stmts = saved_stmts
+        return names, results
+
+    def lower_if(self, cond, body, orelse, node, guard_only=False):
+        then = self.sub(body, self.env)
+        env = self.env
+        if guard_only:  # `orelse` runs when no flag is set: there, every flag is False
+            env = dict(env)
+            for flag in (_CONT, _BRK, _RET):
+                if flag in env:
+                    env[flag] = Const(False)
+        other = self.sub(orelse, env)
+        names, (then_res, else_res) = self.merge_into([then, other], node)
+        outs = [Var(_hint(n)) for n in names]
+        self.stmts.append(If(cond, Block([], then[0], then_res), Block([], other[0], else_res),
+                             outs, loc=self.parsed.loc(node)))
+        for n, o in zip(names, outs):
+            self.env[n] = o
+
+    def returning_if(self, node, cond, rest):
+        """An if with a return in it, outside loops: what follows runs in the branches
+        that fall through, and the if's results are the function's."""
+        branches = []
+        for part in (node.body, node.orelse):
+            stmts, env, returned = self.sub(part + ([] if _always_returns(part) else rest),
+                                            self.env)
+            if returned is None:
+                returned = ([Const(None)], False)
+            branches.append((stmts, returned))
+        (s1, (r1, t1)), (s2, (r2, t2)) = branches
+        if len(r1) != len(r2) or t1 != t2:
+            self.unsupported(node, "branches that return tuples of different lengths",
+                             "return the same structure from every branch")
+        outs = [Var(r.hint if isinstance(r, Var) and not r.is_temp else self.parsed.node.name)
+                for r in r1]
+        self.stmts.append(If(cond, Block([], s1, r1), Block([], s2, r2), outs,
+                             loc=self.parsed.loc(node)))
+        return outs, t1
+
+    def returning_flag(self, returned, value, rest, node):
+        """After a loop that may return: `if returned: return value` and the rest otherwise."""
+        if isinstance(returned, Const):
+            if returned.value:
+                return self.return_operand(value, node)
+            return self.run(rest)
+        s1, _, _ = self.sub([], self.env)
+        r1 = self.return_operand(value, node)
+        s2, _, r2 = self.sub(rest, self.env)
+        if r2 is None:
+            r2 = ([Const(None)], False)
+        if len(r1[0]) != len(r2[0]) or r1[1] != r2[1]:
+            self.unsupported(node, "returns of tuples of different lengths",
+                             "return the same structure everywhere")
+        outs = [Var(self.parsed.node.name) for _ in r1[0]]
+        self.stmts.append(If(returned, Block([], s1, r1[0]), Block([], s2, r2[0]), outs,
+                             loc=self.parsed.loc(node)))
+        return outs, r1[1]
+
+    def return_operand(self, value, node):
+        if isinstance(value, TupleValue):
+            return [self.operand(v, node) for v in value.items], True
+        return [self.operand(value, node)], False
+
+    def lower_loop(self, node):
+        if node.orelse:
+            kind = "for" if isinstance(node, gast.For) else "while"
+            self.unsupported(node, f"a {kind}/else loop",
+                             "set a flag before `break` and test it after the loop")
+        loc = self.parsed.loc(node)
+        bounds = []
+        target = None
+        if isinstance(node, gast.For):
+            bounds, target = self.loop_header(node)
+        carried = self.carried_names(node, target)
+        may_break = _contains(node, gast.Break, own_loop=True)
+        may_return = _contains(node, gast.Return)
+        if may_break or may_return:
+            self.env.setdefault(_BRK, Const(False))
+            self.env[_BRK] = Const(False)
+            carried.append(_BRK)
+        if may_return:
+            self.env.setdefault(_RET, Const(False))
+            self.env.setdefault(_RETV, Const(None))
+            carried += [_RET, _RETV]
+        inits = [self.operand(self.env.get(n, Const(None)), node) for n in carried]
+        params = [Var(_hint(n)) for n in carried]
+        index = Var(target.id) if target is not None else None
+        env = dict(self.env)
+        env.update(zip(carried, params))
+        cond_block = None
+        if isinstance(node, gast.While):
+            cond_params = [Var(_hint(n)) for n in carried]
+            cenv = dict(self.env)
+            cenv.update(zip(carried, cond_params))
+
+            def test(_):
+                c = self.operand(self.expr(node.test), node)
+                self.env["<cond>"] = c
+                return None
+            cstmts, cenv_after, _ = self.sub(None, cenv, extra=test)
+            cond_block = Block(cond_params, cstmts, [cenv_after["<cond>"]])
+        if index is not None:
+            env[target.id] = index
+        for flag, start in ((_BRK, Const(False)), (_RET, Const(False)), (_RETV, Const(None))):
+            if flag in carried:
+                env[flag] = start   # the loop stops once one is set: each iteration starts clear
+        if _contains(node, gast.Continue, own_loop=True):
+            env[_CONT] = Const(False)
+        self.loops.append(node)
+        try:
+            stmts, benv, _ = self.sub(node.body, env)
+        finally:
+            self.loops.pop()
+        _, (results,) = self.merge_into([(stmts, benv, None)], node, names=carried)
+        attrs = {}
+        if _BRK in carried:
+            attrs["exit"] = carried.index(_BRK)
+        body = Block(([index] if index is not None else []) + params, stmts, results)
+        outs = [Var(_hint(n)) for n in carried]
+        kind = "range" if isinstance(node, gast.For) else "while"
+        self.stmts.append(Loop(kind, inits, body, outs, bounds=bounds, cond=cond_block, loc=loc,
+                               attrs=attrs))
+        for n, o in zip(carried, outs):
+            self.env[n] = o
+        if target is not None and target.id in self.loaded_after(node):
+            self.unsupported(node, f"reading the loop variable `{target.id}` after the loop",
+                             "keep a copy of it in another variable inside the loop")
+
+    def loop_header(self, node):
+        target, it = node.target, node.iter
+        if not isinstance(target, gast.Name):
+            self.unsupported(node, "a for loop with a tuple target",
+                             "loop over range(...) and index inside the loop")
+        if isinstance(it, gast.Call) and isinstance(self.expr(it.func), Static) and \
+                self.expr(it.func).obj is range and not it.keywords and 1 <= len(it.args) <= 3:
+            bounds = [self.operand(self.expr(a), node) for a in it.args]
+            if len(bounds) == 1:
+                bounds = [Const(0)] + bounds
+            if len(bounds) == 2:
+                bounds = bounds + [Const(1)]
+            return bounds, target
+        self.unsupported(node, "a for loop over something other than range(...)",
+                         "loop over range(len(x)) and index; other iterables come in a "
+                         "later release")
+
+    def carried_names(self, node, target):
+        """Names the loop must carry: assigned in it, and read before being assigned in an
+        iteration, or read after the loop."""
+        assigned = _assigned_names(node.body) - ({target.id} if target is not None else set())
+        exposed = _upward_exposed(node.body) | (_names_loaded(node.test)
+                                                if isinstance(node, gast.While) else set())
+        after = self.loaded_after(node)
+        return sorted(n for n in assigned if n in exposed or n in after)
+
+    def loaded_after(self, node):
+        end = getattr(node, "end_lineno", node.lineno)
+        names = {n.id for n in gast.walk(self.parsed.node)
+                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
+                 and getattr(n, "lineno", 0) > end}
+        for outer in self.loops:   # the next iteration of an enclosing loop reads it too
+            names |= _names_loaded(outer)
+        return names
 
     def return_value(self, stmt):
         if stmt.value is None:
@@ -219,16 +537,6 @@ class Lowerer:
         left = self.operand(self.name(node.target), node)
         right = self.operand(self.expr(node.value), node)
         self.assign(node.target, self.emit(op, [left, right]))
-
-    def stmt_If(self, node, cond):
-        self.unsupported(node, "an `if` statement on a value known only at run time",
-                         "branches are supported from the control-flow release on")
-
-    def stmt_For(self, node):
-        self.unsupported(node, "a `for` loop", "loops are supported from the control-flow release on")
-
-    def stmt_While(self, node):
-        self.unsupported(node, "a `while` loop", "loops are supported from the control-flow release on")
 
     def assign(self, target, value):
         if isinstance(target, gast.Name):
@@ -379,13 +687,63 @@ class Lowerer:
         return self.emit(op, [self.operand(self.expr(node.operand), node)])
 
     def expr_Compare(self, node):
-        if len(node.ops) != 1:
-            self.unsupported(node, "a chained comparison",
-                             "chained comparisons are supported from the control-flow release on")
-        op = _COMPARE[type(node.ops[0])]
+        # a < b < c is a < b and b < c, with b evaluated once
         left = self.operand(self.expr(node.left), node)
-        right = self.operand(self.expr(node.comparators[0]), node)
-        return self.emit(op, [left, right])
+        result = None
+        for op_node, comp in zip(node.ops, node.comparators):
+            right = self.operand(self.expr(comp), node)
+            value = self.emit(_COMPARE[type(op_node)], [left, right])
+            result = value if result is None else self.short_circuit(result, value, node, "and")
+            left = right
+        return result
+
+    def short_circuit(self, first, second_value, node, kind):
+        """`first and second` / `first or second` for an already computed second value."""
+        if isinstance(first, Const):
+            return second_value if bool(first.value) == (kind == "and") else first
+        return self.select(first, lambda: second_value, lambda: first, node) if kind == "and" \
+            else self.select(first, lambda: first, lambda: second_value, node)
+
+    def select(self, cond, then_fn, else_fn, node):
+        """An If yielding then_fn() or else_fn(), each lowered in its own branch."""
+        def branch(fn):
+            saved = self.stmts
+            self.stmts = []
+            try:
+                value = self.operand(fn(), node)
+                return self.stmts, value
+            finally:
+                self.stmts = saved
+        s1, v1 = branch(then_fn)
+        s2, v2 = branch(else_fn)
+        if not s1 and not s2 and _same(v1, v2):
+            return v1
+        out = Var("t", is_temp=True)
+        self.stmts.append(If(cond, Block([], s1, [v1]), Block([], s2, [v2]), [out], loc=self.loc))
+        return out
+
+    def expr_BoolOp(self, node):
+        kind = "and" if isinstance(node.op, gast.And) else "or"
+
+        def combine(values):
+            first = self.operand(self.expr(values[0]), node)
+            if len(values) == 1:
+                return first
+            if isinstance(first, Const):
+                if bool(first.value) == (kind == "and"):
+                    return combine(values[1:])
+                return first
+            rest = lambda: combine(values[1:])  # noqa: E731  (evaluated only when needed)
+            if kind == "and":
+                return self.select(first, rest, lambda: first, node)
+            return self.select(first, lambda: first, rest, node)
+        return combine(node.values)
+
+    def expr_IfExp(self, node):
+        cond = self.operand(self.expr(node.test), node)
+        if isinstance(cond, Const):
+            return self.expr(node.body if cond.value else node.orelse)
+        return self.select(cond, lambda: self.expr(node.body), lambda: self.expr(node.orelse), node)
 
     def expr_Subscript(self, node):
         base = self.expr(node.value)

@@ -1,4 +1,4 @@
-"""Derivative outputs the caller owns: never a read-only view, never an input."""
+"""Outputs the caller owns: never a read-only view, never one of the inputs."""
 
 import numpy as np
 
@@ -6,21 +6,33 @@ from .. import runtime
 from ..ir import primitives as P
 from ..ir.core import Op, Var
 
-_VIEWS = (np.broadcast_to, runtime.broadcast_like)
+_VIEWS = (np.broadcast_to,)                                  # always a view
+_PASS = (runtime.unbroadcast, runtime.broadcast_like)        # may return their argument
 
 
 def own_outputs(fn):
-    """Wrap each derivative result (after the primal ones) that is a broadcast view or a
-    parameter in `sad_rt.owned(...)`, a copy; returns `fn`."""
+    """Wrap each result that may be a view or a parameter (an input of the function,
+    or a cotangent the caller passed) in `sad_rt.owned(...)`, a copy; returns `fn`."""
     defining = {s.out: s for s in fn.body.stmts if isinstance(s, Op) and len(s.outs) == 1}
     params = set(fn.params)
+
+    def may_alias(v):
+        if not isinstance(v, Var):
+            return False
+        if v in params:
+            return True
+        d = defining.get(v)
+        if d is None:
+            return False
+        if d.prim.impl in _VIEWS:
+            return True
+        if d.prim.impl in _PASS or d.prim is P.COPY:
+            return may_alias(d.args[0])
+        return False
+
     results = fn.body.results
-    for k in range(fn.n_primal_results, len(results)):
-        r = results[k]
-        if not isinstance(r, Var):
-            continue
-        d = defining.get(r)
-        if r in params or (d is not None and d.prim.impl in _VIEWS):
+    for k, r in enumerate(results):
+        if may_alias(r):
             op = Op(P.lookup(runtime.owned), [r])
             op.out.hint = r.hint
             fn.body.stmts.append(op)

@@ -104,11 +104,14 @@ class Shapes:
                         self.required_scalar |= c
         elif isinstance(s, If):
             for k, o in enumerate(s.outs):
+                if o.shape_of is not None:
+                    self.define(o, self.of(o.shape_of))
+                    continue
                 a, b = self.of(s.then.results[k]), self.of(s.orelse.results[k])
                 self.define(o, a if a == b else self.atom(o))
         elif isinstance(s, Loop):
             for o in s.outs:
-                self.define(o, self.atom(o))
+                self.define(o, self.of(o.shape_of) if o.shape_of is not None else self.atom(o))
 
     def op_class(self, op):
         rule = op.prim.shape

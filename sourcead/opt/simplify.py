@@ -114,10 +114,14 @@ class _Simplifier:
                     self.defining[s.out] = s
                 out.append(s)
             else:
-                saved = dict(self.seen)
+                # Values of one block are not available in another or after it.
+                saved = (dict(self.seen), dict(self.shapes.reps), dict(self.defining))
                 for sub in s.blocks():
+                    for p in sub.params:
+                        self.shapes.of(p)
                     self.block(sub)
-                    self.seen = dict(saved)  # values of one branch are not available in another
+                    self.seen, self.shapes.reps, self.defining = (dict(saved[0]), dict(saved[1]),
+                                                                  dict(saved[2]))
                 self.shapes.visit(s)
                 out.append(s)
         b.stmts = out
