@@ -10,6 +10,7 @@ import numpy as np
 from . import rules  # noqa: F401  (registers the derivative rules)
 from .ad.forward import jvp as _jvp_transform
 from .ad.reverse import vjp as _vjp_transform
+from .ad.tape import record
 from .codegen.compile import compile_ir
 from .codegen.emit import Layout
 from .errors import WrtError
@@ -115,7 +116,10 @@ def _build(fn, kind, wrt, single):
                         seed_tuple=ir.returns_tuple)
     else:
         raise ValueError(kind)
-    d = verify(optimize(verify(d)))
+    d = optimize(verify(d))
+    if kind != "jvp":
+        d = record(d)
+    d = verify(d, recorded=True)
     compiled = compile_ir(d, layout)
     _stats["transforms"] += 1
     _compiled[key] = (code, compiled)

@@ -5,10 +5,6 @@ both get tangents or adjoints."""
 from ..ir.core import If, Loop, Op, Var
 
 
-def _differentiable(stmt):
-    return not isinstance(stmt, Op) or stmt.prim.differentiable
-
-
 def varied(fn, inputs):
     """The Vars of `fn` that depend on any Var in `inputs` through differentiable ops."""
     vs = set(inputs)
@@ -59,33 +55,40 @@ def useful(fn, outputs):
     """The Vars of `fn` that some Var in `outputs` depends on through differentiable ops."""
     us = set(o for o in outputs if isinstance(o, Var))
 
+    def mark(x):
+        if isinstance(x, Var) and x not in us:
+            us.add(x)
+            return True
+        return False
+
     def block(b):
-        changed = True
-        while changed:
-            changed = False
-            for s in reversed(b.stmts):
-                if not any(o in us for o in s.outs):
-                    continue
-                if isinstance(s, Op):
-                    if not s.prim.differentiable:
-                        continue
-                    for o in s.operands():
-                        if isinstance(o, Var) and o not in us:
-                            us.add(o)
-                            changed = True
-                else:
-                    for sub in s.blocks():
-                        for k, o in enumerate(s.outs):
-                            if o in us and k < len(sub.results):
-                                r = sub.results[k]
-                                if isinstance(r, Var) and r not in us:
-                                    us.add(r)
-                                    changed = True
-                        block(sub)
-                    for o in _inputs(s):
-                        if isinstance(o, Var) and o not in us:
-                            us.add(o)
-                            changed = True
+        changed = False
+        for s in reversed(b.stmts):
+            if isinstance(s, If):
+                for k, o in enumerate(s.outs):
+                    if o in us:
+                        changed |= mark(s.then.results[k]) | mark(s.orelse.results[k])
+                changed |= block(s.then) | block(s.orelse)
+            elif isinstance(s, Loop):
+                n = len(s.inits)
+                params = s.body.params[len(s.body.params) - n:]
+                while True:
+                    inner = False
+                    for k in range(n):
+                        if s.outs[k] in us or params[k] in us:
+                            inner |= mark(s.body.results[k])
+                    inner |= block(s.body)
+                    changed |= inner
+                    if not inner:
+                        break
+                for k in range(n):
+                    if params[k] in us or s.outs[k] in us:
+                        changed |= mark(s.inits[k])
+            elif s.prim.differentiable and any(o in us for o in s.outs):
+                for o in s.operands():
+                    changed |= mark(o)
+        return changed
+
     block(fn.body)
     return us
 

@@ -4,6 +4,12 @@ The result is one function: the primal statements, a SWEEP marker, then
 the adjoint statements in reverse order. Code generation either emits it
 flat (grad, value_and_grad) or splits it at the marker into a function that
 returns a pullback closure (vjp).
+
+Branches are reversed by a branch on the same condition; loops by a loop
+over the same range reversed (or over the recorded iteration count, for
+while loops and loops that break). Adjoint code may read values of the
+primal loop bodies directly; `ad.tape.record` then stores, per iteration,
+exactly those values (after optimisation has removed what is not needed).
 """
 
 import operator
@@ -11,12 +17,11 @@ import operator
 from ..ir import primitives as P
 from ..ir.clone import clone_function, inline
 from ..ir.core import Block, Const, If, Loop, Op, Var, Zero
-from ..runtime import check_scalar
+from ..runtime import check_scalar, unbroadcast, zeros_like
 from ..runtime import seed as seed_fn
-from ..runtime import unbroadcast, zeros_like
 from .activity import active as active_vars
 from .common import bind, find_rule
-from .forward import _control_flow_unsupported, _rule_args
+from .forward import _rule_args
 
 
 def vjp(fn, wrt, seed="param", return_primal=True):
@@ -33,13 +38,9 @@ def vjp(fn, wrt, seed="param", return_primal=True):
     results = list(fn.body.results)
     active = active_vars(fn, inputs, results)
     stmts = list(fn.body.stmts)
-    for s in stmts:
-        if isinstance(s, (If, Loop)):
-            raise _control_flow_unsupported(s)
-    sweep = Op(P.SWEEP, [], outs=[])
-    stmts.append(sweep)
+    stmts.append(Op(P.SWEEP, [], outs=[]))
+    ctx = _Context(None, set(), "top")
 
-    adj = {}
     seed_params = []
     if seed == "param":
         for r in results:
@@ -47,7 +48,7 @@ def vjp(fn, wrt, seed="param", return_primal=True):
                     shape_of=r if isinstance(r, Var) else None)
             seed_params.append(g)
             if isinstance(r, Var) and r in active:
-                _accumulate(adj, r, g, stmts, None)
+                ctx.accumulate(r, g, stmts, None)
     else:
         (r,) = results
         stmts.append(Op(P.lookup(check_scalar), [r], outs=[]))
@@ -56,18 +57,13 @@ def vjp(fn, wrt, seed="param", return_primal=True):
         op.out.is_temp = False
         stmts.append(op)
         if isinstance(r, Var) and r in active:
-            adj[r] = op.out
+            ctx.adj[r] = op.out
 
-    for s in reversed(fn.body.stmts):
-        if not isinstance(s, Op) or not s.prim.differentiable:
-            continue
-        if not any(o in active and o in adj for o in s.outs):
-            continue
-        _adjoint_op(s, adj, active, stmts)
+    _Reverser(active).block(fn.body.stmts, ctx, stmts)
 
     grads = []
     for p in inputs:
-        g = adj.get(p)
+        g = ctx.adj.get(p)
         if g is None:
             op = Op(P.lookup(zeros_like), [p], loc=None)
             op.out.hint = p.hint + "_bar"
@@ -81,44 +77,185 @@ def vjp(fn, wrt, seed="param", return_primal=True):
     return new
 
 
-def _adjoint_op(s, adj, active, stmts):
-    ans = s.out
-    g = adj[ans]
-    if s.prim is P.COPY:
-        _accumulate(adj, s.args[0], g, stmts, s.loc)
-        return
-    kind, rule = find_rule(s, "reverse")
-    primal = bind(rule, s)
-    ins = [primal[name] for name in rule.required]
-    if not any(isinstance(x, Var) and x in active for x in ins):
-        return
-    lowered = rule.lowered(primal)
-    args = _rule_args(rule, primal, ans, [] if kind == "derivative" else [g])
-    contribs = inline(lowered, args, stmts, s.loc)
-    if kind == "derivative":
-        contribs = [_emit(stmts, operator.mul, [g, contribs[0]], s.loc)]
-    elif len(ins) == 1 and len(contribs) != 1:
-        contribs = [contribs]  # pragma: no cover  (a rule returning a tuple for one input)
-    for x, c in zip(ins, contribs):
-        if not (isinstance(x, Var) and x in active):
-            continue
-        if isinstance(c, Const) and c.value is None:
-            continue
-        c = _emit(stmts, unbroadcast, [c, x], s.loc)
-        _accumulate(adj, x, c, stmts, s.loc)
+def _defined_in(block):
+    """Every Var defined in `block` or in blocks nested in it (parameters included)."""
+    out = set(block.params)
+    for s in block.stmts:
+        out.update(s.outs)
+        for b in s.blocks():
+            out |= _defined_in(b)
+    return out
 
 
-def _accumulate(adj, x, c, stmts, loc):
-    """adj[x] += c, starting from the first contribution itself."""
-    prev = adj.get(x)
-    if prev is None:
-        new = c
-    else:
-        new = _emit(stmts, operator.add, [prev, c], loc)
-    if isinstance(new, Var):
-        new.hint = x.hint + "_bar"
-        new.is_temp = x.is_temp
-    adj[x] = new
+class _Context:
+    """The adjoints known in one block of the adjoint sweep.
+
+    In a loop, a contribution to a value from outside the loop goes to an
+    accumulator the reversed loop carries; in a branch, to a running adjoint
+    the branch yields. Both are created when first needed.
+    """
+
+    def __init__(self, parent, local, kind):
+        self.parent = parent
+        self.local = local
+        self.kind = kind
+        self.adj = {}
+        self.imported = {}    # outer Var -> (its adjoint on entry, or None; the Var used here)
+
+    def lookup(self, x):
+        if x in self.adj:
+            return self.adj[x]
+        if self.kind == "top" or x in self.local:
+            return None
+        outer = self.parent.lookup(x)
+        if self.kind == "loop":
+            acc = Var(x.hint + "_bar", shape_of=x)
+            self.imported[x] = (outer, acc)
+            self.adj[x] = acc
+            return acc
+        self.imported[x] = (outer, outer)
+        if outer is not None:
+            self.adj[x] = outer
+        return outer
+
+    def accumulate(self, x, c, stmts, loc):
+        """adj[x] += c, starting from the first contribution itself."""
+        prev = self.lookup(x)
+        new = c if prev is None else _emit(stmts, operator.add, [prev, c], loc)
+        if isinstance(new, Var) and new is not c or (isinstance(new, Var) and new.is_temp):
+            new.hint = x.hint + "_bar"
+            new.is_temp = x.is_temp
+        self.adj[x] = new
+
+
+class _Reverser:
+    def __init__(self, active):
+        self.active = active
+
+    def is_active(self, x):
+        return isinstance(x, Var) and x in self.active
+
+    def block(self, src, ctx, out):
+        for s in reversed(src):
+            if isinstance(s, If):
+                self.adjoint_if(s, ctx, out)
+            elif isinstance(s, Loop):
+                self.adjoint_loop(s, ctx, out)
+            elif s.prim.differentiable and any(self.is_active(o) and ctx.adj.get(o) is not None
+                                               for o in s.outs):
+                self.adjoint_op(s, ctx, out)
+
+    def adjoint_op(self, s, ctx, out):
+        ans = s.out
+        g = ctx.adj[ans]
+        if s.prim is P.COPY:
+            ctx.accumulate(s.args[0], g, out, s.loc)
+            return
+        kind, rule = find_rule(s, "reverse")
+        primal = bind(rule, s)
+        ins = [primal[name] for name in rule.required]
+        if not any(self.is_active(x) for x in ins):
+            return
+        lowered = rule.lowered(primal)
+        args = _rule_args(rule, primal, ans, [] if kind == "derivative" else [g])
+        contribs = inline(lowered, args, out, s.loc)
+        if kind == "derivative":
+            contribs = [_emit(out, operator.mul, [g, contribs[0]], s.loc)]
+        for x, c in zip(ins, contribs):
+            if not self.is_active(x) or (isinstance(c, Const) and c.value is None):
+                continue
+            c = _emit(out, unbroadcast, [c, x], s.loc)
+            ctx.accumulate(x, c, out, s.loc)
+
+    def adjoint_if(self, s, ctx, out):
+        gs = [ctx.adj.get(o) if self.is_active(o) else None for o in s.outs]
+        if all(g is None for g in gs):
+            return
+        branches = []
+        for b in (s.then, s.orelse):
+            bctx = _Context(ctx, _defined_in(b), "branch")
+            stmts = []
+            for k, r in enumerate(b.results):
+                if gs[k] is not None and self.is_active(r):
+                    bctx.accumulate(r, gs[k], stmts, s.loc)
+            self.block(b.stmts, bctx, stmts)
+            branches.append((bctx, stmts))
+        escaping = []
+        for bctx, _ in branches:
+            for x in list(bctx.adj) + list(bctx.imported):
+                if x not in bctx.local and x not in escaping:
+                    escaping.append(x)
+        blocks = []
+        for bctx, stmts in branches:
+            res = []
+            for x in escaping:
+                v = bctx.adj.get(x)
+                if v is None:
+                    v = ctx.lookup(x)
+                res.append(v if v is not None else Zero(x))
+            blocks.append(Block([], stmts, res))
+        outs = [Var(x.hint + "_bar", is_temp=x.is_temp, shape_of=x) for x in escaping]
+        out.append(If(s.cond, blocks[0], blocks[1], outs, loc=s.loc, attrs={"primal": s}))
+        for x, o in zip(escaping, outs):
+            ctx.adj[x] = o
+
+    def adjoint_loop(self, s, ctx, out):
+        n = len(s.inits)
+        params = s.body.params[len(s.body.params) - n:]
+        carried = [k for k in range(n) if self.is_active(params[k]) or self.is_active(s.outs[k])]
+        gs = {k: ctx.adj.get(s.outs[k]) for k in carried}
+        if not carried or all(g is None for g in gs.values()):
+            return
+        counted = s.kind == "while" or "exit" in s.attrs
+        if counted:
+            count = _count_iterations(s)
+        lctx = _Context(ctx, _defined_in(s.body), "loop")
+        stmts = []
+        bars = {}
+        for k in carried:
+            bars[k] = Var(params[k].hint + "_bar", shape_of=params[k])
+            if self.is_active(s.body.results[k]):
+                lctx.accumulate(s.body.results[k], bars[k], stmts, s.loc)
+        self.block(s.body.stmts, lctx, stmts)
+        index = Var(s.body.params[0].hint if s.kind == "range" else "_", )
+        yields = [lctx.adj.get(params[k]) or Zero(params[k]) for k in carried]
+        acc = list(lctx.imported.items())
+        yields += [lctx.adj[x] for x, _ in acc]
+        inits = [gs[k] if gs[k] is not None else Zero(s.outs[k]) for k in carried]
+        inits += [outer if outer is not None else Zero(x) for x, (outer, _) in acc]
+        body = Block([index] + [bars[k] for k in carried] + [a for _, (_, a) in acc], stmts,
+                     yields)
+        outs = [Var(params[k].hint + "_bar", shape_of=s.inits[k] if isinstance(s.inits[k], Var)
+                    else None) for k in carried]
+        outs += [Var(x.hint + "_bar", shape_of=x) for x, _ in acc]
+        attrs = {"primal": s, "reverse": True}
+        if counted:
+            bounds = [Const(0), count, Const(1)]
+        else:
+            bounds = list(s.bounds)
+            attrs["index_map"] = (s.body.params[0], index)
+        out.append(Loop("range", inits, body, outs, bounds=bounds, loc=s.loc, attrs=attrs))
+        for (x, _), o in zip(acc, outs[len(carried):]):
+            ctx.adj[x] = o   # the loop started from the adjoint x had, and added to it
+        for j, k in enumerate(carried):
+            if self.is_active(s.inits[k]):
+                ctx.accumulate(s.inits[k], outs[j], out, s.loc)
+
+
+def _count_iterations(loop):
+    """Make `loop` count its iterations; returns the count (a Var after the loop)."""
+    c = Var("n_iter")
+    nxt = Op(P.lookup(operator.add), [c, Const(1)])
+    nxt.out.hint = "n_iter"
+    loop.inits.append(Const(0))
+    loop.body.params.append(c)
+    loop.body.stmts.append(nxt)
+    loop.body.results.append(nxt.out)
+    if loop.cond is not None:
+        loop.cond.params.append(Var("n_iter"))
+    count = Var("n_iter")
+    loop.outs.append(count)
+    return count
 
 
 def _emit(stmts, fn, args, loc):

@@ -74,7 +74,7 @@ def _referenced_names(fn):
 
 def compile_ir(fn, layout):
     """Generate, print and compile the derivative described by IR `fn` and `layout`."""
-    reserved = _referenced_names(fn) | {FACTORY, layout.name}
+    reserved = _referenced_names(fn) | {FACTORY, layout.name, "range", "reversed", "next"}
     if layout.pullback_name:
         reserved.add(layout.pullback_name)
     emitter = Emitter(fn, layout, reserved)

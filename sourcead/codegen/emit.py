@@ -180,7 +180,7 @@ class Emitter:
                     for prm in s.body.params:
                         define(prm, start)
                     for k, prm in enumerate(carried):
-                        prefs[prm] = [s.inits[k]]
+                        prefs[prm] = ["hint", s.inits[k]]   # the user's name first
                     if s.cond is not None:
                         for prm in s.cond.params:
                             define(prm, start)
@@ -234,8 +234,9 @@ class Emitter:
 
     def _fresh(self, v, prefs):
         pos, last = self.pos, self.last
-        candidates = [self.names[p] for p in prefs if isinstance(p, Var) and p in self.names]
         base = _ident(v.hint)
+        candidates = [base if p == "hint" else self.names[p] for p in prefs
+                      if p == "hint" or (isinstance(p, Var) and p in self.names)]
         k = 0
         while True:
             if candidates:
@@ -290,6 +291,11 @@ class Emitter:
             return self.operand(a[0])
         if kind == "tuple":
             return ast.Tuple([self.operand(x) for x in a], ast.Load())
+        if kind == "list":
+            return ast.List([self.operand(x) for x in a], ast.Load())
+        if kind == "method":
+            return ast.Call(ast.Attribute(self.operand(a[0]), op.prim.emit[1], ast.Load()),
+                            [self.operand(x) for x in a[1:]], [])
         if kind == "attr":
             return ast.Attribute(self.operand(a[0]), op.attrs["name"], ast.Load())
         if kind == "subscript":

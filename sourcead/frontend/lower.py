@@ -119,6 +119,21 @@ def _names_loaded(node):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
 
 
+def _names_loaded_outside(root, skip):
+    """Names loaded in `root` but not inside the subtree `skip`."""
+    out = set()
+
+    def visit(n):
+        if n is skip:
+            return
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+            out.add(n.id)
+        for c in gast.iter_child_nodes(n):
+            visit(c)
+    visit(root)
+    return out
+
+
 def _upward_exposed(stmts):
     """Names a statement list may read before assigning them (conservatively)."""
     assigned = set()
@@ -491,7 +506,7 @@ class Lowerer:
                  if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
                  and getattr(n, "lineno", 0) > end}
         for outer in self.loops:   # the next iteration of an enclosing loop reads it too
-            names |= _names_loaded(outer)
+            names |= _names_loaded_outside(outer, node)
         return names
 
     def return_value(self, stmt):

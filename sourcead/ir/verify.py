@@ -4,8 +4,19 @@ from ..errors import IRVerificationError
 from .core import Const, If, Loop, Op, Var, Zero
 
 
-def verify(fn):
-    """Raise IRVerificationError if `fn` breaks an invariant; return `fn` otherwise."""
+def _defined(block):
+    out = set(block.params)
+    for s in block.stmts:
+        out.update(s.outs)
+        for b in s.blocks():
+            out |= _defined(b)
+    return out
+
+
+def verify(fn, recorded=False):
+    """Raise IRVerificationError if `fn` breaks an invariant; return `fn` otherwise.
+
+    `recorded`: reversed loops must read primal loop values only through tapes."""
     defined = set()
 
     def define(v, where):
@@ -36,18 +47,25 @@ def verify(fn):
             w = f"{where}: {s!r}" if isinstance(s, Op) else f"{where}: {type(s).__name__}"
             for o in s.operands():
                 use(o, scope, w)
+            primal = s.attrs.get("primal") if isinstance(s, (If, Loop)) else None
             if isinstance(s, If):
                 if len(s.then.results) != len(s.outs) or len(s.orelse.results) != len(s.outs):
                     raise IRVerificationError(f"{w}: branch results do not match outputs")
-                block(s.then, scope, w + " then")
-                block(s.orelse, scope, w + " else")
+                # An adjoint branch may read what its primal branch defined (outside
+                # loops, those values are still there when the adjoint sweep runs).
+                block(s.then, scope | (_defined(primal.then) if primal else set()), w + " then")
+                block(s.orelse, scope | (_defined(primal.orelse) if primal else set()),
+                      w + " else")
             elif isinstance(s, Loop):
                 n = len(s.inits)
                 if len(s.outs) != n or len(s.body.results) != n:
                     raise IRVerificationError(f"{w}: loop carries {n} values inconsistently")
                 if s.cond is not None:
                     block(s.cond, scope, w + " cond")
-                block(s.body, scope, w + " body")
+                extra = set()
+                if primal is not None and not recorded:
+                    extra = _defined(primal.body)  # read before ad.tape.record inserts tapes
+                block(s.body, scope | extra, w + " body")
             elif isinstance(s, Op):
                 if s.prim is None:
                     raise IRVerificationError(f"{w}: op without primitive")

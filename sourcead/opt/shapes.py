@@ -110,6 +110,13 @@ class Shapes:
                 a, b = self.of(s.then.results[k]), self.of(s.orelse.results[k])
                 self.define(o, a if a == b else self.atom(o))
         elif isinstance(s, Loop):
+            n = len(s.inits)
+            for p, r in zip(s.body.params[len(s.body.params) - n:], s.body.results):
+                # a carried value that must be a scalar (math.*) is one in every iteration
+                if self.of(p) == SCALAR:
+                    c = self.of(r)
+                    if isinstance(c, frozenset):
+                        self.required_scalar |= c
             for o in s.outs:
                 self.define(o, self.of(o.shape_of) if o.shape_of is not None else self.atom(o))
 

@@ -1,0 +1,138 @@
+"""Recording what reversed loops read (the to-be-recorded analysis).
+
+After optimisation, adjoint code may read values defined in a primal loop
+body. Each iteration overwrites those, so each is recorded: pushed on a tape
+(a list) where it is defined, and read back, last first, at the start of the
+adjoint block that mirrors its defining block. Only values the optimised
+adjoint code actually reads are recorded; values defined outside every loop
+are never copied or recorded. The loop index of a `for` loop is not recorded:
+the reversed loop runs over the same range.
+"""
+
+from ..ir import primitives as P
+from ..ir.core import Block, If, Loop, Op, Var
+
+TAPE_NEW = P.Primitive("tape", emit=("list",), pure=False, hint="tape")
+TAPE_PUSH = P.Primitive("push", emit=("method", "append"), pure=False)
+TAPE_BACK = P.Primitive("reversed", emit=("call", "reversed"), pure=False, hint="back")
+TAPE_POP = P.Primitive("next", emit=("call", "next"), pure=False)
+
+
+def record(fn):
+    """Insert tapes into `fn` (in place) so that every adjoint block reads only values
+    available to it; returns `fn`."""
+    top = fn.body
+    in_loop, top_stmt = _placement(top)
+    for s in _walk(top):   # the reversed loop's own index replaces the primal one
+        if isinstance(s, Loop) and "index_map" in s.attrs:
+            old, new = s.attrs["index_map"]
+            _substitute(s.body, {old: new})
+    pairs = []
+    for s in _walk(top):
+        primal = s.attrs.get("primal") if isinstance(s, (If, Loop)) else None
+        if primal is None:
+            continue
+        if isinstance(s, Loop):
+            pairs.append((primal.body, s.body, top_stmt[id(primal)]))
+        elif in_loop[id(primal)]:
+            pairs.append((primal.then, s.then, top_stmt[id(primal)]))
+            pairs.append((primal.orelse, s.orelse, top_stmt[id(primal)]))
+    tapes, backs = [], []
+    for primal, adjoint, outer in pairs:
+        read = _reads(adjoint)
+        pops = []
+        mapping = {}
+        for v in _defined_directly(primal):
+            if v not in read:
+                continue
+            tape = Op(TAPE_NEW, [])
+            tape.out.hint = v.hint + "_tape"
+            tapes.append((outer, tape))
+            _insert_after_definition(primal, v, Op(TAPE_PUSH, [tape.out, v], outs=[]))
+            back = Op(TAPE_BACK, [tape.out])
+            back.out.hint = v.hint + "_back"
+            backs.append(back)
+            pop = Op(TAPE_POP, [back.out])
+            pop.out.hint, pop.out.is_temp, pop.out.shape_of = v.hint, v.is_temp, v
+            pops.append(pop)
+            mapping[v] = pop.out
+        if mapping:
+            _substitute(adjoint, mapping)
+            adjoint.stmts[:0] = pops
+    # Tapes are made before the top-level statement whose loops fill them, and read
+    # backwards from the start of the adjoint sweep (a pullback reads them afresh per call).
+    for outer, tape in tapes:
+        top.stmts.insert(next(i for i, s in enumerate(top.stmts) if s is outer), tape)
+    sweep = next(i for i, s in enumerate(top.stmts) if isinstance(s, Op) and s.prim is P.SWEEP)
+    top.stmts[sweep + 1:sweep + 1] = backs
+    return fn
+
+
+def _placement(top):
+    """For each statement: whether it runs inside a loop, and the top-level statement
+    that contains it."""
+    in_loop, top_stmt = {}, {}
+
+    def visit(block, looping, outer):
+        for s in block.stmts:
+            o = outer if outer is not None else s
+            in_loop[id(s)] = looping
+            top_stmt[id(s)] = o
+            for b in s.blocks():
+                visit(b, looping or isinstance(s, Loop), o)
+    visit(top, False, None)
+    return in_loop, top_stmt
+
+
+def _walk(block):
+    for s in block.stmts:
+        yield s
+        for b in s.blocks():
+            yield from _walk(b)
+
+
+def _defined_directly(block):
+    out = list(block.params)
+    for s in block.stmts:
+        out.extend(s.outs)
+    return out
+
+
+def _reads(block):
+    seen = set()
+    for s in _walk(block):
+        for x in s.operands():
+            if isinstance(x, Var):
+                seen.add(x)
+        for b in s.blocks():
+            for r in b.results:
+                if isinstance(r, Var):
+                    seen.add(r)
+    for r in block.results:
+        if isinstance(r, Var):
+            seen.add(r)
+    return seen
+
+
+def _insert_after_definition(block, v, op):
+    if v in block.params:
+        block.stmts.insert(0, op)
+        return
+    for i, s in enumerate(block.stmts):
+        if v in s.outs:
+            block.stmts.insert(i + 1, op)
+            return
+    raise AssertionError(f"{v!r} is not defined in the block")
+
+
+def _substitute(block, mapping):
+    def m(x):
+        return mapping.get(x, x) if isinstance(x, Var) else x
+    for s in _walk(block):
+        s.map_operands(m)
+        for b in s.blocks():
+            b.results = [m(r) for r in b.results]
+    block.results = [m(r) for r in block.results]
+
+
+__all__ = ["record", "Block"]
