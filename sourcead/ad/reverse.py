@@ -16,7 +16,7 @@ import operator
 
 from ..ir import primitives as P
 from ..ir.clone import clone_function, inline
-from ..ir.core import Block, Const, If, Loop, Op, Var, Zero
+from ..ir.core import Block, Const, If, Loop, Op, Var, Zero, defined_in
 from ..runtime import check_scalar, unbroadcast, zeros_like
 from ..runtime import seed as seed_fn
 from .activity import active as active_vars
@@ -75,16 +75,6 @@ def vjp(fn, wrt, seed="param", return_primal=True):
     new.n_primal_results = len(results) if return_primal else 0
     new.n_seeds = len(seed_params)
     return new
-
-
-def _defined_in(block):
-    """Every Var defined in `block` or in blocks nested in it (parameters included)."""
-    out = set(block.params)
-    for s in block.stmts:
-        out.update(s.outs)
-        for b in s.blocks():
-            out |= _defined_in(b)
-    return out
 
 
 class _Context:
@@ -173,7 +163,7 @@ class _Reverser:
             return
         branches = []
         for b in (s.then, s.orelse):
-            bctx = _Context(ctx, _defined_in(b), "branch")
+            bctx = _Context(ctx, defined_in(b), "branch")
             stmts = []
             for k, r in enumerate(b.results):
                 if gs[k] is not None and self.is_active(r):
@@ -209,7 +199,7 @@ class _Reverser:
         counted = s.kind == "while" or "exit" in s.attrs
         if counted:
             count = _count_iterations(s)
-        lctx = _Context(ctx, _defined_in(s.body), "loop")
+        lctx = _Context(ctx, defined_in(s.body), "loop")
         stmts = []
         bars = {}
         for k in carried:

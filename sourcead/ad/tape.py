@@ -10,7 +10,7 @@ the reversed loop runs over the same range.
 """
 
 from ..ir import primitives as P
-from ..ir.core import Block, If, Loop, Op, Var
+from ..ir.core import Block, If, Loop, Op, Var, walk_stmts
 
 TAPE_NEW = P.Primitive("tape", emit=("list",), pure=False, hint="tape")
 TAPE_PUSH = P.Primitive("push", emit=("method", "append"), pure=False)
@@ -23,12 +23,12 @@ def record(fn):
     available to it; returns `fn`."""
     top = fn.body
     in_loop, top_stmt = _placement(top)
-    for s in _walk(top):   # the reversed loop's own index replaces the primal one
+    for s in walk_stmts(top):   # the reversed loop's own index replaces the primal one
         if isinstance(s, Loop) and "index_map" in s.attrs:
             old, new = s.attrs["index_map"]
             _substitute(s.body, {old: new})
     pairs = []
-    for s in _walk(top):
+    for s in walk_stmts(top):
         primal = s.attrs.get("primal") if isinstance(s, (If, Loop)) else None
         if primal is None:
             continue
@@ -84,13 +84,6 @@ def _placement(top):
     return in_loop, top_stmt
 
 
-def _walk(block):
-    for s in block.stmts:
-        yield s
-        for b in s.blocks():
-            yield from _walk(b)
-
-
 def _defined_directly(block):
     out = list(block.params)
     for s in block.stmts:
@@ -100,7 +93,7 @@ def _defined_directly(block):
 
 def _reads(block):
     seen = set()
-    for s in _walk(block):
+    for s in walk_stmts(block):
         for x in s.operands():
             if isinstance(x, Var):
                 seen.add(x)
@@ -128,7 +121,7 @@ def _insert_after_definition(block, v, op):
 def _substitute(block, mapping):
     def m(x):
         return mapping.get(x, x) if isinstance(x, Var) else x
-    for s in _walk(block):
+    for s in walk_stmts(block):
         s.map_operands(m)
         for b in s.blocks():
             b.results = [m(r) for r in b.results]

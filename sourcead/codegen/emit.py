@@ -11,7 +11,7 @@ import keyword
 import math
 
 from ..ir import primitives as P
-from ..ir.core import Const, If, Loop, Op, Var, Zero
+from ..ir.core import Const, If, Loop, Op, Var, Zero, walk_stmts
 
 COMMENT = "__sourcead_comment__:"
 
@@ -75,7 +75,7 @@ class Emitter:
         """Decide which temporaries are inlined, then name everything else."""
         stmts = self.fn.body.stmts
         uses = {}
-        for s in _walk(self.fn.body):
+        for s in walk_stmts(self.fn.body):
             for o in _operand_vars(s):
                 uses[o] = uses.get(o, 0) + 1
         for r in _result_vars(self.fn.body):
@@ -216,7 +216,7 @@ class Emitter:
         for prm in fn.params:
             self._fresh(prm, [])
         cond_twins = {}
-        for s in walk_stmts_all(fn.body):
+        for s in walk_stmts(fn.body):
             if isinstance(s, Loop) and s.cond is not None:
                 n = len(s.inits)
                 for a, b in zip(s.body.params[len(s.body.params) - n:], s.cond.params):
@@ -479,20 +479,6 @@ def _ident(hint):
     if name[0].isdigit():
         name = "t" + name
     return name
-
-
-def walk_stmts_all(block):
-    for s in block.stmts:
-        yield s
-        for b in s.blocks():
-            yield from walk_stmts_all(b)
-
-
-def _walk(block):
-    for s in block.stmts:
-        yield s
-        for b in s.blocks():
-            yield from _walk(b)
 
 
 def _result_vars(block):

@@ -218,3 +218,13 @@ def block_uses(block):
         for b in s.blocks():
             yield from b.results
     yield from block.results
+
+
+def defined_in(block):
+    """Every Var defined in `block` or in blocks nested in it (parameters included)."""
+    out = set(block.params)
+    for s in block.stmts:
+        out.update(s.outs)
+        for b in s.blocks():
+            out |= defined_in(b)
+    return out

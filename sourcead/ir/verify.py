@@ -1,16 +1,7 @@
 """IR invariants, checked after any pass: SSA, scoping, well-formed ops."""
 
 from ..errors import IRVerificationError
-from .core import Const, If, Loop, Op, Var, Zero
-
-
-def _defined(block):
-    out = set(block.params)
-    for s in block.stmts:
-        out.update(s.outs)
-        for b in s.blocks():
-            out |= _defined(b)
-    return out
+from .core import Const, If, Loop, Op, Var, Zero, defined_in
 
 
 def verify(fn, recorded=False):
@@ -53,8 +44,8 @@ def verify(fn, recorded=False):
                     raise IRVerificationError(f"{w}: branch results do not match outputs")
                 # An adjoint branch may read what its primal branch defined (outside
                 # loops, those values are still there when the adjoint sweep runs).
-                block(s.then, scope | (_defined(primal.then) if primal else set()), w + " then")
-                block(s.orelse, scope | (_defined(primal.orelse) if primal else set()),
+                block(s.then, scope | (defined_in(primal.then) if primal else set()), w + " then")
+                block(s.orelse, scope | (defined_in(primal.orelse) if primal else set()),
                       w + " else")
             elif isinstance(s, Loop):
                 n = len(s.inits)
@@ -64,7 +55,7 @@ def verify(fn, recorded=False):
                     block(s.cond, scope, w + " cond")
                 extra = set()
                 if primal is not None and not recorded:
-                    extra = _defined(primal.body)  # read before ad.tape.record inserts tapes
+                    extra = defined_in(primal.body)  # read before ad.tape.record inserts tapes
                 block(s.body, scope | extra, w + " body")
             elif isinstance(s, Op):
                 if s.prim is None:
