@@ -15,7 +15,7 @@ from .codegen.compile import compile_ir
 from .codegen.emit import Layout
 from .errors import WrtError
 from .frontend.lower import lower
-from .frontend.source import parse_function  # noqa: F401
+from .frontend.source import parse_function
 from .ir.printer import format_function
 from .ir.verify import verify
 from .opt import optimize
@@ -151,8 +151,7 @@ class Derivative:
 
     def __init__(self, fn, kind, wrt=0):
         if not inspect.isfunction(fn):
-            from .frontend.source import parse_function as _p
-            _p(fn)  # raises the located "cannot read the source" error
+            parse_function(fn)  # raises the located "cannot read the source" error
         self.fn = fn
         self.kind = kind
         self.wrt, self.single = _normalize_wrt(fn, wrt)

@@ -2,7 +2,7 @@
 input) and useful (influence a differentiated output). Only values that are
 both get tangents or adjoints."""
 
-from ..ir.core import If, Loop, Op, Var
+from ..ir.core import If, Loop, Var
 
 
 def varied(fn, inputs):

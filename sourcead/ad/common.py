@@ -4,6 +4,7 @@ import operator
 
 from ..errors import NoDerivativeError, UnsupportedSyntaxError
 from ..ir import primitives as P
+from ..ir.core import Op
 from ..rules import registry
 
 
@@ -45,6 +46,14 @@ def find_rule(op, mode):
     if rule is None:
         raise no_rule(op, mode)
     return mode, rule
+
+
+def emit_temp(stmts, fn, args, loc):
+    """Append `fn(*args)` (a registered primitive) to `stmts`; returns its temporary result."""
+    op = Op(P.lookup(fn), args, loc=loc)
+    op.out.is_temp = True
+    stmts.append(op)
+    return op.out
 
 
 def bind(rule, op):

@@ -7,7 +7,7 @@ from ..ir.clone import clone_function, inline
 from ..ir.core import Block, Const, If, Loop, Op, Var, Zero
 from ..runtime import broadcast_like, zeros_like
 from .activity import varied
-from .common import bind, find_rule
+from .common import bind, emit_temp, find_rule
 
 
 def jvp(fn, wrt):
@@ -119,8 +119,8 @@ def _block(src, stmts, tangents, active):
         rule_args = _rule_args(rule, primal, ans, [] if kind == "derivative" else dins)
         (t,) = inline(lowered, rule_args, stmts, s.loc)
         if kind == "derivative":
-            t = _emit(stmts, operator.mul, [dins[0], t], s.loc)
-        t = _emit(stmts, broadcast_like, [t, ans], s.loc)
+            t = emit_temp(stmts, operator.mul, [dins[0], t], s.loc)
+        t = emit_temp(stmts, broadcast_like, [t, ans], s.loc)
         if isinstance(t, Var):
             t.hint = ans.hint + "_dot"
             t.is_temp = ans.is_temp
@@ -135,20 +135,3 @@ def _rule_args(rule, primal, ans, leads):
         if not isinstance(primal[name], Const):
             args.append(primal[name])
     return args
-
-
-def _emit(stmts, fn, args, loc):
-    op = Op(P.lookup(fn), args, loc=loc)
-    op.out.is_temp = True
-    stmts.append(op)
-    return op.out
-
-
-__all__ = ["jvp"]
-
-
-def _control_flow_unsupported(s):
-    from ..errors import UnsupportedSyntaxError
-    what = "a branch" if isinstance(s, If) else "a loop"
-    return UnsupportedSyntaxError(f"sourcead cannot differentiate through {what} yet", s.loc,
-                                  hint="control flow is differentiated from the next release on")

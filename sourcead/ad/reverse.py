@@ -20,7 +20,7 @@ from ..ir.core import Block, Const, If, Loop, Op, Var, Zero, defined_in
 from ..runtime import check_scalar, unbroadcast, zeros_like
 from ..runtime import seed as seed_fn
 from .activity import active as active_vars
-from .common import bind, find_rule
+from .common import bind, emit_temp, find_rule
 from .forward import _rule_args
 
 
@@ -111,8 +111,8 @@ class _Context:
     def accumulate(self, x, c, stmts, loc):
         """adj[x] += c, starting from the first contribution itself."""
         prev = self.lookup(x)
-        new = c if prev is None else _emit(stmts, operator.add, [prev, c], loc)
-        if isinstance(new, Var) and new is not c or (isinstance(new, Var) and new.is_temp):
+        new = c if prev is None else emit_temp(stmts, operator.add, [prev, c], loc)
+        if isinstance(new, Var) and new.is_temp:
             new.hint = x.hint + "_bar"
             new.is_temp = x.is_temp
         self.adj[x] = new
@@ -150,11 +150,11 @@ class _Reverser:
         args = _rule_args(rule, primal, ans, [] if kind == "derivative" else [g])
         contribs = inline(lowered, args, out, s.loc)
         if kind == "derivative":
-            contribs = [_emit(out, operator.mul, [g, contribs[0]], s.loc)]
+            contribs = [emit_temp(out, operator.mul, [g, contribs[0]], s.loc)]
         for x, c in zip(ins, contribs):
             if not self.is_active(x) or (isinstance(c, Const) and c.value is None):
                 continue
-            c = _emit(out, unbroadcast, [c, x], s.loc)
+            c = emit_temp(out, unbroadcast, [c, x], s.loc)
             ctx.accumulate(x, c, out, s.loc)
 
     def adjoint_if(self, s, ctx, out):
@@ -246,10 +246,3 @@ def _count_iterations(loop):
     count = Var("n_iter")
     loop.outs.append(count)
     return count
-
-
-def _emit(stmts, fn, args, loc):
-    op = Op(P.lookup(fn), args, loc=loc)
-    op.out.is_temp = True
-    stmts.append(op)
-    return op.out

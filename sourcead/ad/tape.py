@@ -10,7 +10,7 @@ the reversed loop runs over the same range.
 """
 
 from ..ir import primitives as P
-from ..ir.core import Block, If, Loop, Op, Var, walk_stmts
+from ..ir.core import If, Loop, Op, Var, walk_stmts
 
 TAPE_NEW = P.Primitive("tape", emit=("list",), pure=False, hint="tape")
 TAPE_PUSH = P.Primitive("push", emit=("method", "append"), pure=False)
@@ -128,4 +128,4 @@ def _substitute(block, mapping):
     block.results = [m(r) for r in block.results]
 
 
-__all__ = ["record", "Block"]
+__all__ = ["record"]

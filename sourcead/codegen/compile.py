@@ -8,7 +8,6 @@ variables live, exactly as the user's function does.
 """
 
 import ast
-import builtins
 import itertools
 import linecache
 import math
@@ -18,9 +17,8 @@ import types
 import numpy as np
 
 from .. import runtime
-from ..ir import primitives as P
 from ..ir.core import Op, walk_stmts
-from .emit import Emitter, postprocess
+from .emit import Emitter, function_def, postprocess
 
 FACTORY = "__sourcead_factory__"
 _HELPERS = {"np": np, "math": math, "sad_rt": runtime}
@@ -81,12 +79,7 @@ def compile_ir(fn, layout):
     inner = emitter.module()
     free = sorted(n for n in fn.free_names if n not in _HELPERS)
     params = list(_HELPERS) + free
-    factory = ast.FunctionDef(
-        FACTORY,
-        ast.arguments(posonlyargs=[], args=[ast.arg(p) for p in params], vararg=None,
-                      kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]),
-        [inner, ast.Return(ast.Name(layout.name, ast.Load()))], [], None, None,
-        **({"type_params": []} if "type_params" in ast.FunctionDef._fields else {}))
+    factory = function_def(FACTORY, params, [inner, ast.Return(ast.Name(layout.name, ast.Load()))])
     module = ast.Module([factory], type_ignores=[])
     ast.fix_missing_locations(module)
     text, line_map = postprocess(ast.unparse(module))
@@ -104,6 +97,3 @@ def compile_ir(fn, layout):
     n = source.count("\n")
     user_map = {k - start: v for k, v in line_map.items() if 0 < k - start <= n}
     return Compiled(inner_code, source, user_map, filename, layout.name, fn)
-
-
-__all__ = ["compile_ir", "Compiled", "builtins", "P"]

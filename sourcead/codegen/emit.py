@@ -73,15 +73,14 @@ class Emitter:
     # -- analysis -----------------------------------------------------------
     def plan(self):
         """Decide which temporaries are inlined, then name everything else."""
-        stmts = self.fn.body.stmts
         uses = {}
         for s in walk_stmts(self.fn.body):
-            for o in _operand_vars(s):
+            for o in _direct_operands(s):
                 uses[o] = uses.get(o, 0) + 1
         for r in _result_vars(self.fn.body):
             uses[r] = uses.get(r, 0) + 1
         self._plan_block(self.fn.body, uses)
-        self._name_vars(stmts)
+        self._name_vars()
 
     def _plan_block(self, block, uses):
         for s in block.stmts:
@@ -102,7 +101,7 @@ class Emitter:
                 region += 1
                 continue
             if isinstance(s, Op):
-                for a in _operand_vars(s):
+                for a in _direct_operands(s):
                     consider(a)
             elif isinstance(s, If):
                 consider(s.cond)
@@ -115,7 +114,7 @@ class Emitter:
         for r in block.results:
             consider(r)
 
-    def _name_vars(self, stmts):
+    def _name_vars(self):
         fn = self.fn
         self.pos = pos = {}
         self.last = last = {}
@@ -441,29 +440,23 @@ class Emitter:
                 inner_params = [self.names[p] for p in seeds]
             self.statements(stmts[split_at + 1:], inner, adjoint=True)
             inner.append(self.returns(layout.pullback_returns))
-            pb = ast.FunctionDef(layout.pullback_name, _args(inner_params), inner, [], None, None,
-                                 type_params=[]) if _has_type_params() else \
-                ast.FunctionDef(layout.pullback_name, _args(inner_params), inner, [], None, None)
-            body.append(pb)
+            body.append(function_def(layout.pullback_name, inner_params, inner))
             ret = self.returns(layout.returns)
             ret.value = ast.Tuple([ret.value, ast.Name(layout.pullback_name, ast.Load())], ast.Load())
             body.append(ret)
-        params = [self.names[p] for p in outer_params]
-        kw = dict(type_params=[]) if _has_type_params() else {}
-        return ast.FunctionDef(layout.name, _args(params), body, [], None, None, **kw)
+        return function_def(layout.name, [self.names[p] for p in outer_params], body)
 
 
 def _has_code(stmts):
     return any(not (isinstance(t, ast.Expr) and isinstance(t.value, ast.Constant)) for t in stmts)
 
 
-def _has_type_params():
-    return "type_params" in ast.FunctionDef._fields
-
-
-def _args(names):
-    return ast.arguments(posonlyargs=[], args=[ast.arg(n) for n in names], vararg=None,
+def function_def(name, params, body):
+    """`def name(*params): body` (Python 3.12 added type_params to FunctionDef)."""
+    args = ast.arguments(posonlyargs=[], args=[ast.arg(n) for n in params], vararg=None,
                          kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[])
+    extra = {"type_params": []} if "type_params" in ast.FunctionDef._fields else {}
+    return ast.FunctionDef(name, args, body, [], None, None, **extra)
 
 
 def _marker(loc, visible):
@@ -493,10 +486,6 @@ def _direct_operands(s):
     return [o for o in s.operands() if isinstance(o, Var)]
 
 
-def _operand_vars(s):
-    return _direct_operands(s)
-
-
 def postprocess(text):
     """Turn comment markers into comments; return (source, line map to user lines)."""
     lines = []
@@ -516,6 +505,3 @@ def postprocess(text):
         if current:
             line_map[len(lines)] = current
     return "\n".join(lines) + "\n", line_map
-
-
-__all__ = ["Emitter", "Layout", "postprocess", "If", "Loop"]

@@ -12,11 +12,10 @@ import operator
 import types
 
 import gast
-import numpy as np
 
 from ..errors import NameResolutionError, UnsupportedSyntaxError
 from ..ir import primitives as P
-from ..ir.core import Block, Const, Function, If, Loop, Op, Var
+from ..ir.core import Block, Const, Function, If, Loop, Op, Var, Zero
 from .source import parse_function
 
 _BINOP = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -152,8 +151,6 @@ def _upward_exposed(stmts):
                              if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
         else:
             exposed |= _names_loaded(s) - assigned
-            if isinstance(s, gast.AugAssign):
-                pass
     return exposed
 
 
@@ -585,7 +582,7 @@ class Lowerer:
             prim = P.defprim(fn)
         if prim.pure and all(isinstance(a, Const) for a in args) and \
                 all(isinstance(a, Const) for a in (kwargs or {}).values()):
-            folded = _fold(fn, args, kwargs or {})
+            folded = P.fold(fn, args, kwargs or {})
             if folded is not None:
                 return folded
         op = Op(prim, args, kwargs, loc=self.loc, attrs=attrs)
@@ -594,7 +591,7 @@ class Lowerer:
 
     def operand(self, value, node):
         """Turn a lowered value into an IR operand (materialising statics and tuples)."""
-        if isinstance(value, (Var, Const)):
+        if isinstance(value, (Var, Const, Zero)):
             return value
         if isinstance(value, TupleValue):
             items = [self.operand(v, node) for v in value.items]
@@ -603,9 +600,6 @@ class Lowerer:
             return self.emit_op(P.TUPLE, items)
         if isinstance(value, Static):
             return self.emit_op(P.LOAD_GLOBAL, [], attrs={"name": value.text})
-        from ..ir.core import Zero
-        if isinstance(value, Zero):
-            return value
         raise AssertionError(f"cannot use {value!r} as an operand")
 
     def emit_op(self, prim, args, kwargs=None, attrs=None):
@@ -679,10 +673,7 @@ class Lowerer:
                     return Static(obj, P.qualified_name(obj))
                 except ValueError:
                     return Static(obj, text)
-            if isinstance(obj, (int, float, bool)) and not isinstance(obj, np.ndarray) and \
-                    isinstance(base.obj, types.ModuleType) and base.obj.__name__ in ("numpy", "math"):
-                return self.emit_op(P.LOAD_GLOBAL, [], attrs={"name": text})  # np.pi, math.e
-            return self.emit_op(P.LOAD_GLOBAL, [], attrs={"name": text})
+            return self.emit_op(P.LOAD_GLOBAL, [], attrs={"name": text})  # np.pi, mod.CONST
         base = self.operand(base, node)
         return self.emit_op(P.GETATTR, [base], attrs={"name": node.attr})
 
@@ -800,19 +791,6 @@ class Lowerer:
         op.outs[0].hint = getattr(obj, "__name__", "result")
         self.stmts.append(op)
         return op.out
-
-
-def _fold(fn, args, kwargs):
-    """Evaluate a pure primitive on constants, if the result is a plain Python scalar."""
-    try:
-        value = fn(*[a.value for a in args], **{k: v.value for k, v in kwargs.items()})
-    except Exception:
-        return None
-    if isinstance(value, np.generic):
-        value = value.item()
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return Const(value)
-    return None
 
 
 def lower(fn, bindings=None):

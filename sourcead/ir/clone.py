@@ -1,7 +1,7 @@
 """Copying IR with fresh Vars: for inlining rules and for passes that must not
 touch a cached function."""
 
-from .core import Block, Const, If, Loop, Op, Var, Zero
+from .core import Block, If, Loop, Op, Var, Zero
 
 
 class Cloner:
@@ -73,4 +73,4 @@ def inline(fn, operands, stmts, loc=None):
     return [c.operand(r) for r in fn.body.results]
 
 
-__all__ = ["Cloner", "clone_function", "inline", "Const"]
+__all__ = ["Cloner", "clone_function", "inline"]

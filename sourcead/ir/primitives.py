@@ -132,6 +132,21 @@ def defprim(obj, **props):
     return prim
 
 
+def fold(fn, args, kwargs):
+    """`fn` evaluated on constant operands, as a Const if the result is a plain Python
+    value (None, bool, int, float, str); None if it raises or gives anything else."""
+    from .core import Const
+    try:
+        value = fn(*[a.value for a in args], **{k: v.value for k, v in kwargs.items()})
+    except Exception:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return Const(value)
+    return None
+
+
 def all_primitives():
     return list(_registry.values())
 

@@ -1,6 +1,6 @@
 """A readable text form of the IR (what `sourcead.ir(f)` shows)."""
 
-from .core import Const, If, Loop, Op, Var, Zero
+from .core import Const, If, Loop, Op, Zero
 
 
 class _Names:

@@ -1,6 +1,6 @@
 """Dead code elimination: drop pure statements whose results nobody reads."""
 
-from ..ir.core import Block, If, Loop, Op, Var, Zero
+from ..ir.core import If, Loop, Op, Var, Zero
 
 
 def _uses(x, live):
@@ -57,4 +57,4 @@ def _block(b, live):
     b.stmts = kept[::-1]
 
 
-__all__ = ["dce", "Block"]
+__all__ = ["dce"]

@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import runtime
 from ..ir import primitives as P
-from ..ir.core import Block, Const, If, Loop, Op, Var, Zero
+from ..ir.core import Const, Op, Var, Zero
 from .shapes import SCALAR, Shapes
 
 _ADD = (operator.add, np.add)
@@ -179,7 +179,7 @@ class _Simplifier:
             return r
         if prim.pure and prim.impl is not None and args and \
                 all(isinstance(a, Const) for a in op.operands()):
-            r = _fold(prim.impl, args, op.kwargs)
+            r = P.fold(prim.impl, args, op.kwargs)
             if r is not None:
                 return r
         if prim.pure and prim.emit and prim.emit[0] != "opaque":
@@ -308,18 +308,3 @@ class _Simplifier:
             if inner is not None and inner.prim.impl in _NEG:
                 return inner.args[0]
         return None
-
-
-def _fold(fn, args, kwargs):
-    try:
-        value = fn(*[a.value for a in args], **{k: v.value for k, v in kwargs.items()})
-    except Exception:
-        return None
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, (bool, int, float)):
-        return Const(value)
-    return None
-
-
-__all__ = ["simplify", "Block", "If", "Loop"]

@@ -21,7 +21,7 @@ import inspect
 
 from ..frontend.lower import lower
 from ..ir import primitives as P
-from ..ir.core import Const
+from ..ir.core import Const, Var, Zero
 
 _vjp_rules = {}
 _jvp_rules = {}
@@ -46,7 +46,7 @@ class Rule:
         """The primal operands of `op` by this rule's parameter names (defaults filled)."""
         bound = self.primal_sig.bind(*op.args, **op.kwargs)
         bound.apply_defaults()
-        return {k: v if isinstance(v, P_OPERANDS) else Const(v) for k, v in bound.arguments.items()}
+        return {k: v if isinstance(v, (Var, Const, Zero)) else Const(v) for k, v in bound.arguments.items()}
 
     def lowered(self, primal):
         """The rule's IR, with the constant primal arguments in `primal` bound."""
@@ -57,11 +57,6 @@ class Rule:
             fn = lower(self.fn, bindings=consts)
             self._lowered[key] = fn
         return fn
-
-
-from ..ir.core import Var, Zero  # noqa: E402
-
-P_OPERANDS = (Var, Const, Zero)
 
 
 def vjp_rule(*objs, **prim_props):
