@@ -457,6 +457,18 @@ def _flat(vg_out):
     return (v,) + tuple(gs)
 
 
+def mlp_loss_for(xp):
+    """The MLP loss written against a NumPy-like namespace (autograd.numpy, jax.numpy)."""
+    def loss(W1, b1, W2, b2, W3, b3, X, Y):
+        h1 = xp.tanh(X @ W1 + b1)
+        h2 = xp.tanh(h1 @ W2 + b2)
+        logits = h2 @ W3 + b3
+        z = logits - xp.mean(logits, axis=1, keepdims=True)
+        logp = z - xp.log(xp.sum(xp.exp(z), axis=1, keepdims=True))
+        return -xp.mean(xp.sum(Y * logp, axis=1))
+    return loss
+
+
 def case2(args, others, show_source):
     params, X, Y = mlp_setup()
     allargs = (*params, X, Y)
@@ -490,13 +502,7 @@ def case2(args, others, show_source):
     if isinstance(ag, tuple):
         autograd, anp = ag
 
-        def loss_ag(W1, b1, W2, b2, W3, b3, X, Y):
-            h1 = anp.tanh(X @ W1 + b1)
-            h2 = anp.tanh(h1 @ W2 + b2)
-            logits = h2 @ W3 + b3
-            z = logits - anp.mean(logits, axis=1, keepdims=True)
-            logp = z - anp.log(anp.sum(anp.exp(z), axis=1, keepdims=True))
-            return -anp.mean(anp.sum(Y * logp, axis=1))
+        loss_ag = mlp_loss_for(anp)
         ag_vg = autograd.value_and_grad(loss_ag, (0, 1, 2, 3, 4, 5))
         check_close("autograd value_and_grad", _flat(ag_vg(*allargs)), want)
         fns["autograd"] = lambda: ag_vg(*allargs)
@@ -509,13 +515,7 @@ def case2(args, others, show_source):
     if isinstance(jx, tuple):
         jax, jnp = jx
 
-        def loss_jax(W1, b1, W2, b2, W3, b3, X, Y):
-            h1 = jnp.tanh(X @ W1 + b1)
-            h2 = jnp.tanh(h1 @ W2 + b2)
-            logits = h2 @ W3 + b3
-            z = logits - jnp.mean(logits, axis=1, keepdims=True)
-            logp = z - jnp.log(jnp.sum(jnp.exp(z), axis=1, keepdims=True))
-            return -jnp.mean(jnp.sum(Y * logp, axis=1))
+        loss_jax = mlp_loss_for(jnp)
         jf = jax.jit(loss_jax)
         jvg = jax.jit(jax.value_and_grad(loss_jax, argnums=(0, 1, 2, 3, 4, 5)))
         jargs = tuple(jax.device_put(a) for a in allargs)
