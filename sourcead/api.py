@@ -19,6 +19,7 @@ from .frontend.source import parse_function
 from .ir.printer import format_function
 from .ir.verify import verify
 from .opt import optimize
+from .opt.inplace import plan_inplace
 
 _stats = {"lowerings": 0, "transforms": 0, "hits": 0}
 _lowered = {}      # id(code) -> (code, Function)
@@ -118,7 +119,7 @@ def _build(fn, kind, wrt, single):
         raise ValueError(kind)
     d = optimize(verify(d))
     if kind != "jvp":
-        d = record(d)
+        d = plan_inplace(record(d))
     d = verify(d, recorded=True)
     compiled = compile_ir(d, layout)
     _stats["transforms"] += 1

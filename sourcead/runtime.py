@@ -74,6 +74,39 @@ def zeros_like(x, *more):
     return 0.0
 
 
+def basic_index(index):
+    """Whether `index` selects without index arrays (ints, slices, None, Ellipsis)."""
+    if isinstance(index, tuple):
+        return all(basic_index(i) for i in index)
+    return index is None or index is Ellipsis or isinstance(index, (int, np.integer, slice))
+
+
+def add_at(acc, index, g):
+    """`acc[index] += g` in place (repeated advanced indices add up); returns `acc`.
+
+    Generated code calls it only on an adjoint array nothing else refers to
+    (see opt.inplace); elsewhere it calls `added_at`.
+    """
+    if not isinstance(acc, np.ndarray):
+        acc = np.array(acc, dtype=np.result_type(acc, np.float64))
+    if basic_index(index):
+        acc[index] += g
+    else:
+        np.add.at(acc, index, g)
+    return acc
+
+
+def added_at(acc, index, g):
+    """A new array: `acc` with `g` added at `index` (the functional form of `add_at`)."""
+    return add_at(fresh_array(acc), index, g)
+
+
+def fresh_array(x):
+    """A floating copy of `x` that generated code may update in place."""
+    a = np.array(x, copy=True)
+    return a.astype(np.float64) if a.dtype.kind in "biu" else a
+
+
 def _swap(x):
     return np.swapaxes(x, -1, -2)
 

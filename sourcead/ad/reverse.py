@@ -17,7 +17,7 @@ import operator
 from ..ir import primitives as P
 from ..ir.clone import clone_function, inline
 from ..ir.core import Block, Const, If, Loop, Op, Var, Zero, defined_in
-from ..runtime import check_scalar, unbroadcast, zeros_like
+from ..runtime import added_at, check_scalar, unbroadcast, zeros_like
 from ..runtime import seed as seed_fn
 from .activity import active as active_vars
 from .common import bind, emit_temp, find_rule
@@ -111,7 +111,10 @@ class _Context:
     def accumulate(self, x, c, stmts, loc):
         """adj[x] += c, starting from the first contribution itself."""
         prev = self.lookup(x)
-        new = c if prev is None else emit_temp(stmts, operator.add, [prev, c], loc)
+        self.set(x, c if prev is None else emit_temp(stmts, operator.add, [prev, c], loc))
+
+    def set(self, x, new):
+        """Make `new` the adjoint of `x` (named after it)."""
         if isinstance(new, Var) and new.is_temp:
             new.hint = x.hint + "_bar"
             new.is_temp = x.is_temp
@@ -148,11 +151,21 @@ class _Reverser:
             return
         lowered = rule.lowered(primal)
         args = _rule_args(rule, primal, ans, [] if kind == "derivative" else [g])
+        start = len(out)
         contribs = inline(lowered, args, out, s.loc)
         if kind == "derivative":
             contribs = [emit_temp(out, operator.mul, [g, contribs[0]], s.loc)]
         for x, c in zip(ins, contribs):
             if not self.is_active(x) or (isinstance(c, Const) and c.value is None):
+                continue
+            scatter = _scatter_into_zeros(c, x, out[start:])
+            if scatter is not None:
+                # `added_at(zeros_like(x), index, g)` has x's shape; it adds into the
+                # adjoint x has so far instead of into zeros.
+                prev = ctx.lookup(x)
+                if prev is not None:
+                    scatter.args[0] = prev
+                ctx.set(x, c)
                 continue
             c = emit_temp(out, unbroadcast, [c, x], s.loc)
             ctx.accumulate(x, c, out, s.loc)
@@ -230,6 +243,20 @@ class _Reverser:
         for j, k in enumerate(carried):
             if self.is_active(s.inits[k]):
                 ctx.accumulate(s.inits[k], outs[j], out, s.loc)
+
+
+def _scatter_into_zeros(c, x, stmts):
+    """The op `c = added_at(zeros_like(x), ...)` among `stmts` (a rule's), if it is one."""
+    if not isinstance(c, Var):
+        return None
+    defs = {o: s for s in stmts if isinstance(s, Op) for o in s.outs}
+    op = defs.get(c)
+    if op is None or op.prim.impl is not added_at:
+        return None
+    base = defs.get(op.args[0])
+    if base is None or base.prim.impl is not zeros_like or base.args != [x]:
+        return None
+    return op
 
 
 def _count_iterations(loop):

@@ -10,7 +10,7 @@ the reversed loop runs over the same range.
 """
 
 from ..ir import primitives as P
-from ..ir.core import If, Loop, Op, Var, walk_stmts
+from ..ir.core import Const, If, Loop, Op, Var, walk_stmts
 
 TAPE_NEW = P.Primitive("tape", emit=("list",), pure=False, hint="tape")
 TAPE_PUSH = P.Primitive("push", emit=("method", "append"), pure=False)
@@ -27,6 +27,10 @@ def record(fn):
         if isinstance(s, Loop) and "index_map" in s.attrs:
             old, new = s.attrs["index_map"]
             _substitute(s.body, {old: new})
+    loops = [s for s in walk_stmts(top) if isinstance(s, Loop) and "primal" in s.attrs]
+    defs = {o: s for s in walk_stmts(top) if isinstance(s, Op) for o in s.outs}
+    for s in reversed(loops):   # innermost first: an outer loop records what clones read
+        _recompute_index_values(s, defs)
     pairs = []
     for s in walk_stmts(top):
         primal = s.attrs.get("primal") if isinstance(s, (If, Loop)) else None
@@ -66,6 +70,65 @@ def record(fn):
     sweep = next(i for i, s in enumerate(top.stmts) if isinstance(s, Op) and s.prim is P.SWEEP)
     top.stmts[sweep + 1:sweep + 1] = backs
     return fn
+
+
+
+
+def _recompute_index_values(rev, defs):
+    """Integers computed from the loop index (`i + 1`, `n - 1 - i`) and elements
+    `x[k]` of an `x` from before the loop at such an integer are computed again in
+    the reversed body instead of being recorded."""
+    if "index_map" not in rev.attrs:
+        return
+    primal = rev.attrs["primal"].body
+    old_index, new_index = rev.attrs["index_map"]
+    inside = set(primal.params)
+    for t in walk_stmts(primal):
+        inside.update(t.outs)
+        for b in t.blocks():
+            inside.update(b.params)
+    made = {old_index: new_index}
+    derived = {old_index}    # integers computed from the index
+    clones = []
+
+    def available(x):
+        return not isinstance(x, Var) or x not in inside or x in made
+
+    def integer(x, depth=0):
+        if isinstance(x, Const):
+            return type(x.value) is int
+        if x in derived:
+            return True
+        d = defs.get(x)
+        if x in inside or d is None or depth > 8:
+            return False
+        if d.prim.impl in P.INT_MAKERS:
+            return True
+        return d.prim.impl in P.INT_ARITH and all(integer(a, depth + 1) for a in d.args)
+    read = _reads(rev.body)
+    wanted = set()
+    for t in reversed(primal.stmts):   # what the reads need, through chains of such values
+        if isinstance(t, Op) and any(o in read or o in wanted for o in t.outs):
+            wanted.update(x for x in t.operands() if isinstance(x, Var))
+    for t in primal.stmts:
+        if not isinstance(t, Op) or len(t.outs) != 1 or t.kwargs or \
+                not (t.out in read or t.out in wanted):
+            continue
+        if not all(available(x) for x in t.args):
+            continue
+        if t.prim.impl in P.INT_ARITH and all(integer(x) for x in t.args) and \
+                any(x in derived for x in t.args):
+            derived.add(t.out)
+        elif not (t.prim is P.GETITEM and t.args[0] not in inside and integer(t.args[1])):
+            continue
+        new = Op(t.prim, [made.get(x, x) for x in t.args], loc=t.loc, attrs=t.attrs)
+        new.out.hint, new.out.is_temp, new.out.shape_of = t.out.hint, t.out.is_temp, t.out
+        made[t.out] = new.out
+        clones.append(new)
+    made.pop(old_index)
+    if made:
+        _substitute(rev.body, made)
+        rev.body.stmts[:0] = clones
 
 
 def _placement(top):

@@ -10,6 +10,7 @@ import ast
 import keyword
 import math
 
+from .. import runtime
 from ..ir import primitives as P
 from ..ir.core import Const, If, Loop, Op, Var, Zero, walk_stmts
 
@@ -101,7 +102,7 @@ class Emitter:
                 region += 1
                 continue
             if isinstance(s, Op):
-                for a in _direct_operands(s):
+                for a in _direct_operands(s)[1 if _augmented(s) else 0:]:
                     consider(a)
             elif isinstance(s, If):
                 consider(s.cond)
@@ -157,6 +158,8 @@ class Emitter:
                         use(a, p)
                     for o in s.outs:
                         define(o, p)
+                    if s.prim.impl is runtime.add_at:   # updated in place: keep the name
+                        prefs[s.out] = [s.args[0]]
                 elif isinstance(s, If):
                     use(s.cond, p)
                     for b in (s.then, s.orelse):
@@ -321,6 +324,9 @@ class Emitter:
                 if loc is not None and loc.lineno != getattr(current_loc, "lineno", None):
                     current_loc = loc
                     out.append(_marker(loc, visible=adjoint))
+                if _augmented(s):
+                    out.extend(self.augmented(s))
+                    continue
                 value = self.expr(s)
                 if not s.outs:
                     out.append(ast.Expr(value))
@@ -334,6 +340,13 @@ class Emitter:
             elif isinstance(s, Loop):
                 out.extend(self.emit_loop(s, adjoint))
         return False
+
+    def augmented(self, s):
+        """`acc[index] += g` for an in-place `add_at` with a basic index."""
+        acc, idx, g = s.args
+        index = _index_ast(idx.value) if isinstance(idx, Const) else self.operand(idx)
+        target = ast.Subscript(ast.Name(self.names[acc], ast.Load()), index, ast.Store())
+        return [ast.AugAssign(target, ast.Add(), self.operand(g))] + self.copies(s.outs, [acc])
 
     def copies(self, dsts, srcs):
         """Assignments dst = src where the names differ, as one parallel assignment."""
@@ -445,6 +458,10 @@ class Emitter:
             ret.value = ast.Tuple([ret.value, ast.Name(layout.pullback_name, ast.Load())], ast.Load())
             body.append(ret)
         return function_def(layout.name, [self.names[p] for p in outer_params], body)
+
+
+def _augmented(s):
+    return isinstance(s, Op) and s.attrs.get("augmented", False)
 
 
 def _has_code(stmts):

@@ -182,6 +182,10 @@ def _assigned_names(stmts):
     return names
 
 
+def _target_names(target):
+    return {n.id for n in gast.walk(target) if isinstance(n, gast.Name)}
+
+
 def _is_static(obj):
     return isinstance(obj, (types.ModuleType, type)) or callable(obj)
 
@@ -412,11 +416,14 @@ class Lowerer:
             self.unsupported(node, f"a {kind}/else loop",
                              "set a flag before `break` and test it after the loop")
         loc = self.parsed.loc(node)
-        bounds = []
-        target = None
+        bounds, index, bind, targets = [], None, None, set()
         if isinstance(node, gast.For):
-            bounds, target = self.loop_header(node)
-        carried = self.carried_names(node, target)
+            targets = _target_names(node.target)
+            header = self.loop_header(node)
+            if isinstance(header, list):
+                return self.unroll(node, header)
+            bounds, index, bind = header
+        carried = self.carried_names(node, targets)
         may_break = _contains(node, gast.Break, own_loop=True)
         may_return = _contains(node, gast.Return)
         if may_break or may_return:
@@ -429,7 +436,6 @@ class Lowerer:
             carried += [_RET, _RETV]
         inits = [self.operand(self.env.get(n, Const(None)), node) for n in carried]
         params = [Var(_hint(n)) for n in carried]
-        index = Var(target.id) if target is not None else None
         env = dict(self.env)
         env.update(zip(carried, params))
         cond_block = None
@@ -444,16 +450,20 @@ class Lowerer:
                 return None
             cstmts, cenv_after, _ = self.sub(None, cenv, extra=test)
             cond_block = Block(cond_params, cstmts, [cenv_after["<cond>"]])
-        if index is not None:
-            env[target.id] = index
         for flag, start in ((_BRK, Const(False)), (_RET, Const(False)), (_RETV, Const(None))):
             if flag in carried:
                 env[flag] = start   # the loop stops once one is set: each iteration starts clear
         if _contains(node, gast.Continue, own_loop=True):
             env[_CONT] = Const(False)
+
+        def body(stmts):
+            if bind is not None:
+                self.loc = loc
+                bind()
+            return self.run(stmts)
         self.loops.append(node)
         try:
-            stmts, benv, _ = self.sub(node.body, env)
+            stmts, benv, _ = self.sub(node.body, env, extra=body)
         finally:
             self.loops.pop()
         _, (results,) = self.merge_into([(stmts, benv, None)], node, names=carried)
@@ -467,31 +477,141 @@ class Lowerer:
                                attrs=attrs))
         for n, o in zip(carried, outs):
             self.env[n] = o
-        if target is not None and target.id in self.loaded_after(node):
-            self.unsupported(node, f"reading the loop variable `{target.id}` after the loop",
+        read_after = sorted(targets & self.loaded_after(node))
+        if read_after:
+            self.unsupported(node, f"reading the loop variable `{read_after[0]}` after the loop",
                              "keep a copy of it in another variable inside the loop")
 
     def loop_header(self, node):
+        """How a for loop runs: (bounds, index Var, binder of the target per iteration),
+        or the list of items of a sequence known at transformation time."""
         target, it = node.target, node.iter
-        if not isinstance(target, gast.Name):
-            self.unsupported(node, "a for loop with a tuple target",
-                             "loop over range(...) and index inside the loop")
-        if isinstance(it, gast.Call) and isinstance(self.expr(it.func), Static) and \
-                self.expr(it.func).obj is range and not it.keywords and 1 <= len(it.args) <= 3:
-            bounds = [self.operand(self.expr(a), node) for a in it.args]
-            if len(bounds) == 1:
-                bounds = [Const(0)] + bounds
-            if len(bounds) == 2:
-                bounds = bounds + [Const(1)]
-            return bounds, target
-        self.unsupported(node, "a for loop over something other than range(...)",
-                         "loop over range(len(x)) and index; other iterables come in a "
-                         "later release")
+        call = self.static_call(it)
+        index = Var(target.id) if isinstance(target, gast.Name) else None
 
-    def carried_names(self, node, target):
+        def bind_name():
+            self.env[target.id] = index
+        if index is not None and call is not None and call[0] is range:
+            return self.range_bounds(call[1], node), index, bind_name
+        if index is not None and call is not None and call[0] is reversed and len(call[1]) == 1:
+            inner = self.static_call(call[1][0])
+            if inner is not None and inner[0] is range:
+                a, b, step = self.range_bounds(inner[1], node)
+                if step == Const(1):   # reversed(range(a, b)) is range(b - 1, a - 1, -1)
+                    return [self.emit(operator.sub, [b, Const(1)]),
+                            self.emit(operator.sub, [a, Const(1)]), Const(-1)], index, bind_name
+        seq = self.sequence(it, node)
+        if isinstance(seq, list):
+            return seq
+        length, item = seq
+        index = Var("i", is_temp=True)
+
+        def bind():
+            value = item(index)
+            self.assign(target, value)
+            index.is_temp = False   # named after the target it was assigned to, or `i`
+        return [Const(0), length, Const(1)], index, bind
+
+    def static_call(self, node):
+        """(callable, argument nodes) for a call of a function known statically, else None."""
+        if not isinstance(node, gast.Call) or node.keywords and not isinstance(node.func, gast.Name):
+            return None
+        callee = self.expr(node.func) if isinstance(node.func, (gast.Name, gast.Attribute)) \
+            else None
+        if not isinstance(callee, Static) or callee.obj not in (range, enumerate, zip, reversed):
+            return None
+        if any(isinstance(a, gast.Starred) for a in node.args):
+            self.unsupported(node, "a starred argument of a loop's iterable",
+                             "pass the sequences one by one")
+        kw = {k.arg: k.value for k in node.keywords}
+        if set(kw) - ({"start"} if callee.obj is enumerate else set()):
+            self.unsupported(node, f"keyword arguments to {callee.obj.__name__}()")
+        args = list(node.args) + ([kw["start"]] if "start" in kw else [])
+        return callee.obj, args
+
+    def range_bounds(self, args, node):
+        if not 1 <= len(args) <= 3:
+            self.unsupported(node, f"range() with {len(args)} arguments")
+        bounds = [self.operand(self.expr(a), node) for a in args]
+        if len(bounds) == 1:
+            bounds = [Const(0)] + bounds
+        if len(bounds) == 2:
+            bounds = bounds + [Const(1)]
+        return bounds
+
+    def sequence(self, it, node):
+        """A loop's iterable: a list of its items if known at transformation time (a
+        tuple or list literal), else (length operand, item function of the index)."""
+        call = self.static_call(it)
+        if call is None:
+            if isinstance(it, (gast.List, gast.Tuple)):
+                return [self.expr(e) for e in it.elts]
+            value = self.expr(it)
+            if isinstance(value, TupleValue):
+                return list(value.items)
+            seq = self.operand(value, node)
+            return (self.emit(len, [seq]),
+                    lambda k: self.emit(operator.getitem, [seq, k]))
+        fn, args = call
+        if fn is range:
+            a, b, step = self.range_bounds(args, node)
+            if all(isinstance(x, Const) for x in (a, b, step)):
+                return [Const(v) for v in range(a.value, b.value, step.value)]
+            length = self.emit(len, [self.emit(range, [a, b, step])])
+            return length, lambda k: self.emit(operator.add, [a, self.emit(operator.mul, [k, step])])
+        if fn is reversed:
+            if len(args) != 1:
+                self.unsupported(node, "reversed() with more than one argument")
+            inner = self.sequence(args[0], node)
+            if isinstance(inner, list):
+                return inner[::-1]
+            length, item = inner
+            return length, lambda k: item(self.emit(operator.sub, [
+                self.emit(operator.sub, [length, Const(1)]), k]))
+        if fn is enumerate:
+            if not 1 <= len(args) <= 2:
+                self.unsupported(node, "enumerate() with more than two arguments")
+            start = self.operand(self.expr(args[1]), node) if len(args) == 2 else Const(0)
+            inner = self.sequence(args[0], node)
+            if isinstance(inner, list):
+                if isinstance(start, Const):
+                    return [TupleValue((Const(start.value + k), v)) for k, v in enumerate(inner)]
+                return [TupleValue((self.emit(operator.add, [start, Const(k)]), v))
+                        for k, v in enumerate(inner)]
+            length, item = inner
+            return length, lambda k: TupleValue((self.emit(operator.add, [k, start]), item(k)))
+        # zip
+        inners = [self.sequence(a, node) for a in args]
+        if not inners:
+            return []
+        if all(isinstance(s, list) for s in inners):
+            return [TupleValue(items) for items in zip(*inners)]
+        if any(isinstance(s, list) for s in inners):
+            self.unsupported(node, "zip() of a literal sequence and an array or list",
+                             "make both literal tuples, or both arrays")
+        lengths = [s[0] for s in inners]
+        length = lengths[0] if len(lengths) == 1 else self.emit(min, lengths)
+        return length, lambda k: TupleValue(tuple(s[1](k) for s in inners))
+
+    def unroll(self, node, items):
+        """A loop over a sequence known at transformation time: its body once per item."""
+        for kind in (gast.Break, gast.Continue):
+            if _contains(node, kind, own_loop=True):
+                self.unsupported(node, f"`{kind.__name__.lower()}` in a loop over a literal "
+                                 "sequence (sourcead unrolls such loops)",
+                                 "loop over range(len(...)) of a sequence built before the loop")
+        if _contains(node, gast.Return):
+            self.unsupported(node, "`return` in a loop over a literal sequence (sourcead "
+                             "unrolls such loops)", "set a variable and return after the loop")
+        for item in items:
+            self.loc = self.parsed.loc(node)
+            self.assign(node.target, item)
+            self.run(node.body)
+
+    def carried_names(self, node, targets):
         """Names the loop must carry: assigned in it, and read before being assigned in an
         iteration, or read after the loop."""
-        assigned = _assigned_names(node.body) - ({target.id} if target is not None else set())
+        assigned = _assigned_names(node.body) - targets
         exposed = _upward_exposed(node.body) | (_names_loaded(node.test)
                                                 if isinstance(node, gast.While) else set())
         after = self.loaded_after(node)

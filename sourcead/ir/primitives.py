@@ -23,6 +23,11 @@ _UNARY = {operator.neg: ast.USub, operator.pos: ast.UAdd, operator.not_: ast.Not
 _COMPARE = {operator.lt: ast.Lt, operator.le: ast.LtE, operator.gt: ast.Gt, operator.ge: ast.GtE,
             operator.eq: ast.Eq, operator.ne: ast.NotEq}
 
+# Operations that give an integer when their operands are integers, and ones that always do.
+INT_ARITH = (operator.add, operator.sub, operator.mul, operator.floordiv, operator.mod,
+             operator.neg, min, max)
+INT_MAKERS = (len, np.size, np.ndim, int)
+
 # The names generated code uses for the modules it needs; codegen binds them.
 MODULE_ALIASES = {"numpy": "np", "math": "math", "sourcead.runtime": "sad_rt"}
 

@@ -160,6 +160,8 @@ class _Simplifier:
                 return r
         if prim is P.COPY:
             return args[0]
+        if fn is runtime.added_at and isinstance(args[2], Zero):
+            return args[0]
         if fn is runtime.broadcast_like or fn is runtime.unbroadcast:
             self.drop_zero_term(op)
         if fn in _ELIDE_IF_SAME and self.shapes.same(args[0], args[1]):

@@ -40,3 +40,8 @@ for _f in (runtime.matmul_adjoint_a, runtime.dot_adjoint_a):
     P.defprim(_f, shape=("arg", 1), zero="first", differentiable=False)
 for _f in (runtime.matmul_adjoint_b, runtime.dot_adjoint_b):
     P.defprim(_f, shape=("arg", 2), zero="first", differentiable=False)
+# Adding into an adjoint at an index: `added_at` copies first; `opt.inplace` turns it
+# into `add_at` (in place, so impure) where the array is the adjoint's own.
+P.defprim(runtime.added_at, shape=("arg", 0), differentiable=False, hint="bar")
+P.defprim(runtime.add_at, shape=("arg", 0), differentiable=False, hint="bar", pure=False)
+P.defprim(runtime.fresh_array, shape=("arg", 0), differentiable=False, hint="bar", pure=False)

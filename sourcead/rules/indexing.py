@@ -1,0 +1,24 @@
+"""Rules for indexing: `x[index]` with any index NumPy accepts.
+
+The adjoint adds the cotangent into a zero array at the index. Reverse mode
+then adds each later contribution into the same array (see
+`ad.reverse._Context.accumulate`), and `opt.inplace` makes those additions
+in place where nothing else refers to the array, so a loop over the rows of
+a matrix costs one row per iteration, not one matrix.
+"""
+
+import operator
+
+from ..runtime import added_at, zeros_like
+from .registry import jvp_rule, vjp_rule
+
+
+@vjp_rule(operator.getitem)
+def _(g, ans, x, index=None):
+    return added_at(zeros_like(x), index, g)
+
+
+@jvp_rule(operator.getitem)
+def _(dx, ans, x, index=None):
+    return dx[index]
+
