@@ -216,7 +216,10 @@ class _Reverser:
         stmts = []
         bars = {}
         for k in carried:
-            bars[k] = Var(params[k].hint + "_bar", shape_of=params[k])
+            # the adjoint of what iteration t yields: shaped like that, which need not be
+            # the shape the value had on entry (`s = 0.0; for row in X: s = s + row`)
+            r = s.body.results[k]
+            bars[k] = Var(params[k].hint + "_bar", shape_of=r if isinstance(r, Var) else None)
             if self.is_active(s.body.results[k]):
                 lctx.accumulate(s.body.results[k], bars[k], stmts, s.loc)
         self.block(s.body.stmts, lctx, stmts)

@@ -117,7 +117,7 @@ def _recompute_index_values(rev, defs):
         if not all(available(x) for x in t.args):
             continue
         if t.prim.impl in P.INT_ARITH and all(integer(x) for x in t.args) and \
-                any(x in derived for x in t.args):
+                any(x in derived for x in t.args) or t.prim.impl in P.INT_MAKERS:
             derived.add(t.out)
         elif not (t.prim is P.GETITEM and t.args[0] not in inside and integer(t.args[1])):
             continue

@@ -149,6 +149,9 @@ def _upward_exposed(stmts):
                 exposed |= _names_loaded(t) - assigned
                 assigned |= {n.id for n in gast.walk(t)
                              if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        elif isinstance(s, gast.For):   # the body reads the target after the header sets it
+            exposed |= _names_loaded(s.iter) - assigned
+            exposed |= _names_loaded(s.body) - assigned - _target_names(s.target)
         else:
             exposed |= _names_loaded(s) - assigned
     return exposed
@@ -477,10 +480,6 @@ class Lowerer:
                                attrs=attrs))
         for n, o in zip(carried, outs):
             self.env[n] = o
-        read_after = sorted(targets & self.loaded_after(node))
-        if read_after:
-            self.unsupported(node, f"reading the loop variable `{read_after[0]}` after the loop",
-                             "keep a copy of it in another variable inside the loop")
 
     def loop_header(self, node):
         """How a for loop runs: (bounds, index Var, binder of the target per iteration),
@@ -504,13 +503,21 @@ class Lowerer:
         if isinstance(seq, list):
             return seq
         length, item = seq
-        index = Var("i", is_temp=True)
+        index = Var(self.index_name(), is_temp=True)
 
         def bind():
             value = item(index)
             self.assign(target, value)
             index.is_temp = False   # named after the target it was assigned to, or `i`
         return [Const(0), length, Const(1)], index, bind
+
+    def index_name(self):
+        """A name for the index of a loop over a sequence: i, j, k, ... one per loop depth,
+        none the user's."""
+        taken = self.local_names | {n.id for loop in self.loops for n in gast.walk(loop)
+                                    if isinstance(n, gast.Name)}
+        free = [n for n in ("i", "j", "k", "m", "n") if n not in taken]
+        return free[min(len(self.loops), len(free) - 1)] if free else "index"
 
     def static_call(self, node):
         """(callable, argument nodes) for a call of a function known statically, else None."""
@@ -615,7 +622,9 @@ class Lowerer:
         exposed = _upward_exposed(node.body) | (_names_loaded(node.test)
                                                 if isinstance(node, gast.While) else set())
         after = self.loaded_after(node)
-        return sorted(n for n in assigned if n in exposed or n in after)
+        # a target read after the loop keeps its last value (Python's semantics)
+        return sorted(n for n in assigned if n in exposed or n in after) + \
+            sorted(targets & after)
 
     def loaded_after(self, node):
         end = getattr(node, "end_lineno", node.lineno)

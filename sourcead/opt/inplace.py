@@ -47,10 +47,6 @@ class _Planner:
         self.memo = {}
         self.copied = set()
 
-    def use(self, x):
-        if isinstance(x, Var):
-            self.uses[x] = self.uses.get(x, 0) + 1
-
     def run(self):
         fn = self.fn
         for p in fn.params:
@@ -64,16 +60,13 @@ class _Planner:
         if not swept:
             self.before_sweep = set()
         self.scan(fn.body)
-        for r in fn.body.results:
-            self.use(r)
+        self.uses = _count_uses(fn.body)
         for s in list(walk_stmts(fn.body)):
             if isinstance(s, Op) and s.prim.impl is runtime.added_at:
                 self.consider(s)
 
     def scan(self, block):
         for s in block.stmts:
-            for x in s.operands():
-                self.use(x)
             if isinstance(s, Op):
                 for o in s.outs:
                     self.defs[o] = ("op", s)
@@ -93,8 +86,6 @@ class _Planner:
                         self.defs[prm] = ("loop", s, k)
             for b in s.blocks():
                 self.scan(b)
-                for r in b.results:
-                    self.use(r)
 
     def fresh(self, v):
         """(fresh, always an ndarray) for the value `v`."""
@@ -184,10 +175,38 @@ class _Planner:
             isinstance(a, Const) and not isinstance(a.value, int)) for a in d[1].args)
 
 
+def _count_uses(block):
+    """How many times each value is read, where a read in one branch of an `if` excludes
+    the other branch, and a value from outside a loop read in its body counts as read
+    many times (once per iteration)."""
+    uses = {}
+
+    def add(x, n=1):
+        if isinstance(x, Var):
+            uses[x] = uses.get(x, 0) + n
+
+    for s in block.stmts:
+        for x in s.operands():
+            add(x)
+        if isinstance(s, If):
+            then, orelse = _count_uses(s.then), _count_uses(s.orelse)
+            for x in set(then) | set(orelse):
+                add(x, max(then.get(x, 0), orelse.get(x, 0)))
+        elif isinstance(s, Loop):
+            inside = set(_all_defined(s))
+            for b in s.blocks():
+                for x, n in _count_uses(b).items():
+                    add(x, n if x in inside else 2 * n)
+    for r in block.results:
+        add(r)
+    return uses
+
+
 def _all_defined(s):
+    """Every value statement `s` defines, in nested blocks too (their parameters included)."""
     out = list(s.outs)
     for b in s.blocks():
         out += b.params
-        for t in walk_stmts(b):
-            out += t.outs
+        for t in b.stmts:
+            out += _all_defined(t)
     return out

@@ -175,7 +175,7 @@ class _Simplifier:
         if fn in _SHAPE_READERS:
             for i in _SHAPE_READERS[fn]:
                 if i < len(args) and isinstance(args[i], Var):
-                    args[i] = self.shapes.rep(args[i])
+                    args[i] = self.m(self.shapes.rep(args[i]))
         r = self.identity(op)
         if r is not None:
             return r

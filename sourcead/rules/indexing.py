@@ -9,6 +9,8 @@ a matrix costs one row per iteration, not one matrix.
 
 import operator
 
+from ..ir.core import Const
+from ..ir.primitives import defprim
 from ..runtime import added_at, zeros_like
 from .registry import jvp_rule, vjp_rule
 
@@ -22,3 +24,21 @@ def _(g, ans, x, index=None):
 def _(dx, ans, x, index=None):
     return dx[index]
 
+
+
+def _indexed_shape(op, shapes):
+    """`a[k]` and `b[k]` have the same shape when `a` and `b` do and `k` is the same value
+    (the same Var: a boolean mask's count depends on its values)."""
+    base = shapes.of(op.args[0])
+    index = op.args[1] if len(op.args) > 1 else None
+    if not isinstance(base, frozenset):
+        return None
+    key = index._key() if isinstance(index, Const) else index
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return frozenset((("getitem", base, key),))
+
+
+defprim(operator.getitem, shape=_indexed_shape)
