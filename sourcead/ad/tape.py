@@ -9,6 +9,9 @@ are never copied or recorded. The loop index of a `for` loop is not recorded:
 the reversed loop runs over the same range.
 """
 
+import numpy as np
+
+from .. import runtime
 from ..ir import primitives as P
 from ..ir.core import Const, If, Loop, Op, Var, walk_stmts
 
@@ -29,8 +32,9 @@ def record(fn):
             _substitute(s.body, {old: new})
     loops = [s for s in walk_stmts(top) if isinstance(s, Loop) and "primal" in s.attrs]
     defs = {o: s for s in walk_stmts(top) if isinstance(s, Op) for o in s.outs}
-    for s in reversed(loops):   # innermost first: an outer loop records what clones read
+    for s in reversed(loops):   # innermost first: an outer loop records what these read
         _recompute_index_values(s, defs)
+        _results_from_next_iteration(s)
     pairs = []
     for s in walk_stmts(top):
         primal = s.attrs.get("primal") if isinstance(s, (If, Loop)) else None
@@ -44,20 +48,31 @@ def record(fn):
     tapes, backs = [], []
     for primal, adjoint, outer in pairs:
         read = _reads(adjoint)
+        shape_only = _read_for_shape_only(adjoint)
         pops = []
         mapping = {}
         for v in _defined_directly(primal):
             if v not in read:
                 continue
+            hint = v.hint
+            recorded = v
+            if v in shape_only:   # only its shape is needed: record that, not the array
+                hint = v.hint + "_shape"
+                shape = Op(P.lookup(runtime.Shape), [v])
+                shape.out.hint, shape.out.is_temp = hint, True
+                _insert_after_definition(primal, v, shape)
+                recorded = shape.out
             tape = Op(TAPE_NEW, [])
-            tape.out.hint = v.hint + "_tape"
+            tape.out.hint = hint + "_tape"
             tapes.append((outer, tape))
-            _insert_after_definition(primal, v, Op(TAPE_PUSH, [tape.out, v], outs=[]))
+            _insert_after_definition(primal, recorded, Op(TAPE_PUSH, [tape.out, recorded],
+                                                          outs=[]))
             back = Op(TAPE_BACK, [tape.out])
-            back.out.hint = v.hint + "_back"
+            back.out.hint = hint + "_back"
             backs.append(back)
             pop = Op(TAPE_POP, [back.out])
-            pop.out.hint, pop.out.is_temp, pop.out.shape_of = v.hint, v.is_temp, v
+            pop.out.hint, pop.out.shape_of = hint, v
+            pop.out.is_temp = v.is_temp and recorded is v
             pops.append(pop)
             mapping[v] = pop.out
         if mapping:
@@ -129,6 +144,51 @@ def _recompute_index_values(rev, defs):
     if made:
         _substitute(rev.body, made)
         rev.body.stmts[:0] = clones
+
+
+# Where an operand is read only for its shape: (function, argument position).
+_SHAPE_READS = {(runtime.unbroadcast, 1), (runtime.broadcast_like, 1), (np.shape, 0),
+                (runtime.sum_adjoint, 1)}
+
+
+def _read_for_shape_only(block):
+    """The values every read of which in `block` is a read of their shape alone."""
+    shape, other = set(), set()
+    for s in walk_stmts(block):
+        if isinstance(s, Op):
+            for k, x in enumerate(s.args):
+                if isinstance(x, Var):
+                    (shape if (s.prim.impl, k) in _SHAPE_READS else other).add(x)
+            for x in s.kwargs.values():
+                other.add(x)
+        else:
+            other.update(s.operands())
+        for b in s.blocks():
+            other.update(b.results)
+    other.update(block.results)
+    return shape - other
+
+
+def _results_from_next_iteration(rev):
+    """What iteration t of a loop yields is what iteration t + 1 starts from. When the
+    adjoint reads a yielded value, the reversed loop carries it from the iteration it
+    reversed before (starting from the loop's final value) instead of recording it too."""
+    loop = rev.attrs["primal"]
+    n = len(loop.inits)
+    params = loop.body.params[len(loop.body.params) - n:]
+    own = {o for t in loop.body.stmts for o in t.outs}
+    read = _reads(rev.body)
+    for k, r in enumerate(loop.body.results):
+        if not (isinstance(r, Var) and r in own and r in read) or k >= len(loop.outs):
+            continue
+        if r in _read_for_shape_only(rev.body):
+            continue   # recording its shape is cheaper than keeping the value alive
+        later = Var(r.hint, is_temp=r.is_temp, shape_of=r)
+        _substitute(rev.body, {r: later})
+        rev.inits.append(loop.outs[k])
+        rev.body.params.append(later)
+        rev.body.results.append(params[k])
+        rev.outs.append(Var(r.hint, is_temp=True))
 
 
 def _placement(top):

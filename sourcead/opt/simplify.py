@@ -162,6 +162,8 @@ class _Simplifier:
             return args[0]
         if fn is runtime.added_at and isinstance(args[2], Zero):
             return args[0]
+        if fn is runtime.zeros_like and len(args) == 1 and self.shapes.of(args[0]) == SCALAR:
+            return Const(0.0)
         if fn is runtime.broadcast_like or fn is runtime.unbroadcast:
             self.drop_zero_term(op)
         if fn in _ELIDE_IF_SAME and self.shapes.same(args[0], args[1]):

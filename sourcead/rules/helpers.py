@@ -45,3 +45,4 @@ for _f in (runtime.matmul_adjoint_b, runtime.dot_adjoint_b):
 P.defprim(runtime.added_at, shape=("arg", 0), differentiable=False, hint="bar")
 P.defprim(runtime.add_at, shape=("arg", 0), differentiable=False, hint="bar", pure=False)
 P.defprim(runtime.fresh_array, shape=("arg", 0), differentiable=False, hint="bar", pure=False)
+P.defprim(runtime.Shape, differentiable=False, hint="shape")
