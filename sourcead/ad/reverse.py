@@ -111,7 +111,12 @@ class _Context:
     def accumulate(self, x, c, stmts, loc):
         """adj[x] += c, starting from the first contribution itself."""
         prev = self.lookup(x)
-        self.set(x, c if prev is None else emit_temp(stmts, operator.add, [prev, c], loc))
+        if prev is None:
+            self.set(x, c)
+            return
+        total = emit_temp(stmts, operator.add, [prev, c], loc)
+        stmts[-1].attrs["accumulate"] = True   # both have x's shape (see opt.inplace)
+        self.set(x, total)
 
     def set(self, x, new):
         """Make `new` the adjoint of `x` (named after it)."""

@@ -10,7 +10,6 @@ import ast
 import keyword
 import math
 
-from .. import runtime
 from ..ir import primitives as P
 from ..ir.core import Const, If, Loop, Op, Var, Zero, walk_stmts
 
@@ -158,7 +157,7 @@ class Emitter:
                         use(a, p)
                     for o in s.outs:
                         define(o, p)
-                    if s.prim.impl is runtime.add_at:   # updated in place: keep the name
+                    if _augmented(s):   # updated in place: keep the name
                         prefs[s.out] = [s.args[0]]
                 elif isinstance(s, If):
                     use(s.cond, p)
@@ -342,11 +341,18 @@ class Emitter:
         return False
 
     def augmented(self, s):
-        """`acc[index] += g` for an in-place `add_at` with a basic index."""
-        acc, idx, g = s.args
-        index = _index_ast(idx.value) if isinstance(idx, Const) else self.operand(idx)
-        target = ast.Subscript(ast.Name(self.names[acc], ast.Load()), index, ast.Store())
-        return [ast.AugAssign(target, ast.Add(), self.operand(g))] + self.copies(s.outs, [acc])
+        """`acc[index] += g` for an in-place `add_at` with a basic index; `acc += g` (or -=)
+        for an adjoint accumulated in place."""
+        if s.attrs["augmented"] == "index":
+            acc, idx, g = s.args
+            index = _index_ast(idx.value) if isinstance(idx, Const) else self.operand(idx)
+            target = ast.Subscript(ast.Name(self.names[acc], ast.Load()), index, ast.Store())
+            op = ast.Add()
+        else:
+            acc, g = s.args
+            target = ast.Name(self.names[acc], ast.Store())
+            op = s.prim.emit[1]()
+        return [ast.AugAssign(target, op, self.operand(g))] + self.copies(s.outs, [acc])
 
     def copies(self, dsts, srcs):
         """Assignments dst = src where the names differ, as one parallel assignment."""
@@ -461,7 +467,7 @@ class Emitter:
 
 
 def _augmented(s):
-    return isinstance(s, Op) and s.attrs.get("augmented", False)
+    return isinstance(s, Op) and bool(s.attrs.get("augmented"))
 
 
 def _has_code(stmts):

@@ -16,6 +16,9 @@ yielded by a branch whose every source is fresh. A loop whose body adds in
 place but whose start value is not fresh gets one copy before the loop.
 Values of the forward sweep are never fresh for the adjoint sweep: a
 pullback may run more than once.
+
+The same proof turns the sums that accumulate an adjoint (`w_bar = w_bar + c`,
+both shaped like `w`) into `w_bar += c` when `w_bar` is fresh and read only there.
 """
 
 import operator
@@ -64,6 +67,9 @@ class _Planner:
         for s in list(walk_stmts(fn.body)):
             if isinstance(s, Op) and s.prim.impl is runtime.added_at:
                 self.consider(s)
+            elif isinstance(s, Op) and s.attrs.get("accumulate") and \
+                    s.prim.impl in (operator.add, operator.sub) and self.sole_fresh(s.args[0])[0]:
+                s.attrs["augmented"] = "name"   # adj = adj + c  ->  adj += c
 
     def scan(self, block):
         for s in block.stmts:
@@ -157,7 +163,7 @@ class _Planner:
         if isinstance(acc, Var) and (acc.is_temp or acc.hint == "zero"):
             acc.hint, acc.is_temp = op.out.hint, op.out.is_temp   # one array, one name
         if is_array and self.basic(op.args[1]):
-            op.attrs["augmented"] = True
+            op.attrs["augmented"] = "index"
 
     def basic(self, index, depth=0):
         """Whether `index` is an int, a slice or a tuple of those (never an index array)."""
