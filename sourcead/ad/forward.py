@@ -114,22 +114,25 @@ def _block(src, stmts, tangents, active):
         dins = [_tangent(tangents, x) for x in ins]
         if all(isinstance(d, Zero) for d in dins):
             continue
-        ans = s.out
-        lowered = rule.lowered(primal)
-        rule_args = _rule_args(rule, primal, ans, [] if kind == "derivative" else dins)
-        (t,) = inline(lowered, rule_args, stmts, s.loc)
+        lowered = rule.lowered(primal, len(s.outs))
+        rule_args = _rule_args(rule, primal, s.outs, [] if kind == "derivative" else dins)
+        ts = inline(lowered, rule_args, stmts, s.loc)   # one tangent per output
         if kind == "derivative":
-            t = emit_temp(stmts, operator.mul, [dins[0], t], s.loc)
-        t = emit_temp(stmts, broadcast_like, [t, ans], s.loc)
-        if isinstance(t, Var):
-            t.hint = ans.hint + "_dot"
-            t.is_temp = ans.is_temp
-        tangents[ans] = t
+            ts = [emit_temp(stmts, operator.mul, [dins[0], ts[0]], s.loc)]
+        for ans, t in zip(s.outs, ts):
+            if isinstance(t, Zero) or (isinstance(t, Const) and t.value is None):
+                continue
+            t = emit_temp(stmts, broadcast_like, [t, ans], s.loc)
+            if isinstance(t, Var):
+                t.hint = ans.hint + "_dot"
+                t.is_temp = ans.is_temp
+            tangents[ans] = t
 
 
-def _rule_args(rule, primal, ans, leads):
-    """The operands for the lowered rule's parameters: leads, ans, then unbound primals."""
-    args = list(leads) + [ans]
+def _rule_args(rule, primal, outs, leads):
+    """The operands for the lowered rule's parameters: leads, the outputs (`ans`), then
+    unbound primals."""
+    args = list(leads) + list(outs)
     names = [p.name for p in rule.primal_sig.parameters.values()]
     for name in names:
         if not isinstance(primal[name], Const):

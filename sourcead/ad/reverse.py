@@ -144,8 +144,9 @@ class _Reverser:
                 self.adjoint_op(s, ctx, out)
 
     def adjoint_op(self, s, ctx, out):
-        ans = s.out
-        g = ctx.adj[ans]
+        gs = [ctx.adj.get(o) for o in s.outs]
+        gs = [g if g is not None else Zero(o) for g, o in zip(gs, s.outs)]
+        g = gs[0]
         if s.prim is P.COPY:
             ctx.accumulate(s.args[0], g, out, s.loc)
             return
@@ -154,8 +155,8 @@ class _Reverser:
         ins = [primal[name] for name in rule.required]
         if not any(self.is_active(x) for x in ins):
             return
-        lowered = rule.lowered(primal)
-        args = _rule_args(rule, primal, ans, [] if kind == "derivative" else [g])
+        lowered = rule.lowered(primal, len(s.outs))
+        args = _rule_args(rule, primal, s.outs, [] if kind == "derivative" else gs)
         start = len(out)
         contribs = inline(lowered, args, out, s.loc)
         if kind == "derivative":

@@ -176,6 +176,19 @@ class TupleValue:
         self.items = tuple(items)
 
 
+class TupleParams:
+    """A binding (rules only) that turns one parameter into `n`, seen in the body as a
+    tuple: the `ans` of a primitive with several outputs."""
+
+    __slots__ = ("n",)
+
+    def __init__(self, n):
+        self.n = n
+
+    def _key(self):
+        return ("tuple_params", self.n)
+
+
 def _assigned_names(stmts):
     names = set()
     for node in stmts:
@@ -226,8 +239,13 @@ class Lowerer:
                              "list the parameters explicitly")
         params = []
         for a in list(args.posonlyargs) + list(args.args) + list(args.kwonlyargs):
-            if self.bindings and a.id in self.bindings:
-                self.env[a.id] = self.bindings[a.id]
+            bound = self.bindings.get(a.id) if self.bindings else None
+            if isinstance(bound, TupleParams):   # one parameter per item, packed as a tuple
+                items = [Var(f"{a.id}{k}") for k in range(bound.n)]
+                params += items
+                self.env[a.id] = TupleValue(items)
+            elif bound is not None:
+                self.env[a.id] = bound
             else:
                 v = Var(a.id)
                 params.append(v)
@@ -714,7 +732,9 @@ class Lowerer:
             folded = P.fold(fn, args, kwargs or {})
             if folded is not None:
                 return folded
-        op = Op(prim, args, kwargs, loc=self.loc, attrs=attrs)
+        n = prim.outputs(args, kwargs or {})
+        outs = [Var(prim.result_hint, is_temp=True) for _ in range(n)] if n != 1 else None
+        op = Op(prim, args, kwargs, outs=outs, loc=self.loc, attrs=attrs)
         self.stmts.append(op)
         return op.out if len(op.outs) == 1 else TupleValue(op.outs)
 

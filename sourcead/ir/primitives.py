@@ -44,10 +44,13 @@ class Primitive:
     zero:   how symbolic-zero arguments fold: "any" (zero if any argument is
             zero: products), "first" (zero if the first argument is: linear
             maps), "sum" (zeros drop out of sums), None (no folding).
+    n_outs: how many values it returns (a tuple when more than one: eigh's w
+            and v), or a function of the call's (args, kwargs) giving that
+            number (svd without compute_uv returns one).
     """
 
     def __init__(self, name, impl=None, *, emit=None, pure=True, shape="fresh", zero=None,
-                 differentiable=True, scalar_args=False, hint=None):
+                 differentiable=True, scalar_args=False, hint=None, n_outs=1):
         self.name = name
         self.impl = impl
         self.emit = emit
@@ -57,6 +60,11 @@ class Primitive:
         self.differentiable = differentiable
         self.scalar_args = scalar_args   # every argument must be a scalar (math.*)
         self.result_hint = hint or name.rsplit(".", 1)[-1]
+        self.n_outs = n_outs
+
+    def outputs(self, args, kwargs):
+        """The number of values a call with these operands returns."""
+        return self.n_outs(args, kwargs) if callable(self.n_outs) else self.n_outs
 
     def __repr__(self):
         return f"<primitive {self.name}>"

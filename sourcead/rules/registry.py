@@ -9,7 +9,11 @@ parameter (those without a default), `None` where there is none:
         return g * y, g * x
 
 A JVP rule takes one tangent per required parameter, then `ans`, then the
-parameters, and returns the output tangent. For functions of one argument,
+parameters, and returns the output tangent.
+
+A primitive with several outputs (`np.linalg.eigh` returns w and v) has
+rules that see `ans` as the tuple of its outputs; its VJP rule takes one
+cotangent per output, and its JVP rule returns one tangent per output. For functions of one argument,
 `derivative` registers both from the one formula for f'(x).
 
 The compiler lowers a rule's source with the same frontend as user code,
@@ -19,7 +23,7 @@ rule can branch on them and only the branch taken reaches generated code.
 
 import inspect
 
-from ..frontend.lower import lower
+from ..frontend.lower import TupleParams, lower
 from ..ir import primitives as P
 from ..ir.core import Const, Var, Zero
 
@@ -48,9 +52,12 @@ class Rule:
         bound.apply_defaults()
         return {k: v if isinstance(v, (Var, Const, Zero)) else Const(v) for k, v in bound.arguments.items()}
 
-    def lowered(self, primal):
-        """The rule's IR, with the constant primal arguments in `primal` bound."""
+    def lowered(self, primal, n_outs=1):
+        """The rule's IR, with the constant primal arguments in `primal` bound. For a
+        primitive with several outputs, `ans` is a tuple of them (one parameter each)."""
         consts = {k: v for k, v in primal.items() if isinstance(v, Const)}
+        if n_outs != 1:
+            consts["ans"] = TupleParams(n_outs)
         key = tuple(sorted((k, v._key()) for k, v in consts.items()))
         fn = self._lowered.get(key)
         if fn is None:
