@@ -38,13 +38,16 @@ def broadcast_like(t, ans):
 
 
 class Shape:
-    """Stands in for a recorded value when its adjoint needs only its shape
-    (`np.shape` of it is the value's shape)."""
+    """Stands in for a recorded value when its adjoint needs only its shape (and, for
+    `zeros_like`, its type): `np.shape` of it is the value's shape."""
 
-    __slots__ = ("shape",)
+    __slots__ = ("shape", "dtype", "kind")
 
     def __init__(self, x):
         self.shape = np.shape(x)
+        self.dtype = getattr(x, "dtype", None)
+        self.kind = "array" if isinstance(x, np.ndarray) else \
+            "numpy scalar" if isinstance(x, np.generic) else "python scalar"
 
     @property
     def ndim(self):
@@ -83,6 +86,12 @@ def zeros_like(x, *more):
     if more:
         shape = np.broadcast_shapes(np.shape(x), *(np.shape(m) for m in more))
         return np.zeros(shape, dtype=np.result_type(x, *more, np.float64))
+    if isinstance(x, Shape):
+        if x.kind == "python scalar":
+            return 0.0
+        dtype = np.result_type(x.dtype, np.float64) if x.dtype.kind in "biu" else x.dtype
+        zero = np.zeros(x.shape, dtype=dtype)
+        return zero if x.kind == "array" else zero[()]
     if isinstance(x, np.ndarray):
         return np.zeros(x.shape, dtype=np.result_type(x.dtype, np.float64)
                         if x.dtype.kind in "biu" else x.dtype)

@@ -246,6 +246,14 @@ def target_read_after_loop(x, n):
     return x * i + v
 
 
+def assigned_before_read(x, n):
+    y = x
+    for i in range(n):
+        y = np.sin(x * i)
+        x = x + y
+    return y
+
+
 def nested_rows_and_elements(X):
     s = 0.0
     for row in X:
@@ -287,6 +295,7 @@ CASES = [
     (over_zip, [(np.array([0.3, -0.2, 0.8]), np.array([1.0, 2.0]), np.array([0.5, 0.25, 4.0]))]),
     (over_reversed, [(np.array([0.3, -0.2, 0.8, 1.1]), 3)]),
     (nested_rows_and_elements, [(np.linspace(-1, 1, 6).reshape(2, 3),)]),
+    (assigned_before_read, [(np.array([0.3, 0.5]), 4), (0.7, 3)]),
     (target_read_after_loop, [(np.array([0.3, -0.2, 0.8]), 3), (np.array([0.5]), 0)]),
 ]
 
@@ -362,6 +371,16 @@ def test_loop_invariant_values_and_counters_are_not_recorded():
     assert "w_tape" not in src and "k_tape" not in src and "k_bar" not in src
     assert "i_bar" not in src
     sad.check_grads(f, (np.array([0.2, 0.5]), 1.3, 4), wrt=(0, 1))
+
+
+def test_values_read_only_for_their_shape_record_only_their_shape():
+    # y's adjoint restarts from zero each iteration (y is overwritten before it is
+    # read), and h's matrix products need only their shapes for broadcasting: no
+    # array is kept alive for either.
+    src = sad.grad(assigned_before_read).source
+    assert "y_tape" not in src and "y_shape_tape.append(sad_rt.Shape(y))" in src
+    src = sad.grad(over_rows, wrt=(0, 1)).source
+    assert "add_tape" not in src and "mul_tape" not in src
 
 
 def test_pullbacks_through_loops_can_be_called_again():

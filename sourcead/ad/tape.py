@@ -149,6 +149,7 @@ def _recompute_index_values(rev, defs):
 # Where an operand is read only for its shape: (function, argument position).
 _SHAPE_READS = {(runtime.unbroadcast, 1), (runtime.broadcast_like, 1), (np.shape, 0),
                 (runtime.sum_adjoint, 1)}
+_ZEROS = P.lookup(runtime.zeros_like)   # reads the shape and the type, which Shape keeps
 
 
 def _read_for_shape_only(block):
@@ -158,7 +159,9 @@ def _read_for_shape_only(block):
         if isinstance(s, Op):
             for k, x in enumerate(s.args):
                 if isinstance(x, Var):
-                    (shape if (s.prim.impl, k) in _SHAPE_READS else other).add(x)
+                    by_shape = (s.prim.impl, k) in _SHAPE_READS or \
+                        (s.prim is _ZEROS and len(s.args) == 1)
+                    (shape if by_shape else other).add(x)
             for x in s.kwargs.values():
                 other.add(x)
         else:

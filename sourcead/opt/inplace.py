@@ -49,6 +49,7 @@ class _Planner:
         self.index_params = set()
         self.memo = {}
         self.copied = set()
+        self.may_copy = True
 
     def run(self):
         fn = self.fn
@@ -64,11 +65,15 @@ class _Planner:
             self.before_sweep = set()
         self.scan(fn.body)
         self.uses = _count_uses(fn.body)
-        for s in list(walk_stmts(fn.body)):
-            if isinstance(s, Op) and s.prim.impl is runtime.added_at:
+        stmts = [s for s in walk_stmts(fn.body) if isinstance(s, Op)]
+        for s in stmts:
+            if s.prim.impl is runtime.added_at:
                 self.consider(s)
-            elif isinstance(s, Op) and s.attrs.get("accumulate") and \
-                    s.prim.impl in (operator.add, operator.sub) and self.sole_fresh(s.args[0])[0]:
+        # A sum allocates anyway: copying a loop's start value would not pay for itself.
+        self.may_copy = False
+        for s in stmts:
+            if s.attrs.get("accumulate") and s.prim.impl in (operator.add, operator.sub) and \
+                    self.sole_fresh(s.args[0])[0]:
                 s.attrs["augmented"] = "name"   # adj = adj + c  ->  adj += c
 
     def scan(self, block):
@@ -118,7 +123,7 @@ class _Planner:
             return all(p[0] for p in parts), all(p[1] for p in parts)
         s, k = d[1], d[2]
         init, body = self.sole_fresh(s.inits[k]), self.sole_fresh(s.body.results[k])
-        if body[0] and not init[0] and (id(s), k) not in self.copied:
+        if body[0] and not init[0] and self.may_copy and (id(s), k) not in self.copied:
             self.copied.add((id(s), k))
             self.copy_init(s, k)
             init = (True, True)
