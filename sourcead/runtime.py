@@ -133,6 +133,26 @@ def fresh_array(x):
     return a.astype(np.float64) if a.dtype.kind in "biu" else a
 
 
+def astype(x, dtype):
+    """`x.astype(dtype)` for arrays, and the same conversion for scalars."""
+    if isinstance(x, (np.ndarray, np.generic)):
+        return x.astype(dtype)
+    return np.dtype(dtype).type(x) if dtype not in (float, int, bool, complex) else dtype(x)
+
+
+def astype_discrete(x, dtype):
+    """`x.astype(dtype)` to an integer or boolean type (no derivative)."""
+    return astype(x, dtype)
+
+
+def astype_adjoint(g, x):
+    """The cotangent of `x` in `astype(x, dtype)` to a floating type: `g` in `x`'s type."""
+    target = np.result_type(x, np.float64) if np.result_type(x).kind in "biu" else np.result_type(x)
+    if isinstance(x, np.ndarray):
+        return np.asarray(g, dtype=target)
+    return float(g) if isinstance(x, float) else target.type(g)
+
+
 def _swap(x):
     return np.swapaxes(x, -1, -2)
 

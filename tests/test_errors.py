@@ -70,7 +70,7 @@ def calls_unknown(x):
 
 
 def calls_unruled_numpy(x):
-    return np.sum(np.sinc(x))
+    return np.sum(np.i0(x))
 
 
 def inactive_call(x):
@@ -134,7 +134,7 @@ def test_a_call_without_a_rule_names_the_function_and_how_to_add_one():
     text = str(e.value)
     assert "unknown_function" in text and "vjp_rule" in text
     assert e.value.loc.lineno == calls_unknown.__code__.co_firstlineno + 2
-    with pytest.raises(NoDerivativeError, match="np.sinc"):
+    with pytest.raises(NoDerivativeError, match="np.i0"):
         sad.jvp(calls_unruled_numpy)(np.ones(2), np.ones(2))
 
 

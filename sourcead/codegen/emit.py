@@ -310,9 +310,9 @@ class Emitter:
         raise ValueError(f"cannot emit {op.prim}")
 
     # -- statements ---------------------------------------------------------
-    def statements(self, stmts, out, adjoint=False):
-        """Append the AST statements for `stmts` to `out`; returns index of the sweep marker."""
-        current_loc = None
+    def statements(self, stmts, out, adjoint=False, current_loc=None):
+        """Append the AST statements for `stmts` to `out`; returns index of the sweep marker.
+        `current_loc`: the user line the enclosing code is commented with."""
         for s in stmts:
             if isinstance(s, Op) and s.prim is P.SWEEP:
                 return True
@@ -335,7 +335,7 @@ class Emitter:
                     out.append(ast.Assign([ast.Tuple([ast.Name(self.names[o], ast.Store())
                                                       for o in s.outs], ast.Store())], value))
             elif isinstance(s, If):
-                out.extend(self.emit_if(s, adjoint))
+                out.extend(self.emit_if(s, adjoint, current_loc))
             elif isinstance(s, Loop):
                 out.extend(self.emit_loop(s, adjoint))
         return False
@@ -368,14 +368,14 @@ class Emitter:
                                       ast.Store())],
                            ast.Tuple([self.operand(x) for _, x in pairs], ast.Load()))]
 
-    def block_body(self, block, outs, adjoint):
+    def block_body(self, block, outs, adjoint, current_loc=None):
         body = []
-        self.statements(block.stmts, body, adjoint)
+        self.statements(block.stmts, body, adjoint, current_loc)
         return body + self.copies(outs, block.results)
 
-    def emit_if(self, s, adjoint):
-        then = self.block_body(s.then, s.outs, adjoint)
-        orelse = self.block_body(s.orelse, s.outs, adjoint)
+    def emit_if(self, s, adjoint, current_loc=None):
+        then = self.block_body(s.then, s.outs, adjoint, current_loc)
+        orelse = self.block_body(s.orelse, s.outs, adjoint, current_loc)
         if not _has_code(then) and not _has_code(orelse):
             return []
         cond = self.operand(s.cond)

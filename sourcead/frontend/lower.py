@@ -12,7 +12,9 @@ import operator
 import types
 
 import gast
+import numpy as np
 
+from .. import runtime
 from ..errors import NameResolutionError, UnsupportedSyntaxError
 from ..ir import primitives as P
 from ..ir.core import Block, Const, Function, If, Loop, Op, Var, Zero
@@ -174,6 +176,35 @@ class TupleValue:
 
     def __init__(self, items):
         self.items = tuple(items)
+
+
+class ListValue(TupleValue):
+    """A list built in the user's code, known item by item while it is lowered."""
+
+    __slots__ = ()
+
+
+class BoundMethod:
+    """`x.sum` before it is called: the receiver and the method's name."""
+
+    __slots__ = ("receiver", "name")
+
+    def __init__(self, receiver, name):
+        self.receiver = receiver
+        self.name = name
+
+
+# Array attributes and methods, by the NumPy functions that compute them.
+_ARRAY_ATTRIBUTES = {"T": np.transpose, "shape": np.shape, "ndim": np.ndim, "size": np.size}
+_ARRAY_METHODS = {
+    "sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min, "prod": np.prod,
+    "std": np.std, "var": np.var, "cumsum": np.cumsum, "cumprod": np.cumprod,
+    "dot": np.dot, "reshape": np.reshape, "transpose": np.transpose, "ravel": np.ravel,
+    "flatten": np.ravel, "squeeze": np.squeeze, "swapaxes": np.swapaxes, "clip": np.clip,
+    "round": np.round, "argmax": np.argmax, "argmin": np.argmin, "argsort": np.argsort,
+    "any": np.any, "all": np.all, "copy": np.copy, "astype": None, "trace": np.trace,
+    "diagonal": np.diagonal, "repeat": np.repeat, "take": np.take, "conj": np.conj,
+}
 
 
 class TupleParams:
@@ -401,8 +432,11 @@ class Lowerer:
         if len(r1) != len(r2) or t1 != t2:
             self.unsupported(node, "branches that return tuples of different lengths",
                              "return the same structure from every branch")
-        outs = [Var(r.hint if isinstance(r, Var) and not r.is_temp else self.parsed.node.name)
-                for r in r1]
+        if self.bindings is not None:   # a rule's results are named where they are used
+            outs = [Var("t", is_temp=True) for _ in r1]
+        else:
+            outs = [Var(r.hint if isinstance(r, Var) and not r.is_temp else
+                        self.parsed.node.name) for r in r1]
         self.stmts.append(If(cond, Block([], s1, r1), Block([], s2, r2), outs,
                              loc=self.parsed.loc(node)))
         return outs, t1
@@ -823,11 +857,20 @@ class Lowerer:
                 except ValueError:
                     return Static(obj, text)
             return self.emit_op(P.LOAD_GLOBAL, [], attrs={"name": text})  # np.pi, mod.CONST
+        if isinstance(base, TupleValue) or node.attr not in _ARRAY_ATTRIBUTES and \
+                node.attr not in _ARRAY_METHODS:
+            base = self.operand(base, node)
+            return self.emit_op(P.GETATTR, [base], attrs={"name": node.attr})
         base = self.operand(base, node)
-        return self.emit_op(P.GETATTR, [base], attrs={"name": node.attr})
+        if node.attr in _ARRAY_ATTRIBUTES:   # x.T, x.shape: NumPy's function forms
+            return self.emit(_ARRAY_ATTRIBUTES[node.attr], [base])
+        return BoundMethod(base, node.attr)
 
     def expr_Tuple(self, node):
         return TupleValue(self.expr(e) for e in node.elts)
+
+    def expr_List(self, node):
+        return ListValue(self.expr(e) for e in node.elts)
 
     def expr_BinOp(self, node):
         op = _BINOP.get(type(node.op))
@@ -917,6 +960,12 @@ class Lowerer:
 
     def expr_Call(self, node):
         callee = self.expr(node.func)
+        if isinstance(callee, BoundMethod):
+            return self.method_call(callee, node)
+        if isinstance(callee, Static) and callee.obj in (sum, max, min) and not node.keywords:
+            folded = self.builtin_reduction(callee.obj, node)
+            if folded is not None:
+                return folded
         if not isinstance(callee, Static):
             self.unsupported(node, "a call of a value computed at run time",
                              "call functions by name")
@@ -940,6 +989,75 @@ class Lowerer:
         op.outs[0].hint = getattr(obj, "__name__", "result")
         self.stmts.append(op)
         return op.out
+
+
+    def builtin_reduction(self, fn, node):
+        """sum, max and min of a tuple or list built in the function (or of several
+        arguments) as a chain of pairwise operations; `sum(x)` of an array as
+        `np.sum(x, axis=0)`. None where the call stays a call."""
+        if any(isinstance(a, gast.Starred) for a in node.args):
+            return None
+        args = [self.expr(a) for a in node.args]
+        if fn is sum:
+            if not 1 <= len(args) <= 2:
+                return None
+            start = args[1] if len(args) == 2 else Const(0)
+            if isinstance(args[0], TupleValue):
+                items, total = list(args[0].items), start
+            else:
+                items, total = [], self.emit(np.sum, [self.operand(args[0], node)],
+                                             {"axis": Const(0)})
+                if not (isinstance(start, Const) and start.value == 0):
+                    items = [total]
+                    total = start
+            for item in items:
+                if isinstance(total, Const) and total.value == 0 and not isinstance(item, Const):
+                    total = self.operand(item, node)   # 0 + x is x
+                    continue
+                total = self.emit(operator.add, [self.operand(total, node),
+                                                 self.operand(item, node)])
+            return total
+        if len(args) == 1 and isinstance(args[0], TupleValue):
+            args = list(args[0].items)
+        elif len(args) < 2:
+            return None
+        if not args:
+            self.unsupported(node, f"{fn.__name__}() of an empty sequence")
+        out = self.operand(args[0], node)
+        for a in args[1:]:
+            out = self.emit(fn, [out, self.operand(a, node)])
+        return out
+
+    def method_call(self, method, node):
+        """`x.sum(axis=0)`, `x.reshape(2, 3)`, `x.astype(float)`: an array method, lowered
+        to the NumPy function of the same meaning."""
+        if any(isinstance(a, gast.Starred) for a in node.args) or \
+                any(kw.arg is None for kw in node.keywords):
+            self.unsupported(node, "*args or **kwargs in a method call",
+                             "pass the arguments one by one")
+        args = [self.expr(a) for a in node.args]
+        kwargs = {kw.arg: self.operand(self.expr(kw.value), node) for kw in node.keywords}
+        fn = _ARRAY_METHODS[method.name]
+        if method.name in ("reshape", "transpose") and len(args) > 1:
+            args = [TupleValue(args)]      # x.reshape(2, 3) is x.reshape((2, 3))
+        if method.name == "astype":
+            if len(args) != 1 or kwargs:
+                self.unsupported(node, "astype with options", "write x.astype(dtype)")
+            dtype = args[0]
+            if not isinstance(dtype, Static):
+                self.unsupported(node, "astype to a dtype computed at run time",
+                                 "name the type: x.astype(float), x.astype(np.float32)")
+            name = self.emit_op(P.LOAD_GLOBAL, [], attrs={"name": dtype.text})
+            name.is_temp = True
+            try:
+                floating = np.dtype(dtype.obj).kind in "fc"
+            except TypeError:
+                self.unsupported(node, f"astype to {dtype.text}", "name a NumPy dtype or float")
+            # to integers or booleans: a step function, with no derivative
+            fn = runtime.astype if floating else runtime.astype_discrete
+            return self.emit(fn, [method.receiver], {"dtype": name})
+        operands = [self.operand(a, node) for a in args]
+        return self.emit(fn, [method.receiver] + operands, kwargs)
 
 
 def lower(fn, bindings=None):

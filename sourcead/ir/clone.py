@@ -68,9 +68,16 @@ def inline(fn, operands, stmts, loc=None):
     c = Cloner(dict(zip(fn.params, operands)), temp=True)
     for s in fn.body.stmts:
         new = c.stmt(s)
-        new.loc = loc
+        _relocate(new, loc)
         stmts.append(new)
     return [c.operand(r) for r in fn.body.results]
+
+
+def _relocate(s, loc):
+    s.loc = loc
+    for b in s.blocks():
+        for t in b.stmts:
+            _relocate(t, loc)
 
 
 __all__ = ["Cloner", "clone_function", "inline"]

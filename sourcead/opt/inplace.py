@@ -29,7 +29,7 @@ from .. import runtime
 from ..ir import primitives as P
 from ..ir.core import Const, If, Loop, Op, Var, walk_stmts
 
-_MAKERS = (runtime.zeros_like, runtime.fresh_array, runtime.added_at, runtime.add_at)
+_MAKERS = (runtime.zeros_like, runtime.fresh_array, runtime.added_at, runtime.add_at, np.copy)
 _ARITH = (operator.add, operator.sub, operator.mul, operator.truediv, operator.neg,
           np.add, np.subtract, np.multiply, np.divide, np.negative)
 
