@@ -11,10 +11,12 @@ from . import rules  # noqa: F401  (registers the derivative rules)
 from .ad.forward import jvp as _jvp_transform
 from .ad.reverse import vjp as _vjp_transform
 from .ad.tape import record
+from .ad.common import derivative_name
+from .codegen import compile as _compile_module
 from .codegen.compile import compile_ir
 from .codegen.emit import Layout
-from .errors import WrtError
-from .frontend.lower import lower
+from .errors import SourceADError, WrtError
+from .frontend.lower import _result_count, lower
 from .frontend.source import parse_function
 from .ir.printer import format_function
 from .ir.verify import verify
@@ -115,16 +117,40 @@ def _build(fn, kind, wrt, single):
         layout = Layout(primal, split=True, pullback_returns=_structure(len(wrt), not single, n_out),
                         name=f"{name}_vjp", pullback_name=f"{name}_pullback",
                         seed_tuple=ir.returns_tuple)
+    elif kind == "call_jvp":   # called by other derivatives: (*results, *tangents)
+        d = _jvp_transform(ir, wrt)
+        layout = Layout(tuple(range(2 * n_out)), name=derivative_name(fn, "jvp", wrt))
+    elif kind == "call_vjp":   # (*results, pullback); the pullback returns one value per wrt
+        d = _vjp_transform(ir, wrt, seed="param", return_primal=True)
+        layout = Layout(_structure(n_out, n_out > 1), split=True, flat=True,
+                        pullback_returns=_structure(len(wrt), len(wrt) > 1, n_out),
+                        name=derivative_name(fn, "vjp", wrt),
+                        pullback_name=f"{name}_pullback")
     else:
         raise ValueError(kind)
     d = optimize(verify(d))
-    if kind != "jvp":
+    if kind not in ("jvp", "call_jvp"):
         d = plan_inplace(record(d))
     d = verify(d, recorded=True)
     compiled = compile_ir(d, layout)
     _stats["transforms"] += 1
     _compiled[key] = (code, compiled)
     return compiled
+
+
+def _derivative_of(fn, kind, wrt):
+    """The derivative of the user's function `fn` that generated code calls."""
+    compiled = _build(fn, "call_" + kind, tuple(wrt), False)
+    n = len(_lower(fn).results)
+    expected = _result_count(fn)
+    if n != expected:
+        raise SourceADError(f"{fn.__name__} returns {n} value(s) but its callers were "
+                            f"compiled for {expected}; return a tuple display "
+                            "(`return a, b`) in every return statement")
+    return compiled.instantiate(fn, fn.__defaults__)
+
+
+_compile_module.derivative_of = _derivative_of
 
 
 def _check_differentiable(value, name, fname):
@@ -173,9 +199,22 @@ class Derivative:
 
     @property
     def source(self):
-        """The generated Python source of this derivative."""
+        """The generated Python source of this derivative, followed by that of the
+        derivatives of the user's functions it calls."""
         self._function()
-        return self._compiled.source
+        parts = [self._compiled.source]
+        seen = set()
+        todo = list(self._compiled.callees.values())
+        while todo:
+            fn, kind, wrt = todo.pop(0)
+            key = (fn.__code__, kind, tuple(wrt))
+            if key in seen:
+                continue
+            seen.add(key)
+            c = _build(fn, "call_" + kind, tuple(wrt), False)
+            parts.append(c.source)
+            todo.extend(c.callees.values())
+        return "\n\n".join(parts)
 
     @property
     def ir(self):

@@ -1,10 +1,12 @@
-"""Everyday Python in both modes, against finite differences: array methods and
-attributes, builtins on scalars and sequences."""
+"""Everyday Python in both modes, against finite differences: calls of the user's
+own functions, array methods and attributes, builtins on scalars and sequences."""
 
 import numpy as np
 import pytest
 
 import sourcead as sad
+
+from _callees import scaled_sin
 
 
 def methods(x, y):
@@ -29,7 +31,41 @@ def sum_of_rows(X):
     return np.sum(sum(X) ** 2)
 
 
+def layer(x, W, b=0.1):
+    return np.tanh(x @ W + b)
+
+
+def split(x, y):
+    return x * y, x + y
+
+
+def net(x, W1, W2):
+    h = layer(x, W1)
+    h = layer(h, W2, b=0.2)
+    p, q = split(h, x)
+    return np.sum(p * q) + np.sum(scaled_sin(h, shift=0.5))
+
+
+def power(x, n):
+    if n == 0:
+        return 1.0
+    if n % 2 == 1:
+        return x * power(x, n - 1)
+    half = power(x, n // 2)
+    return half * half
+
+
+def calls_in_a_loop(x, n):
+    for i in range(n):
+        x = layer(x, np.eye(2) * 0.9, b=0.1 * i)
+    return np.sum(x)
+
+
 CASES = [
+    (net, (np.array([0.3, -0.5, 0.8]), np.eye(3) * 0.7 + 0.1, np.ones((3, 3)) * 0.2), (0, 1, 2)),
+    (power, (0.7, 5), (0,)),
+    (power, (1.3, 8), (0,)),
+    (calls_in_a_loop, (np.array([0.4, -0.2]), 4), (0,)),
     (methods, (np.linspace(0.1, 0.9, 6).reshape(2, 3), np.array([0.5, -0.3])), (0, 1)),
     (builtins_on_scalars, (0.7, 0.5, 0.2), (0, 1, 2)),
     (builtins_on_scalars, (0.1, 0.2, 1.5), (0, 1, 2)),
@@ -56,3 +92,25 @@ def test_methods_become_numpy_functions_in_generated_code():
     src = sad.grad(methods, wrt=(0, 1)).source
     assert "np.sum(x, axis=0)" in src and "np.mean(y)" in src and "np.dot(y, x)" in src
     assert "sad_rt.astype_discrete(x, dtype=int)" in src
+
+
+def test_calls_become_calls_of_the_callees_own_derivatives():
+    src = sad.grad(net, wrt=(1, 2)).source
+    assert "h, layer_pullback = layer_vjp_W(x, W1, 0.1)" in src
+    assert "def layer_vjp_W(x, W, b):" in src and "def layer_vjp_x_W(x, W, b):" in src
+    assert "def scaled_sin_vjp_z(z, shift):" in src and "def _inner_vjp(z):" in src
+    src = sad.jvp(net, wrt=(1,)).source
+    assert "h, h_dot = layer_jvp_W(x, W1, 0.1, W1_dot)" in src
+    assert sad.grad(power)(0.7, 5) == pytest.approx(5 * 0.7 ** 4)
+    assert "power_vjp_x(x, n - 1)" in sad.grad(power).source
+
+
+def test_each_callee_is_transformed_once():
+    def uses_layer_twice(x, W):
+        return np.sum(layer(layer(x, W), W))
+    sad.grad(uses_layer_twice, wrt=1)(np.ones(2), np.eye(2))
+    before = sad.cache_info()["transforms"]
+    for _ in range(3):
+        sad.grad(uses_layer_twice, wrt=1)(np.ones(2), np.eye(2))
+        sad.value_and_grad(uses_layer_twice, wrt=1)(np.ones(2), np.eye(2))
+    assert sad.cache_info()["transforms"] - before == 1   # value_and_grad itself; not layer

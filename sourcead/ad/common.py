@@ -19,9 +19,9 @@ def no_rule(op, mode):
     name = callee_name(op)
     callee = op.attrs.get("callee")
     if op.prim is P.OPAQUE_CALL and getattr(callee, "__code__", None) is not None:
-        hint = ("calls to your own functions are differentiated from a later release on; "
-                "for now inline the function, or give it rules with @sourcead.jvp_rule("
-                f"{name}) and @sourcead.vjp_rule({name})")
+        hint = (f"sourcead cannot read the source of {name} (it was defined by exec() or "
+                "at an interactive prompt): define it in a .py file, or give it rules with "
+                f"@sourcead.jvp_rule({name}) and @sourcead.vjp_rule({name})")
     else:
         hint = (f"give it rules with @sourcead.jvp_rule({name}) and @sourcead.vjp_rule({name}) "
                 "(see docs/writing-rules.md), or wrap the argument in a value that is not "
@@ -63,3 +63,13 @@ def bind(rule, op):
         raise NoDerivativeError(f"`{callee_name(op)}` is called with arguments its derivative "
                                 f"rule does not accept: {e}", op.loc,
                                 hint="pass only the arguments the rule lists") from None
+
+
+def derivative_name(fn, kind, wrt):
+    """How generated code names the derivative of the user's function `fn`: `f_vjp`, or
+    `f_vjp_x_w` when it is taken with respect to some of the parameters only."""
+    import inspect
+    names = list(inspect.signature(fn).parameters)
+    suffix = "" if tuple(wrt) == tuple(range(len(names))) else \
+        "_" + "_".join(names[k] for k in wrt)
+    return f"{fn.__name__}_{kind}{suffix}"

@@ -7,7 +7,7 @@ from ..ir.clone import clone_function, inline
 from ..ir.core import Block, Const, If, Loop, Op, Var, Zero
 from ..runtime import broadcast_like, zeros_like
 from .activity import varied
-from .common import bind, emit_temp, find_rule
+from .common import bind, derivative_name, emit_temp, find_rule
 
 
 def jvp(fn, wrt):
@@ -108,6 +108,9 @@ def _block(src, stmts, tangents, active):
         if s.prim is P.COPY:
             tangents[s.out] = _tangent(tangents, s.args[0])
             continue
+        if s.prim is P.CALL_USER:
+            _user_call(s, tangents)
+            continue
         kind, rule = find_rule(s, "forward")
         primal = bind(rule, s)
         ins = [primal[name] for name in rule.required]
@@ -127,6 +130,22 @@ def _block(src, stmts, tangents, active):
                 t.hint = ans.hint + "_dot"
                 t.is_temp = ans.is_temp
             tangents[ans] = t
+
+
+def _user_call(s, tangents):
+    """`y = f(a, b)` becomes `y, y_dot = f_jvp(a, b, a_dot)`: a call of f's own forward
+    derivative with respect to the arguments that carry tangents."""
+    wrt = tuple(k for k, a in enumerate(s.args) if not isinstance(_tangent(tangents, a), Zero))
+    if not wrt:
+        return
+    s.prim = P.CALL_DERIVATIVE
+    s.attrs = dict(s.attrs, kind="jvp", wrt=wrt,
+                   text=derivative_name(s.attrs["callee"], "jvp", wrt))
+    s.args = s.args + [tangents[s.args[k]] for k in wrt]
+    dots = [_tangent_var(o) for o in s.outs]
+    s.outs = s.outs + dots
+    for o, d in zip(s.outs, dots):
+        tangents[o] = d
 
 
 def _rule_args(rule, primal, outs, leads):

@@ -20,7 +20,7 @@ from ..ir.core import Block, Const, If, Loop, Op, Var, Zero, defined_in
 from ..runtime import added_at, check_scalar, unbroadcast, zeros_like
 from ..runtime import seed as seed_fn
 from .activity import active as active_vars
-from .common import bind, emit_temp, find_rule
+from .common import bind, derivative_name, emit_temp, find_rule
 from .forward import _rule_args
 
 
@@ -150,6 +150,9 @@ class _Reverser:
         if s.prim is P.COPY:
             ctx.accumulate(s.args[0], g, out, s.loc)
             return
+        if s.prim is P.CALL_USER:
+            self.adjoint_user_call(s, gs, ctx, out)
+            return
         kind, rule = find_rule(s, "reverse")
         primal = bind(rule, s)
         ins = [primal[name] for name in rule.required]
@@ -175,6 +178,24 @@ class _Reverser:
                 continue
             c = emit_temp(out, unbroadcast, [c, x], s.loc)
             ctx.accumulate(x, c, out, s.loc)
+
+    def adjoint_user_call(self, s, gs, ctx, out):
+        """`y = f(a, b)` becomes `y, f_pullback = f_vjp(a, b)` in the forward sweep, and
+        `a_bar = f_pullback(y_bar)` in the adjoint sweep: f's own reverse derivative."""
+        wrt = tuple(k for k, a in enumerate(s.args) if self.is_active(a))
+        if not wrt:
+            return
+        callee = s.attrs["callee"]
+        pullback = Var(callee.__name__ + "_pullback")
+        s.prim = P.CALL_DERIVATIVE
+        s.attrs = dict(s.attrs, kind="vjp", wrt=wrt, text=derivative_name(callee, "vjp", wrt))
+        s.outs = s.outs + [pullback]
+        call = Op(P.CALL_VALUE, [pullback] + gs, loc=s.loc,
+                  outs=[Var(getattr(s.args[k], "hint", "arg") + "_bar", is_temp=True)
+                        for k in wrt])
+        out.append(call)
+        for k, c in zip(wrt, call.outs):
+            ctx.accumulate(s.args[k], c, out, s.loc)
 
     def adjoint_if(self, s, ctx, out):
         gs = [ctx.adj.get(o) if self.is_active(o) else None for o in s.outs]

@@ -17,6 +17,7 @@ import types
 import numpy as np
 
 from .. import runtime
+from ..ir import primitives as P
 from ..ir.core import Op, walk_stmts
 from .emit import Emitter, function_def, postprocess
 
@@ -25,16 +26,38 @@ _HELPERS = {"np": np, "math": math, "sad_rt": runtime}
 _counter = itertools.count()
 
 
+# Set by sourcead.api: (callee, kind, wrt) -> the derivative of a user's function that
+# generated code calls (a function of the callee's own globals).
+derivative_of = None
+
+
+class Callee:
+    """A derivative of one of the user's functions, called by generated code, built on
+    first call (so a recursive function's derivative can call itself)."""
+
+    def __init__(self, fn, kind, wrt):
+        self.fn, self.kind, self.wrt = fn, kind, wrt
+        self.__name__ = f"{fn.__name__}_{kind}"
+        self._f = None
+
+    def __call__(self, *args):
+        f = self._f
+        if f is None:
+            f = self._f = derivative_of(self.fn, self.kind, self.wrt)
+        return f(*args)
+
+
 class Compiled:
     """A compiled derivative, independent of any one instance of the user's function."""
 
-    def __init__(self, code, source, line_map, filename, name, ir):
+    def __init__(self, code, source, line_map, filename, name, ir, callees=None):
         self.code = code
         self.source = source
         self.line_map = line_map
         self.filename = filename
         self.name = name
         self.ir = ir
+        self.callees = callees or {}   # name in generated code -> (callee, kind, wrt)
 
     def instantiate(self, user_fn, defaults=None):
         """The derivative as a Python function bound to `user_fn`'s globals and closure."""
@@ -43,6 +66,8 @@ class Compiled:
         for name in self.code.co_freevars:
             if name in _HELPERS:
                 closure.append(types.CellType(_HELPERS[name]))
+            elif name in self.callees:
+                closure.append(types.CellType(Callee(*self.callees[name])))
             else:
                 closure.append(user_cells[name])
         f = types.FunctionType(self.code, user_fn.__globals__, self.name, defaults,
@@ -77,7 +102,9 @@ def compile_ir(fn, layout):
         reserved.add(layout.pullback_name)
     emitter = Emitter(fn, layout, reserved)
     inner = emitter.module()
-    free = sorted(n for n in fn.free_names if n not in _HELPERS)
+    callees = {s.attrs["text"]: (s.attrs["callee"], s.attrs["kind"], s.attrs["wrt"])
+               for s in walk_stmts(fn.body) if isinstance(s, Op) and s.prim is P.CALL_DERIVATIVE}
+    free = sorted(n for n in fn.free_names if n not in _HELPERS) + sorted(callees)
     params = list(_HELPERS) + free
     factory = function_def(FACTORY, params, [inner, ast.Return(ast.Name(layout.name, ast.Load()))])
     module = ast.Module([factory], type_ignores=[])
@@ -96,4 +123,4 @@ def compile_ir(fn, layout):
     # line_map is keyed by 1-based lines of the module text; .source starts at `start`.
     n = source.count("\n")
     user_map = {k - start: v for k, v in line_map.items() if 0 < k - start <= n}
-    return Compiled(inner_code, source, user_map, filename, layout.name, fn)
+    return Compiled(inner_code, source, user_map, filename, layout.name, fn, callees)

@@ -26,7 +26,8 @@ class Layout:
     """
 
     def __init__(self, returns, split=False, pullback_returns=None, name=None,
-                 pullback_name=None, seed_tuple=False):
+                 pullback_name=None, seed_tuple=False, flat=False):
+        self.flat = flat       # the vjp form returns (*results, pullback)
         self.returns = returns
         self.split = split
         self.pullback_returns = pullback_returns
@@ -303,6 +304,8 @@ class Emitter:
             idx = a[1]
             index = _index_ast(idx.value) if isinstance(idx, Const) else self.operand(idx)
             return ast.Subscript(self.operand(a[0]), index, ast.Load())
+        if kind == "call_value":   # a pullback returned by a derivative of the user's function
+            return ast.Call(self.operand(a[0]), [self.operand(x) for x in a[1:]], [])
         if kind in ("call", "opaque"):
             func = _dotted(op.prim.emit[1] if kind == "call" else op.attrs["text"])
             return ast.Call(func, [self.operand(x) for x in a],
@@ -461,7 +464,11 @@ class Emitter:
             inner.append(self.returns(layout.pullback_returns))
             body.append(function_def(layout.pullback_name, inner_params, inner))
             ret = self.returns(layout.returns)
-            ret.value = ast.Tuple([ret.value, ast.Name(layout.pullback_name, ast.Load())], ast.Load())
+            pullback = ast.Name(layout.pullback_name, ast.Load())
+            if layout.flat and isinstance(ret.value, ast.Tuple):   # (a, b, pullback)
+                ret.value = ast.Tuple(ret.value.elts + [pullback], ast.Load())
+            else:
+                ret.value = ast.Tuple([ret.value, pullback], ast.Load())
             body.append(ret)
         return function_def(layout.name, [self.names[p] for p in outer_params], body)
 

@@ -8,6 +8,7 @@ so generated code sees the same module state as the user's function.
 """
 
 import builtins
+import inspect
 import operator
 import types
 
@@ -980,6 +981,8 @@ class Lowerer:
             kwargs[kw.arg] = self.operand(self.expr(kw.value), node)
         obj = callee.obj
         prim = P.lookup(obj)
+        if prim is None and _is_user_function(obj):
+            return self.user_call(obj, callee.text, args, kwargs, node)
         if prim is not None:
             attrs = {"text": callee.text} if prim.emit[0] == "opaque" else None
             return self.emit(obj, args, kwargs, attrs=attrs)
@@ -990,6 +993,33 @@ class Lowerer:
         self.stmts.append(op)
         return op.out
 
+
+    def user_call(self, fn, text, args, kwargs, node):
+        """A call of one of the user's own functions: kept as a call (AD calls the callee's
+        own derivative), its arguments matched to its parameters as Python would."""
+        sig = inspect.signature(fn)
+        try:
+            bound = sig.bind(*args, **kwargs)
+        except TypeError as e:
+            self.unsupported(node, f"this call of {fn.__name__}: {e}")
+        operands = []
+        for name, p in sig.parameters.items():
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                self.unsupported(node, f"a call of {fn.__name__}, which takes *args or **kwargs",
+                                 "give it explicit parameters")
+            if name in bound.arguments:
+                operands.append(bound.arguments[name])
+            elif _is_plain(p.default):
+                operands.append(Const(p.default))
+            else:
+                self.unsupported(node, f"the default value of `{name}` in {fn.__name__}",
+                                 f"pass `{name}` explicitly")
+        n = _result_count(fn)
+        outs = [Var(fn.__name__, is_temp=True) for _ in range(n)]
+        op = Op(P.CALL_USER, operands, outs=outs, loc=self.loc,
+                attrs={"callee": fn, "text": text})
+        self.stmts.append(op)
+        return op.out if n == 1 else TupleValue(op.outs)
 
     def builtin_reduction(self, fn, node):
         """sum, max and min of a tuple or list built in the function (or of several
@@ -1058,6 +1088,41 @@ class Lowerer:
             return self.emit(fn, [method.receiver], {"dtype": name})
         operands = [self.operand(a, node) for a in args]
         return self.emit(fn, [method.receiver] + operands, kwargs)
+
+
+def _is_user_function(obj):
+    """A Python function with source sourcead can read (not one of its own)."""
+    if not isinstance(obj, types.FunctionType):
+        return False
+    if (obj.__module__ or "").split(".")[0] == "sourcead":
+        return False
+    try:
+        return inspect.getsourcefile(obj) is not None
+    except TypeError:
+        return False
+
+
+def _is_plain(value):
+    return value is None or isinstance(value, (bool, int, float, str)) or \
+        isinstance(value, tuple) and all(_is_plain(v) for v in value)
+
+
+def _result_count(fn):
+    """How many values `fn` returns: k if every return statement returns a k-tuple display,
+    else 1 (checked against its IR when its derivative is built)."""
+    counts = set()
+    tree = parse_function(fn).node
+
+    def visit(node, top):
+        if not top and isinstance(node, (gast.FunctionDef, gast.Lambda, gast.ClassDef)):
+            return
+        if isinstance(node, gast.Return):
+            v = node.value
+            counts.add(len(v.elts) if isinstance(v, gast.Tuple) else 1)
+        for c in gast.iter_child_nodes(node):
+            visit(c, False)
+    visit(tree, True)
+    return counts.pop() if len(counts) == 1 else 1
 
 
 def lower(fn, bindings=None):

@@ -174,3 +174,11 @@ TUPLE = Primitive("tuple", emit=("tuple",), shape="fresh")
 GETITEM = defprim(operator.getitem, emit=("subscript",), name="getitem", zero="first", hint="item",
                   shape="dynamic")
 GETATTR = Primitive("getattr", emit=("attr",), shape="fresh")
+# A call of one of the user's functions (attrs: callee, text). AD turns it into a call of
+# the callee's own derivative (CALL_DERIVATIVE: attrs callee, kind "jvp"|"vjp", wrt, text),
+# and reverse mode calls the pullback that returns (CALL_VALUE: a call of its first operand).
+CALL_USER = Primitive("call", emit=("opaque",), pure=False, shape="fresh")
+CALL_DERIVATIVE = Primitive("call_derivative", emit=("opaque",), pure=False, shape="fresh",
+                            differentiable=False)
+CALL_VALUE = Primitive("call_value", emit=("call_value",), pure=False, shape="fresh",
+                       differentiable=False)
