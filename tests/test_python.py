@@ -61,7 +61,32 @@ def calls_in_a_loop(x, n):
     return np.sum(x)
 
 
+def closures(x, w):
+    scale = 2.0
+
+    def inner(y, k=3.0):
+        z = y * w + scale
+        if z > 0:
+            return z * k
+        return -z
+    sq = lambda t: t * t * w  # noqa: E731
+    a = inner(x) + inner(x * x, k=0.5)
+    scale = 5.0               # read by the next call, as in Python
+    b = inner(a)
+    return sq(a + b)
+
+
+def lambda_in_a_loop(x, n):
+    step = lambda v, i: np.sin(v) * 0.5 + v * i  # noqa: E731
+    for i in range(n):
+        x = step(x, 0.1 * i)
+    return np.sum(x)
+
+
 CASES = [
+    (closures, (0.3, 1.7), (0, 1)),
+    (closures, (-0.9, 1.2), (0, 1)),
+    (lambda_in_a_loop, (np.array([0.2, -0.4]), 3), (0,)),
     (net, (np.array([0.3, -0.5, 0.8]), np.eye(3) * 0.7 + 0.1, np.ones((3, 3)) * 0.2), (0, 1, 2)),
     (power, (0.7, 5), (0,)),
     (power, (1.3, 8), (0,)),
@@ -114,3 +139,25 @@ def test_each_callee_is_transformed_once():
         sad.grad(uses_layer_twice, wrt=1)(np.ones(2), np.eye(2))
         sad.value_and_grad(uses_layer_twice, wrt=1)(np.ones(2), np.eye(2))
     assert sad.cache_info()["transforms"] - before == 1   # value_and_grad itself; not layer
+
+
+def test_closures_read_enclosing_variables_when_called():
+    x, w = 0.3, 1.7
+
+    def by_hand(x, w):
+        def inner(y, scale, k=3.0):
+            z = y * w + scale
+            return z * k if z > 0 else -z
+        a = inner(x, 2.0) + inner(x * x, 2.0, k=0.5)
+        return (a + inner(a, 5.0)) ** 2 * w
+    assert closures(x, w) == pytest.approx(by_hand(x, w))
+    assert sad.value_and_grad(closures)(x, w)[0] == pytest.approx(by_hand(x, w))
+
+
+def test_a_recursive_nested_function_is_refused():
+    def f(x):
+        def g(n):
+            return x if n == 0 else g(n - 1) * x
+        return g(3)
+    with pytest.raises(sad.SourceADError, match="recursive nested function"):
+        sad.grad(f)(1.0)

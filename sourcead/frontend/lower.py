@@ -19,7 +19,7 @@ from .. import runtime
 from ..errors import NameResolutionError, UnsupportedSyntaxError
 from ..ir import primitives as P
 from ..ir.core import Block, Const, Function, If, Loop, Op, Var, Zero
-from .source import parse_function
+from .source import ParsedFunction, parse_function
 
 _BINOP = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
           gast.Div: operator.truediv, gast.FloorDiv: operator.floordiv, gast.Mod: operator.mod,
@@ -61,7 +61,6 @@ _UNSUPPORTED_HINTS = {
     gast.Yield: ("a generator (`yield`)", "return a list or an array instead"),
     gast.YieldFrom: ("a generator (`yield from`)", "return a list or an array instead"),
     gast.Await: ("`await`", "differentiate a synchronous function"),
-    gast.Lambda: ("a lambda", "compute the value directly"),
     gast.ListComp: ("a list comprehension", "build the list with a loop"),
     gast.SetComp: ("a set comprehension", "use a list"),
     gast.DictComp: ("a dict comprehension", "build the dict with a loop"),
@@ -70,7 +69,6 @@ _UNSUPPORTED_HINTS = {
     gast.Starred: ("a starred expression", "pass the arguments one by one"),
     gast.JoinedStr: ("an f-string", "format strings outside the differentiated function"),
     gast.Set: ("a set", "use a tuple or a list"),
-    gast.FunctionDef: ("a nested def", "define the function at module level"),
 }
 
 
@@ -185,6 +183,35 @@ class ListValue(TupleValue):
     __slots__ = ()
 
 
+class LocalFunction:
+    """A nested def or a lambda: its AST, its default values, and the enclosing
+    variables it may read."""
+
+    __slots__ = ("node", "defaults", "free", "lowering")
+
+    def __init__(self, node, defaults):
+        self.node = node
+        self.defaults = defaults
+        params = {a.id for a in node.args.args}
+        self.free = (_names_loaded(node.body) | {n.id for n in gast.walk(node)
+                                                  if isinstance(n, gast.Name)}) - params
+        self.lowering = False
+
+
+class _Nested:
+    """The ParsedFunction of a nested def: its enclosing function's file and lines."""
+
+    def __init__(self, parsed, node):
+        self.fn = parsed.fn
+        self.node = node
+        self.lines = parsed.lines
+        self.filename = parsed.filename
+        self.line_offset = parsed.line_offset
+
+    def loc(self, node):
+        return ParsedFunction.loc(self, node)
+
+
 class BoundMethod:
     """`x.sum` before it is called: the receiver and the method's name."""
 
@@ -227,6 +254,8 @@ def _assigned_names(stmts):
         for sub in gast.walk(node):
             if isinstance(sub, gast.Name) and isinstance(sub.ctx, (gast.Store, gast.Del)):
                 names.add(sub.id)
+            elif isinstance(sub, gast.FunctionDef):
+                names.add(sub.name)
     return names
 
 
@@ -695,7 +724,8 @@ class Lowerer:
         if isinstance(value, TupleValue):
             return [self.operand(v, stmt) for v in value.items], True
         result = self.operand(value, stmt)
-        if isinstance(result, Var) and result.is_temp and self.bindings is None:
+        if isinstance(result, Var) and result.is_temp and self.bindings is None and \
+                self.parsed.node.name != "<lambda>":
             # An unnamed result is named after the function: `loss = np.sum(...)`.
             result.hint, result.is_temp = self.parsed.node.name, False
         return [result], False
@@ -706,6 +736,72 @@ class Lowerer:
         if method is None:
             self.unsupported(node)
         method(node)
+
+    def stmt_FunctionDef(self, node):
+        if node.decorator_list:
+            self.unsupported(node, "a decorated nested def", "apply the decorator outside")
+        self.assign(gast.Name(node.name, gast.Store(), None, None), self.local_function(node))
+
+    def expr_Lambda(self, node):
+        body = gast.Return(value=node.body)
+        gast.copy_location(body, node.body)
+        fn = gast.FunctionDef(name="<lambda>", args=node.args, body=[body],
+                              decorator_list=[], returns=None, type_comment=None,
+                              type_params=[])
+        gast.copy_location(fn, node)
+        return self.local_function(fn)
+
+    def local_function(self, node):
+        """A nested def or lambda: its defaults evaluated now, as Python does."""
+        args = node.args
+        if args.vararg is not None or args.kwarg is not None or args.kwonlyargs:
+            self.unsupported(node, "a nested function with *args, **kwargs or keyword-only "
+                             "parameters", "list its parameters explicitly")
+        defaults = [self.expr(d) for d in args.defaults]
+        return LocalFunction(node, defaults)
+
+    def call_local(self, fn, node):
+        """A call of a nested def or lambda: its body inlined here, reading the variables
+        of the enclosing function that it reads as they are at the time of the call."""
+        if fn.lowering:
+            self.unsupported(node, f"a recursive nested function ({fn.node.name})",
+                             "define it at module level")
+        names = [a.id for a in fn.node.args.args]
+        values = {}
+        for name, a in zip(names, node.args):
+            if isinstance(a, gast.Starred):
+                self.unsupported(a)
+            values[name] = self.expr(a)
+        if len(node.args) > len(names):
+            self.unsupported(node, f"{len(node.args)} arguments to a function of {len(names)}")
+        for kw in node.keywords:
+            if kw.arg is None or kw.arg not in names or kw.arg in values:
+                self.unsupported(node, f"the keyword argument {kw.arg} here")
+            values[kw.arg] = self.expr(kw.value)
+        for name, d in zip(names[len(names) - len(fn.defaults):], fn.defaults):
+            values.setdefault(name, d)
+        missing = [n for n in names if n not in values]
+        if missing:
+            self.unsupported(node, f"a call without the argument `{missing[0]}`")
+        env = self.env   # the enclosing variables as they are now, as Python reads them
+        fn.lowering = True
+        sub = Lowerer(self.parsed, self.bindings)
+        sub.parsed = _Nested(self.parsed, fn.node)
+        sub.local_names = _assigned_names(fn.node.body) | set(names) | (fn.free & set(env))
+        sub.env = {n: env[n] for n in fn.free if n in env}
+        sub.env.update(values)
+        sub.loc = self.loc
+        try:
+            returned = sub.run(list(fn.node.body))
+        finally:
+            fn.lowering = False
+        self.stmts.extend(sub.stmts)
+        self.global_names |= sub.global_names
+        self.free_names |= sub.free_names
+        if returned is None:
+            return Const(None)
+        results, as_tuple = returned
+        return TupleValue(results) if as_tuple else results[0]
 
     def stmt_Pass(self, node):
         pass
@@ -963,6 +1059,8 @@ class Lowerer:
         callee = self.expr(node.func)
         if isinstance(callee, BoundMethod):
             return self.method_call(callee, node)
+        if isinstance(callee, LocalFunction):
+            return self.call_local(callee, node)
         if isinstance(callee, Static) and callee.obj in (sum, max, min) and not node.keywords:
             folded = self.builtin_reduction(callee.obj, node)
             if folded is not None:
@@ -1094,7 +1192,7 @@ def _is_user_function(obj):
     """A Python function with source sourcead can read (not one of its own)."""
     if not isinstance(obj, types.FunctionType):
         return False
-    if (obj.__module__ or "").split(".")[0] == "sourcead":
+    if (obj.__module__ or "").split(".")[0] == "sourcead" or obj.__name__ == "<lambda>":
         return False
     try:
         return inspect.getsourcefile(obj) is not None
