@@ -39,14 +39,15 @@ def clear_cache():
     _compiled.clear()
 
 
-def _lower(fn):
+def _lower(fn, structure=()):
     code = fn.__code__
-    entry = _lowered.get(id(code))
+    key = (id(code), structure)
+    entry = _lowered.get(key)
     if entry is not None and entry[0] is code:
         return entry[1]
-    ir = verify(lower(fn))
+    ir = verify(lower(fn, structure=dict(structure)))
     _stats["lowerings"] += 1
-    _lowered[id(code)] = (code, ir)
+    _lowered[key] = (code, ir)
     return ir
 
 
@@ -90,14 +91,17 @@ def _structure(n, as_tuple, start=0):
     return idx if as_tuple else idx[0]
 
 
-def _build(fn, kind, wrt, single):
+def _build(fn, kind, wrt, single, structure=()):
+    """The compiled derivative; `structure`: ((name, tree), ...) for the arguments that are
+    tuples, lists or dicts (each leaf is then a parameter of its own, and `wrt` indexes
+    the leaves)."""
     code = fn.__code__
-    key = (id(code), kind, wrt, single)
+    key = (id(code), kind, wrt, single, structure)
     entry = _compiled.get(key)
     if entry is not None and entry[0] is code:
         _stats["hits"] += 1
         return entry[1]
-    ir = _lower(fn)
+    ir = _lower(fn, structure)
     name = fn.__name__
     n_out = len(ir.results)
     primal = _structure(n_out, ir.returns_tuple)
@@ -105,7 +109,7 @@ def _build(fn, kind, wrt, single):
         d = _jvp_transform(ir, wrt)
         layout = Layout((primal, _structure(n_out, ir.returns_tuple, n_out)), name=f"{name}_jvp")
     elif kind in ("grad", "value_and_grad"):
-        if ir.returns_tuple:
+        if ir.returns_tuple or ir.result_tree is not None:
             raise TypeError(f"{kind} requires {name} to return a scalar, but it returns a "
                             f"tuple of {n_out}; use sourcead.vjp (or has_aux in a later release)")
         with_value = kind == "value_and_grad"
@@ -185,6 +189,7 @@ class Derivative:
         self._names = _param_names(fn)
         self._f = None
         self._compiled = None
+        self._structured = {}    # structure of tuple/list/dict arguments -> (function, Compiled)
         functools.update_wrapper(self, fn)
 
     def _function(self):
@@ -199,9 +204,11 @@ class Derivative:
 
     @property
     def source(self):
-        """The generated Python source of this derivative, followed by that of the
+        """The generated Python source of this derivative (as last called, for the
+        structure of its tuple, list and dict arguments), followed by that of the
         derivatives of the user's functions it calls."""
-        self._function()
+        if self._compiled is None:
+            self._function()
         parts = [self._compiled.source]
         seen = set()
         todo = list(self._compiled.callees.values())
@@ -238,6 +245,10 @@ class Derivative:
                 _check_differentiable(kwargs[pname], pname, name)
 
     def __call__(self, *args, **kwargs):
+        trees = [_tree_of(a) for a in args] + [_tree_of(v) for v in kwargs.values()]
+        if any(t is not None for t in trees) or (
+                self.kind in ("vjp", "jvp") and _lower(self.fn).result_tree is not None):
+            return self._call_structured(args, kwargs)
         f = self._function()
         if self.kind == "jvp":
             return self._call_jvp(f, args, kwargs)
@@ -250,6 +261,73 @@ class Derivative:
         if self.kind == "vjp":
             return self._wrap_pullback(out, args)
         return out
+
+    def _call_structured(self, args, kwargs):
+        """A call with tuple, list or dict arguments (pytrees): the derivative is built for
+        their structure, with one parameter per leaf, and gradients come back in the
+        structure of their argument (a dict of parameters gets a dict of gradients)."""
+        n = len(self._names)
+        if self.kind == "jvp":
+            primals, tangents = list(args[:n]), list(args[n:])
+            if kwargs or len(args) != n + len(self.wrt):
+                return self._call_jvp(None, args, kwargs)   # raises the signature error
+        else:
+            bound = inspect.signature(self.fn).bind(*args, **kwargs)
+            bound.apply_defaults()
+            primals, tangents = list(bound.arguments.values()), []
+        trees = [_tree_of(a) for a in primals]
+        structure = tuple((self._names[i], t) for i, t in enumerate(trees) if t is not None)
+        counts = [len(_leaves(a)) for a in primals]
+        starts = [sum(counts[:i]) for i in range(n)]
+        leaf_wrt = tuple(j for i in self.wrt for j in range(starts[i], starts[i] + counts[i]))
+        flat = [leaf for a in primals for leaf in _leaves(a)]
+        fname = self.fn.__name__
+        for i in self.wrt:
+            for k, leaf in enumerate(_leaves(primals[i])):
+                _check_differentiable(leaf, self._names[i] + (f" (leaf {k})" if trees[i] else ""),
+                                      fname)
+        f, compiled = self._structured.get(structure, (None, None))
+        if f is None:
+            compiled = _build(self.fn, self.kind, leaf_wrt, False, structure)
+            f = compiled.instantiate(self.fn)
+            self._structured[structure] = (f, compiled)
+        self._compiled = compiled
+        result_tree = _lower(self.fn, structure).result_tree
+
+        def regroup(grads):
+            grads = list(grads)
+            out = []
+            for i in self.wrt:
+                part = [_as_type_of(g, leaf) for g, leaf in
+                        zip(grads[:counts[i]], _leaves(primals[i]))]
+                del grads[:counts[i]]
+                out.append(_rebuild(trees[i], part))
+            return out[0] if self.single else tuple(out)
+
+        def results(y):
+            return _rebuild(result_tree, list(y)) if result_tree is not None else y
+
+        if self.kind == "jvp":
+            flat_t = []
+            for i, t in zip(self.wrt, tangents):
+                if _tree_of(t) != trees[i]:
+                    raise ValueError(f"the tangent for {self._names[i]!r} must have the "
+                                     "structure of the argument")
+                flat_t += _leaves(t)
+            y, y_dot = f(*flat, *flat_t)
+            return results(y), results(y_dot)
+        out = f(*flat)
+        if self.kind == "grad":
+            return regroup(out)
+        if self.kind == "value_and_grad":
+            return out[0], regroup(out[1])
+        y, pullback = out
+
+        def structured_pullback(ct):
+            # the generated pullback takes a tuple of cotangents for a tuple of results
+            return regroup(pullback(tuple(_leaves(ct)) if result_tree is not None else ct))
+        structured_pullback.source = compiled.source
+        return results(y), structured_pullback
 
     def _match_types(self, grads, args):
         """Float in, float out: a 0-d array gradient of a Python float becomes a float."""
@@ -284,6 +362,35 @@ class Derivative:
 
     def __repr__(self):
         return f"<sourcead {self.kind} of {self.fn.__qualname__} wrt {self.wrt}>"
+
+
+def _tree_of(value):
+    """The structure of a tuple, list or dict argument (None for anything else), in the
+    form `frontend.lower.flatten` uses."""
+    if isinstance(value, (tuple, list)):
+        return ("list" if isinstance(value, list) else "tuple",
+                tuple(_tree_of(v) for v in value))
+    if isinstance(value, dict):
+        return ("dict", tuple(value), tuple(_tree_of(v) for v in value.values()))
+    return None
+
+
+def _leaves(value):
+    if isinstance(value, (tuple, list)):
+        return [leaf for v in value for leaf in _leaves(v)]
+    if isinstance(value, dict):
+        return [leaf for v in value.values() for leaf in _leaves(v)]
+    return [value]
+
+
+def _rebuild(tree, leaves):
+    """The value of structure `tree` over `leaves` (a list it consumes)."""
+    if tree is None:
+        return leaves.pop(0)
+    items = [_rebuild(t, leaves) for t in tree[-1]]
+    if tree[0] == "dict":
+        return dict(zip(tree[1], items))
+    return items if tree[0] == "list" else tuple(items)
 
 
 def _as_type_of(g, arg):

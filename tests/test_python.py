@@ -161,3 +161,116 @@ def test_a_recursive_nested_function_is_refused():
         return g(3)
     with pytest.raises(sad.SourceADError, match="recursive nested function"):
         sad.grad(f)(1.0)
+
+
+# --- tuples, lists and dicts as arguments and results (pytrees) ----------------
+
+def mlp_loss(params, x, y):
+    h = np.tanh(x @ params["W1"] + params["b1"])
+    W2, b2 = params["head"]
+    out = h @ W2 + b2
+    return np.mean((out - y) ** 2)
+
+
+def dict_ops(params, scale):
+    d = {"a": params[0] * scale, "b": params[1]}
+    d["c"] = d["a"] * d["b"]
+    total = 0.0
+    for key in d:
+        total = total + np.sum(d[key])
+    for key, value in d.items():
+        total = total + len(d) * np.sum(value ** 2)
+    return total + d.get("z", 1.0)
+
+
+def stats(x):
+    return {"mean": np.mean(x), "parts": (x[0] * 2.0, np.sin(x))}
+
+
+def _paths(tree, prefix=()):
+    if isinstance(tree, dict):
+        return [p for k, v in tree.items() for p in _paths(v, prefix + (k,))]
+    if isinstance(tree, (list, tuple)):
+        return [p for k, v in enumerate(tree) for p in _paths(v, prefix + (k,))]
+    return [prefix]
+
+
+def _get(tree, path):
+    for p in path:
+        tree = tree[p]
+    return tree
+
+
+def _with_leaf(tree, path, value):
+    if not path:
+        return value
+    if isinstance(tree, dict):
+        return {k: _with_leaf(v, path[1:], value) if k == path[0] else v for k, v in tree.items()}
+    return type(tree)(_with_leaf(v, path[1:], value) if k == path[0] else v
+                      for k, v in enumerate(tree))
+
+
+def _numeric_grad(fn, args, i, eps=1e-6):
+    """Central differences of fn w.r.t. every leaf of args[i]: {path: gradient}."""
+    grads = {}
+    for path in _paths(args[i]):
+        leaf = np.asarray(_get(args[i], path), dtype=float)
+        g = np.zeros_like(leaf)
+        for idx in np.ndindex(leaf.shape):
+            values = []
+            for sign in (1, -1):
+                moved = leaf.copy()
+                moved[idx] += sign * eps
+                a = list(args)
+                a[i] = _with_leaf(args[i], path, moved if leaf.ndim else float(moved))
+                values.append(fn(*a))
+            g[idx] = (values[0] - values[1]) / (2 * eps)
+        grads[path] = g
+    return grads
+
+
+def _assert_grad_matches(fn, args, i):
+    got = sad.grad(fn, wrt=i)(*args)
+    for path, g in _numeric_grad(fn, args, i).items():
+        np.testing.assert_allclose(_get(got, path), g, rtol=1e-5, atol=1e-7)
+    return got
+
+
+def test_grad_of_a_dict_of_parameters_is_a_dict_of_gradients():
+    rng = np.random.default_rng(0)
+    params = {"W1": rng.normal(size=(3, 4)), "b1": np.zeros(4),
+              "head": (rng.normal(size=(4, 2)), np.zeros(2))}
+    x, y = rng.normal(size=(5, 3)), rng.normal(size=(5, 2))
+    before = {k: (v.copy() if isinstance(v, np.ndarray) else tuple(t.copy() for t in v))
+              for k, v in params.items()}
+    g = _assert_grad_matches(mlp_loss, (params, x, y), 0)
+    assert set(g) == {"W1", "b1", "head"} and isinstance(g["head"], tuple)
+    assert g["W1"].shape == (3, 4) and g["head"][0].shape == (4, 2)
+    for path in _paths(params):   # the caller's arrays are untouched
+        np.testing.assert_array_equal(_get(params, path), _get(before, path))
+    # a training step with the gradient dict
+    new = {k: (params[k] - 0.1 * g[k] if k != "head" else
+               tuple(p - 0.1 * q for p, q in zip(params[k], g[k]))) for k in params}
+    assert mlp_loss(new, x, y) < mlp_loss(params, x, y)
+
+
+def test_dicts_built_in_the_function():
+    args = ([np.array([0.3, -0.2]), np.array([1.5, 0.5])], 0.7)
+    _assert_grad_matches(dict_ops, args, 0)
+    _assert_grad_matches(dict_ops, args, 1)
+    d = sad.grad(dict_ops)
+    d(*args)
+    assert "def dict_ops_grad(params_0, params_1, scale):" in d.source   # a parameter per leaf
+
+
+def test_structured_results_in_vjp_and_jvp():
+    x = np.array([0.3, 0.6])
+    y, pullback = sad.vjp(stats)(x)
+    assert set(y) == {"mean", "parts"} and isinstance(y["parts"], tuple)
+    g = pullback({"mean": 1.0, "parts": (1.0, np.ones(2))})
+    np.testing.assert_allclose(g, [0.5 + 2.0 + np.cos(0.3), 0.5 + np.cos(0.6)])
+    y, y_dot = sad.jvp(stats)(x, np.array([1.0, 0.0]))
+    assert y_dot["mean"] == pytest.approx(0.5)
+    np.testing.assert_allclose(y_dot["parts"][1], [np.cos(0.3), 0.0])
+    with pytest.raises(TypeError, match="scalar"):
+        sad.grad(stats)(x)

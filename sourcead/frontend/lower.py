@@ -177,6 +177,79 @@ class TupleValue:
         self.items = tuple(items)
 
 
+_UNSET = object()
+
+
+class DictValue:
+    """A dict built in the user's code (or passed in), with keys known while lowering."""
+
+    __slots__ = ("keys", "values")
+
+    def __init__(self, keys, values):
+        self.keys = tuple(keys)
+        self.values = tuple(values)
+
+    def get(self, key):
+        for k, v in zip(self.keys, self.values):
+            if k == key and type(k) is type(key):
+                return v
+        raise KeyError(key)
+
+    def with_item(self, key, value):
+        keys, values = list(self.keys), list(self.values)
+        for i, k in enumerate(keys):
+            if k == key and type(k) is type(key):
+                values[i] = value
+                return DictValue(keys, values)
+        return DictValue(keys + [key], values + [value])
+
+
+def flatten(value):
+    """(leaves, tree) of a lowered value: tree is None for a leaf, ("tuple", subtrees),
+    ("list", subtrees) or ("dict", keys, subtrees)."""
+    if isinstance(value, TupleValue):
+        parts = [flatten(v) for v in value.items]
+        kind = "list" if isinstance(value, ListValue) else "tuple"
+        return [leaf for p in parts for leaf in p[0]], (kind, tuple(p[1] for p in parts))
+    if isinstance(value, DictValue):
+        parts = [flatten(v) for v in value.values]
+        return [leaf for p in parts for leaf in p[0]], ("dict", value.keys,
+                                                       tuple(p[1] for p in parts))
+    return [value], None
+
+
+def unflatten(tree, leaves):
+    """The structured value of `tree` over the leaves (an iterator or a list)."""
+    leaves = iter(leaves)
+
+    def build(t):
+        if t is None:
+            return next(leaves)
+        items = [build(sub) for sub in t[-1]]
+        if t[0] == "dict":
+            return DictValue(t[1], items)
+        return ListValue(items) if t[0] == "list" else TupleValue(items)
+    return build(tree)
+
+
+def _leaf_vars(name, tree, out):
+    """Parameters for the leaves of argument `name` (params["W"] is `params_W`)."""
+    if tree is None:
+        v = Var(_ident_of(name))
+        out.append(v)
+        return [v]
+    keys = tree[1] if tree[0] == "dict" else range(len(tree[-1]))
+    vars_ = []
+    for k, sub in zip(keys, tree[-1]):
+        vars_ += _leaf_vars(f"{name}_{k}", sub, out)
+    return vars_
+
+
+def _ident_of(text):
+    name = "".join(c if c.isalnum() or c == "_" else "_" for c in str(text))
+    return name if name and not name[0].isdigit() else "v" + name
+
+
 class ListValue(TupleValue):
     """A list built in the user's code, known item by item while it is lowered."""
 
@@ -235,6 +308,21 @@ _ARRAY_METHODS = {
 }
 
 
+# Functions of any number of arrays whose arrays come as a tuple or list
+# (np.concatenate((a, b), axis=1)), filled by rules.variadic: each maps the callable to a
+# function `(args, kwargs) -> (callable, args, kwargs)` (args lowered, a tuple still a
+# TupleValue) that picks the primitive taking that many arrays one by one, so that each
+# gets its own derivative; or None to leave the call as written.
+VARIADIC_CALLS = {}
+
+
+def _variadic(obj):
+    try:
+        return VARIADIC_CALLS.get(obj)
+    except TypeError:  # unhashable callables are never variadic primitives
+        return None
+
+
 class TupleParams:
     """A binding (rules only) that turns one parameter into `n`, seen in the body as a
     tuple: the `ans` of a primitive with several outputs."""
@@ -283,6 +371,9 @@ class Lowerer:
         self.free_names = set()
         self.loc = None
         self.loops = []
+        self.loop_envs = []   # the environment each enclosing loop's body started from
+        self.structure = {}          # parameter name -> tree of a tuple/list/dict argument
+        self.result_tree = _UNSET    # the structure of what the function returns
 
     # -- errors -------------------------------------------------------------
     def unsupported(self, node, what=None, hint=None):
@@ -301,7 +392,12 @@ class Lowerer:
         params = []
         for a in list(args.posonlyargs) + list(args.args) + list(args.kwonlyargs):
             bound = self.bindings.get(a.id) if self.bindings else None
-            if isinstance(bound, TupleParams):   # one parameter per item, packed as a tuple
+            if self.structure.get(a.id) is not None:   # a tuple/list/dict: one per leaf
+                leaves = []
+                self.env[a.id] = unflatten(self.structure[a.id], _leaf_vars(
+                    a.id, self.structure[a.id], leaves))
+                params += leaves
+            elif isinstance(bound, TupleParams):   # one parameter per item, packed as a tuple
                 items = [Var(f"{a.id}{k}") for k in range(bound.n)]
                 params += items
                 self.env[a.id] = TupleValue(items)
@@ -318,10 +414,15 @@ class Lowerer:
                 and isinstance(body[0].value.value, str):
             body = body[1:]  # docstring
         results, returns_tuple = self.block(body, top=True)
-        return Function(node.name, params, Block([], self.stmts, results),
+        tree = None if self.result_tree is _UNSET else self.result_tree
+        if tree is not None and all(t is None for t in tree[-1]) and tree[0] == "tuple":
+            tree = None   # a flat tuple: returns_tuple says it all
+        fn = Function(node.name, params, Block([], self.stmts, results),
                         filename=self.parsed.filename, returns_tuple=returns_tuple,
                         source_lines=self.parsed.lines, firstlineno=self.parsed.line_offset + 1,
                         free_names=sorted(self.free_names), global_names=sorted(self.global_names))
+        fn.result_tree = tree
+        return fn
 
     def block(self, body, top=False):
         """Lower the function body; returns (results, returns_tuple)."""
@@ -491,9 +592,19 @@ class Lowerer:
         return outs, r1[1]
 
     def return_operand(self, value, node):
-        if isinstance(value, TupleValue):
-            return [self.operand(v, node) for v in value.items], True
-        return [self.operand(value, node)], False
+        """The results for returning `value`: its leaves, and whether they are a tuple (or
+        a nested structure of tuples, lists and dicts: see `result_tree`)."""
+        leaves, tree = flatten(value)
+        self.note_result_tree(tree, node)
+        return [self.operand(v, node) for v in leaves], tree is not None
+
+    def note_result_tree(self, tree, node):
+        if self.loops:
+            return   # recorded where the loop's returned value is returned
+        if self.result_tree is not _UNSET and self.result_tree != tree:
+            self.unsupported(node, "return statements that return different structures",
+                             "return the same tuple, list or dict shape everywhere")
+        self.result_tree = tree
 
     def lower_loop(self, node):
         if node.orelse:
@@ -547,10 +658,12 @@ class Lowerer:
                 bind()
             return self.run(stmts)
         self.loops.append(node)
+        self.loop_envs.append(env)
         try:
             stmts, benv, _ = self.sub(node.body, env, extra=body)
         finally:
             self.loops.pop()
+            self.loop_envs.pop()
         _, (results,) = self.merge_into([(stmts, benv, None)], node, names=carried)
         attrs = {}
         if _BRK in carried:
@@ -638,6 +751,8 @@ class Lowerer:
             value = self.expr(it)
             if isinstance(value, TupleValue):
                 return list(value.items)
+            if isinstance(value, DictValue):   # a dict iterates over its keys
+                return [Const(k) for k in value.keys]
             seq = self.operand(value, node)
             return (self.emit(len, [seq]),
                     lambda k: self.emit(operator.getitem, [seq, k]))
@@ -721,8 +836,9 @@ class Lowerer:
         if stmt.value is None:
             return [Const(None)], False
         value = self.expr(stmt.value)
-        if isinstance(value, TupleValue):
-            return [self.operand(v, stmt) for v in value.items], True
+        if isinstance(value, (TupleValue, DictValue)):
+            return self.return_operand(value, stmt)
+        self.note_result_tree(None, stmt)
         result = self.operand(value, stmt)
         if isinstance(result, Var) and result.is_temp and self.bindings is None and \
                 self.parsed.node.name != "<lambda>":
@@ -843,9 +959,38 @@ class Lowerer:
                                  f"{len(target.elts)} names")
             for t, v in zip(target.elts, value.items):
                 self.assign(t, v)
+        elif isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name) and \
+                isinstance(self.env.get(target.value.id), (DictValue, ListValue)):
+            self.set_item(target, value)
         else:
             self.unsupported(target, f"assignment to {type(target).__name__.lower()}",
                              "assign to plain names; in-place updates come in a later release")
+
+    def set_item(self, target, value):
+        """`d[key] = v` on a dict (or list) built in the function, with a constant key."""
+        name = target.value.id
+        self.check_container_update(name, target)
+        container = self.env[name]
+        key = self.expr(target.slice)
+        if not isinstance(key, Const):
+            self.unsupported(target, "an item assignment with a key computed at run time",
+                             "use constant keys")
+        if isinstance(container, DictValue):
+            self.env[name] = container.with_item(key.value, value)
+            return
+        items = list(container.items)
+        try:
+            items[key.value] = value
+        except (IndexError, TypeError):
+            self.unsupported(target, f"the index {key.value!r} of a list of {len(items)}")
+        self.env[name] = ListValue(items)
+
+    def check_container_update(self, name, node):
+        """A dict or list from before a loop cannot change inside it (its items are known
+        while lowering, and a loop's iterations are not)."""
+        if self.loop_envs and self.loop_envs[-1].get(name) is self.env.get(name):
+            self.unsupported(node, f"changing `{name}`, a list or dict from before the loop, "
+                             "inside the loop", "build it after the loop, or use an array")
 
     # -- expressions --------------------------------------------------------
     def expr(self, node):
@@ -880,7 +1025,11 @@ class Lowerer:
             return self.emit_op(P.TUPLE, items)
         if isinstance(value, Static):
             return self.emit_op(P.LOAD_GLOBAL, [], attrs={"name": value.text})
-        raise AssertionError(f"cannot use {value!r} as an operand")
+        what = {DictValue: "a dict", LocalFunction: "a nested function",
+                BoundMethod: "a method"}.get(type(value), repr(value))
+        self.unsupported(node, f"{what} used as a value here (passed to a function that is "
+                         "not yours, stored, or mixed across branches or loops)",
+                         "read its items where they are needed")
 
     def emit_op(self, prim, args, kwargs=None, attrs=None):
         op = Op(prim, args, kwargs, loc=self.loc, attrs=attrs)
@@ -954,7 +1103,10 @@ class Lowerer:
                 except ValueError:
                     return Static(obj, text)
             return self.emit_op(P.LOAD_GLOBAL, [], attrs={"name": text})  # np.pi, mod.CONST
-        if isinstance(base, TupleValue) or node.attr not in _ARRAY_ATTRIBUTES and \
+        if isinstance(base, DictValue) and node.attr in ("keys", "values", "items", "get") or \
+                isinstance(base, ListValue) and node.attr == "append":
+            return BoundMethod(base, node.attr)
+        if isinstance(base, (TupleValue, DictValue)) or node.attr not in _ARRAY_ATTRIBUTES and \
                 node.attr not in _ARRAY_METHODS:
             base = self.operand(base, node)
             return self.emit_op(P.GETATTR, [base], attrs={"name": node.attr})
@@ -968,6 +1120,16 @@ class Lowerer:
 
     def expr_List(self, node):
         return ListValue(self.expr(e) for e in node.elts)
+
+    def expr_Dict(self, node):
+        keys = []
+        for k in node.keys:
+            key = self.expr(k) if k is not None else None
+            if not isinstance(key, Const):
+                self.unsupported(node, "a dict whose keys are not constants (or a ** entry)",
+                                 "use constant keys: {'W': W, 'b': b}")
+            keys.append(key.value)
+        return DictValue(keys, [self.expr(v) for v in node.values])
 
     def expr_BinOp(self, node):
         op = _BINOP.get(type(node.op))
@@ -1043,9 +1205,23 @@ class Lowerer:
     def expr_Subscript(self, node):
         base = self.expr(node.value)
         index = self.expr(node.slice)
-        if isinstance(base, TupleValue) and isinstance(index, Const) and \
-                isinstance(index.value, int):
-            return base.items[index.value]
+        if isinstance(base, DictValue):
+            if not isinstance(index, Const):
+                self.unsupported(node, "a dict read with a key computed at run time",
+                                 "read dicts with constant keys")
+            try:
+                return base.get(index.value)
+            except KeyError:
+                self.unsupported(node, f"the key {index.value!r}, which the dict does not have")
+        if isinstance(base, TupleValue) and isinstance(index, Const):
+            if isinstance(index.value, int):
+                try:
+                    return base.items[index.value]
+                except IndexError:
+                    self.unsupported(node, f"index {index.value} of a sequence of "
+                                     f"{len(base.items)}")
+            if isinstance(index.value, slice):
+                return type(base)(base.items[index.value])
         return self.emit(operator.getitem, [self.operand(base, node), self.operand(index, node)])
 
     def expr_Slice(self, node):
@@ -1065,19 +1241,25 @@ class Lowerer:
             folded = self.builtin_reduction(callee.obj, node)
             if folded is not None:
                 return folded
+        if isinstance(callee, Static) and callee.obj is len and len(node.args) == 1 and \
+                isinstance(node.args[0], gast.Name):
+            value = self.expr(node.args[0])
+            if isinstance(value, (TupleValue, DictValue)):
+                return Const(len(value.keys if isinstance(value, DictValue) else value.items))
         if not isinstance(callee, Static):
             self.unsupported(node, "a call of a value computed at run time",
                              "call functions by name")
-        for a in node.args:
-            if isinstance(a, gast.Starred):
-                self.unsupported(a)
-        args = [self.operand(self.expr(a), node) for a in node.args]
+        variadic = _variadic(callee.obj)
+        args = self.call_arguments(node, keep_tuples=variadic is not None)
         kwargs = {}
         for kw in node.keywords:
             if kw.arg is None:
                 self.unsupported(node, "**kwargs in a call", "pass the arguments by name")
             kwargs[kw.arg] = self.operand(self.expr(kw.value), node)
         obj = callee.obj
+        if variadic is not None:   # np.concatenate((a, b)): a primitive for two arrays
+            obj, args, kwargs = variadic(args, kwargs) or (obj, args, kwargs)
+            args = [self.operand(a, node) for a in args]
         prim = P.lookup(obj)
         if prim is None and _is_user_function(obj):
             return self.user_call(obj, callee.text, args, kwargs, node)
@@ -1118,6 +1300,47 @@ class Lowerer:
                 attrs={"callee": fn, "text": text})
         self.stmts.append(op)
         return op.out if n == 1 else TupleValue(op.outs)
+
+    def call_arguments(self, node, keep_tuples=False):
+        """A call's positional arguments as operands, `*t` of a tuple or list built in the
+        function passed item by item. With keep_tuples (a function of any number of arrays,
+        see VARIADIC_CALLS), a tuple or list argument stays a TupleValue."""
+        args = []
+        for a in node.args:
+            if isinstance(a, gast.Starred):
+                value = self.expr(a.value)
+                if not isinstance(value, TupleValue):
+                    self.unsupported(a)
+                values = list(value.items)
+            else:
+                values = [self.expr(a)]
+            args += values if keep_tuples else [self.operand(v, node) for v in values]
+        return args
+
+    def container_method(self, method, args, node):
+        """d.keys(), d.values(), d.items(), d.get(k, default); xs.append(v) on a list
+        built in straight-line code."""
+        c, name = method.receiver, method.name
+        if name == "append":
+            target = node.func.value
+            if len(args) != 1 or not isinstance(target, gast.Name):
+                self.unsupported(node, "this append", "append one value to a list variable")
+            self.check_container_update(target.id, node)
+            self.env[target.id] = ListValue(list(c.items) + [args[0]])
+            return Const(None)
+        if name == "keys":
+            return ListValue(Const(k) for k in c.keys)
+        if name == "values":
+            return ListValue(c.values)
+        if name == "items":
+            return ListValue(TupleValue((Const(k), v)) for k, v in zip(c.keys, c.values))
+        key = args[0] if args else None
+        if not isinstance(key, Const):
+            self.unsupported(node, "dict.get with a key computed at run time")
+        try:
+            return c.get(key.value)
+        except KeyError:
+            return args[1] if len(args) > 1 else Const(None)
 
     def builtin_reduction(self, fn, node):
         """sum, max and min of a tuple or list built in the function (or of several
@@ -1164,6 +1387,8 @@ class Lowerer:
             self.unsupported(node, "*args or **kwargs in a method call",
                              "pass the arguments one by one")
         args = [self.expr(a) for a in node.args]
+        if isinstance(method.receiver, (DictValue, ListValue)):
+            return self.container_method(method, args, node)
         kwargs = {kw.arg: self.operand(self.expr(kw.value), node) for kw in node.keywords}
         fn = _ARRAY_METHODS[method.name]
         if method.name in ("reshape", "transpose") and len(args) > 1:
@@ -1223,6 +1448,10 @@ def _result_count(fn):
     return counts.pop() if len(counts) == 1 else 1
 
 
-def lower(fn, bindings=None):
-    """The IR of the Python function `fn`. `bindings` (rules only) fixes some parameters."""
-    return Lowerer(parse_function(fn), bindings).lower()
+def lower(fn, bindings=None, structure=None):
+    """The IR of the Python function `fn`. `bindings` (rules only) fixes some parameters;
+    `structure` gives the tree of each tuple, list or dict argument (one parameter per
+    leaf)."""
+    lowerer = Lowerer(parse_function(fn), bindings)
+    lowerer.structure = dict(structure or {})
+    return lowerer.lower()
