@@ -134,7 +134,8 @@ def _build(fn, kind, wrt, single, structure=()):
         raise ValueError(kind)
     d = optimize(verify(d))
     if kind not in ("jvp", "call_jvp"):
-        d = plan_inplace(record(d))
+        d = record(d)
+    d = plan_inplace(d)
     d = verify(d, recorded=True)
     compiled = compile_ir(d, layout)
     _stats["transforms"] += 1

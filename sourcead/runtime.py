@@ -127,6 +127,28 @@ def added_at(acc, index, g):
     return add_at(fresh_array(acc), index, g)
 
 
+def set_item(x, index, v):
+    """A copy of `x` with `v` written at `index` (`x[index] = v` on the copy). Generated
+    code writes in place instead where `x` is an array nothing else refers to."""
+    out = x.copy()
+    out[index] = v
+    return out
+
+
+def zeroed_at(g, index):
+    """A copy of `g` with zeros at `index` (the adjoint of what an item assignment
+    overwrote); in place where `g` is unshared."""
+    out = np.array(g, copy=True)
+    out[index] = 0.0
+    return out
+
+
+def item_copy(g, index):
+    """`g[index]`, copied if it is an array (it must survive `g` being changed)."""
+    r = g[index]
+    return r.copy() if isinstance(r, np.ndarray) else r
+
+
 def fresh_array(x):
     """A floating copy of `x` that generated code may update in place."""
     a = np.array(x, copy=True)
@@ -213,3 +235,36 @@ def sum_adjoint(g, x, axis, keepdims):
     if axis is not None and not keepdims:
         g = np.expand_dims(g, axis)
     return np.broadcast_to(g, np.shape(x))
+
+
+# Helpers of the linear algebra rules (rules/linalg.py).
+
+def solve_reads_vector(a, b):
+    """Whether `np.linalg.solve(a, b)` reads `b` as a (stack of) vector(s) rather than
+    matrices: for NumPy 2 when `b` is 1-D, for NumPy 1 when it has one axis fewer than `a`."""
+    if np.lib.NumpyVersion(np.__version__) >= "2.0.0":
+        return np.ndim(b) == 1
+    return np.ndim(b) == np.ndim(a) - 1
+
+
+def as_columns(x, vector):
+    """`x` as a stack of matrices: a trailing axis of length 1 added when `vector`."""
+    return np.expand_dims(x, -1) if vector else x
+
+
+def from_columns(x, vector):
+    """The inverse of `as_columns`: the trailing axis of length 1 removed when `vector`."""
+    return np.squeeze(x, -1) if vector else x
+
+
+def when_nonempty(value, x, default):
+    """`value` if the array `x` has elements, else `default` (lstsq's residuals are
+    empty unless the matrix has full column rank and more rows than columns)."""
+    return value if np.size(x) > 0 else default
+
+
+def require(ok, message):
+    """Raise NotImplementedError(message) unless `ok`: a derivative rule's precondition
+    that only the run-time shapes can tell (a wide matrix, full_matrices=True)."""
+    if not ok:
+        raise NotImplementedError(message)

@@ -104,12 +104,20 @@ class Emitter:
             if isinstance(s, Op):
                 for a in _direct_operands(s)[1 if _augmented(s) else 0:]:
                     consider(a)
+            if _mutates(s):
+                # a value computed from the array before it changes must be computed there
+                changed = {s.args[0]}
+                for v, (d, _) in list(defs.items()):
+                    if any(a in changed for a in _direct_operands(d)):
+                        del defs[v]
+                        changed.add(v)
             elif isinstance(s, If):
                 consider(s.cond)
             elif isinstance(s, Loop):
                 for a in s.bounds:
                     consider(a)
-            if isinstance(s, Op) and len(s.outs) == 1 and s.prim.pure and s.out.is_temp:
+            if isinstance(s, Op) and len(s.outs) == 1 and s.prim.pure and s.out.is_temp and \
+                    not _mutates(s):
                 defs[s.out] = (s, region)
         # a while loop's condition: the block's result may be written into the header
         for r in block.results:
@@ -301,9 +309,7 @@ class Emitter:
         if kind == "attr":
             return ast.Attribute(self.operand(a[0]), op.attrs["name"], ast.Load())
         if kind == "subscript":
-            idx = a[1]
-            index = _index_ast(idx.value) if isinstance(idx, Const) else self.operand(idx)
-            return ast.Subscript(self.operand(a[0]), index, ast.Load())
+            return ast.Subscript(self.operand(a[0]), self.index(a[1]), ast.Load())
         if kind == "call_value":   # a pullback returned by a derivative of the user's function
             return ast.Call(self.operand(a[0]), [self.operand(x) for x in a[1:]], [])
         if kind in ("call", "opaque"):
@@ -311,6 +317,15 @@ class Emitter:
             return ast.Call(func, [self.operand(x) for x in a],
                             [ast.keyword(k, self.operand(v)) for k, v in op.kwargs.items()])
         raise ValueError(f"cannot emit {op.prim}")
+
+    def index(self, idx):
+        """An index expression: `x[1:3]`, `x[i, :]` rather than slice(...) calls."""
+        if isinstance(idx, Const):
+            return _index_ast(idx.value)
+        op = self.inlined.get(idx) if isinstance(idx, Var) else None
+        if op is not None and op.prim is P.TUPLE:
+            return ast.Tuple([self.index(x) for x in op.args], ast.Load())
+        return self.operand(idx)
 
     # -- statements ---------------------------------------------------------
     def statements(self, stmts, out, adjoint=False, current_loc=None):
@@ -346,10 +361,17 @@ class Emitter:
     def augmented(self, s):
         """`acc[index] += g` for an in-place `add_at` with a basic index; `acc += g` (or -=)
         for an adjoint accumulated in place."""
+        if s.attrs["augmented"] in ("store", "zero"):   # x[i] = v; g[i] = 0.0
+            acc, idx = s.args[0], s.args[1]
+            target = ast.Subscript(ast.Name(self.names[acc], ast.Load()), self.index(idx),
+                                   ast.Store())
+            value = self.operand(s.args[2]) if s.attrs["augmented"] == "store" else \
+                ast.Constant(0.0)
+            return [ast.Assign([target], value)] + self.copies(s.outs, [acc])
         if s.attrs["augmented"] == "index":
             acc, idx, g = s.args
-            index = _index_ast(idx.value) if isinstance(idx, Const) else self.operand(idx)
-            target = ast.Subscript(ast.Name(self.names[acc], ast.Load()), index, ast.Store())
+            target = ast.Subscript(ast.Name(self.names[acc], ast.Load()), self.index(idx),
+                                   ast.Store())
             op = ast.Add()
         else:
             acc, g = s.args
@@ -471,6 +493,11 @@ class Emitter:
                 ret.value = ast.Tuple([ret.value, pullback], ast.Load())
             body.append(ret)
         return function_def(layout.name, [self.names[p] for p in outer_params], body)
+
+
+def _mutates(s):
+    """Whether op `s` changes its first operand in place."""
+    return isinstance(s, Op) and (_augmented(s) or s.prim.name == "sad_rt.add_at")
 
 
 def _augmented(s):

@@ -256,6 +256,11 @@ class ListValue(TupleValue):
     __slots__ = ()
 
 
+# What returns a view of its first argument (writing into one would write into that).
+_VIEW_MAKERS = (operator.getitem, np.reshape, np.transpose, np.ravel, np.squeeze,
+                np.expand_dims, np.swapaxes, np.moveaxis, np.diagonal, np.broadcast_to)
+
+
 class LocalFunction:
     """A nested def or a lambda: its AST, its default values, and the enclosing
     variables it may read."""
@@ -342,6 +347,12 @@ def _assigned_names(stmts):
         for sub in gast.walk(node):
             if isinstance(sub, gast.Name) and isinstance(sub.ctx, (gast.Store, gast.Del)):
                 names.add(sub.id)
+            elif isinstance(sub, gast.Subscript) and isinstance(sub.ctx, gast.Store):
+                base = sub.value       # x[i] = v (and x[i][j] = v) assigns x
+                while isinstance(base, gast.Subscript):
+                    base = base.value
+                if isinstance(base, gast.Name):
+                    names.add(base.id)
             elif isinstance(sub, gast.FunctionDef):
                 names.add(sub.name)
     return names
@@ -934,12 +945,17 @@ class Lowerer:
             self.assign(target, value)
 
     def stmt_AugAssign(self, node):
-        if not isinstance(node.target, gast.Name):
-            self.unsupported(node, "augmented assignment to an element or attribute",
-                             "in-place array updates come in a later release; write `x = x + v`")
         op = _BINOP.get(type(node.op))
         if op is None:
             self.unsupported(node, f"the operator {type(node.op).__name__}")
+        if isinstance(node.target, gast.Subscript):   # x[i] += v is x[i] = x[i] + v
+            current = self.operand(self.expr(node.target), node)
+            right = self.operand(self.expr(node.value), node)
+            self.assign(node.target, self.emit(op, [current, right]))
+            return
+        if not isinstance(node.target, gast.Name):
+            self.unsupported(node, "augmented assignment to an attribute",
+                             "assign to a variable")
         left = self.operand(self.name(node.target), node)
         right = self.operand(self.expr(node.value), node)
         self.assign(node.target, self.emit(op, [left, right]))
@@ -962,9 +978,50 @@ class Lowerer:
         elif isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name) and \
                 isinstance(self.env.get(target.value.id), (DictValue, ListValue)):
             self.set_item(target, value)
+        elif isinstance(target, gast.Subscript):
+            self.assign_item(target, self.operand(value, target))
         else:
             self.unsupported(target, f"assignment to {type(target).__name__.lower()}",
                              "assign to plain names; in-place updates come in a later release")
+
+    def assign_item(self, target, value):
+        """`x[index] = v` on an array: x becomes `set_item(x, index, v)`, a new value in
+        the IR (written in place in generated code where x is unshared). Every name bound
+        to the same array sees the change, as in Python."""
+        base = target.value
+        if isinstance(base, gast.Subscript):   # x[i][j] = v: x[i] with v at j, back into x
+            inner = self.operand(self.expr(base), target)
+            index = self.operand(self.expr(target.slice), target)
+            self.assign_item(base, self.emit(runtime.set_item, [inner, index, value]))
+            return
+        if not isinstance(base, gast.Name):
+            self.unsupported(target, "an item assignment to an attribute or a call's result",
+                             "assign to an array variable: x[i] = v")
+        old = self.name(base)
+        if not isinstance(old, Var):
+            self.unsupported(target, f"an item assignment to `{base.id}`, which is not an "
+                             "array", "assign items of arrays (or of dicts and lists built in "
+                             "the function)")
+        view = self.view_source(old)
+        if view is not None:
+            self.unsupported(target, f"writing into `{base.id}`, a view of another array "
+                             "(a slice, reshape or transpose of it)",
+                             "write into the original array (x[i, j] = v), or take a .copy()")
+        index = self.operand(self.expr(target.slice), target)
+        new = self.emit(runtime.set_item, [old, index, value])
+        new.hint, new.is_temp = base.id, False
+        for name, v in list(self.env.items()):
+            if v is old:
+                self.env[name] = new
+
+    def view_source(self, v):
+        """The op that made `v` a view of another array, if it is one we can see."""
+        for s in reversed(self.stmts):
+            if isinstance(s, Op) and v in s.outs:
+                if s.prim.impl in _VIEW_MAKERS:
+                    return s
+                return None
+        return None
 
     def set_item(self, target, value):
         """`d[key] = v` on a dict (or list) built in the function, with a constant key."""
@@ -1022,7 +1079,9 @@ class Lowerer:
             items = [self.operand(v, node) for v in value.items]
             if all(isinstance(i, Const) for i in items):
                 return Const(tuple(i.value for i in items))
-            return self.emit_op(P.TUPLE, items)
+            out = self.emit_op(P.TUPLE, items)
+            out.is_temp = True   # written where it is used: x[i, :]
+            return out
         if isinstance(value, Static):
             return self.emit_op(P.LOAD_GLOBAL, [], attrs={"name": value.text})
         what = {DictValue: "a dict", LocalFunction: "a nested function",

@@ -170,7 +170,7 @@ LOAD_FREE = Primitive("load_free", emit=("name",), shape="fresh", differentiable
 OPAQUE_CALL = Primitive("call", emit=("opaque",), pure=False, shape="fresh")
 SWEEP = Primitive("sweep", emit=("sweep",), pure=False)
 COPY = Primitive("copy", emit=("copy",), shape="arg0", zero="first")
-TUPLE = Primitive("tuple", emit=("tuple",), shape="fresh")
+TUPLE = Primitive("tuple", emit=("tuple",), shape="fresh", hint="index")
 GETITEM = defprim(operator.getitem, emit=("subscript",), name="getitem", zero="first", hint="item",
                   shape="dynamic")
 GETATTR = Primitive("getattr", emit=("attr",), shape="fresh")

@@ -27,9 +27,12 @@ import numpy as np
 
 from .. import runtime
 from ..ir import primitives as P
+from ..ad.tape import TAPE_PUSH
 from ..ir.core import Const, If, Loop, Op, Var, walk_stmts
 
-_MAKERS = (runtime.zeros_like, runtime.fresh_array, runtime.added_at, runtime.add_at, np.copy)
+_MAKERS = (runtime.zeros_like, runtime.fresh_array, runtime.added_at, runtime.add_at, np.copy,
+           runtime.set_item, runtime.zeroed_at, np.zeros, np.ones, np.empty, np.full,
+           np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.array)
 _ARITH = (operator.add, operator.sub, operator.mul, operator.truediv, operator.neg,
           np.add, np.subtract, np.multiply, np.divide, np.negative)
 
@@ -50,6 +53,7 @@ class _Planner:
         self.memo = {}
         self.copied = set()
         self.may_copy = True
+        self.in_adjoint = False
 
     def run(self):
         fn = self.fn
@@ -66,12 +70,26 @@ class _Planner:
         self.scan(fn.body)
         self.uses = _count_uses(fn.body)
         stmts = [s for s in walk_stmts(fn.body) if isinstance(s, Op)]
+        adjoint = set()
+        if swept:
+            at = next(i for i, t in enumerate(fn.body.stmts)
+                      if isinstance(t, Op) and t.prim is P.SWEEP)
+            for t in fn.body.stmts[at:]:
+                adjoint.add(id(t))
+                adjoint.update(id(u) for b in t.blocks() for u in walk_stmts(b))
         for s in stmts:
+            self.in_adjoint = id(s) in adjoint
             if s.prim.impl is runtime.added_at:
                 self.consider(s)
+        self.blocks = _blocks_of(fn.body)
+        for s in stmts:
+            self.in_adjoint = id(s) in adjoint
+            if s.prim.impl in (runtime.set_item, runtime.zeroed_at):
+                self.consider_write(s)
         # A sum allocates anyway: copying a loop's start value would not pay for itself.
         self.may_copy = False
         for s in stmts:
+            self.in_adjoint = id(s) in adjoint
             if s.attrs.get("accumulate") and s.prim.impl in (operator.add, operator.sub) and \
                     self.sole_fresh(s.args[0])[0]:
                 s.attrs["augmented"] = "name"   # adj = adj + c  ->  adj += c
@@ -99,13 +117,15 @@ class _Planner:
                 self.scan(b)
 
     def fresh(self, v):
-        """(fresh, always an ndarray) for the value `v`."""
-        if not isinstance(v, Var) or v in self.before_sweep:
+        """(fresh, always an ndarray) for the value `v`, as seen by the op considered (one
+        in the adjoint sweep never writes into a value of the forward sweep)."""
+        if not isinstance(v, Var) or (self.in_adjoint and v in self.before_sweep):
             return False, False
-        if v in self.memo:
-            return self.memo[v]
-        self.memo[v] = (True, True)    # optimistic for loop-carried cycles
-        self.memo[v] = result = self._fresh(v)
+        key = (v, self.in_adjoint)
+        if key in self.memo:
+            return self.memo[key]
+        self.memo[key] = (True, True)    # optimistic for loop-carried cycles
+        self.memo[key] = result = self._fresh(v)
         return result
 
     def _fresh(self, v):
@@ -170,6 +190,48 @@ class _Planner:
         if is_array and self.basic(op.args[1]):
             op.attrs["augmented"] = "index"
 
+    def consider_write(self, op):
+        """`x2 = set_item(x, i, v)` -> `x[i] = v` (and `g[i] = 0.0` for zeroed_at) when x is
+        fresh and everything else that reads x runs before, in the same block, and keeps
+        no view of it past this point."""
+        acc = op.args[0]
+        if not isinstance(acc, Var) or not self.fresh(acc)[0]:
+            return
+        block = self.blocks[id(op)]
+        at = next(i for i, t in enumerate(block.stmts) if t is op)
+        seen = sum(1 for a in op.operands() if a is acc)
+        if seen != 1:
+            return   # x[i] = x: the value written is the array itself
+        later = _reads(block.stmts[at + 1:], block.results)
+        before = block.stmts[:at]
+        recorded = []   # views of x pushed on a tape: a copy is recorded instead
+        for t in before:
+            n = sum(1 for a in t.operands() if a is acc)
+            if isinstance(t, Op):
+                if n and not t.prim.pure:
+                    return
+                if n and t.prim.impl in _VIEWS:
+                    for o in t.outs:
+                        pushes = [u for u in before if isinstance(u, Op) and
+                                  u.prim is TAPE_PUSH and u.args[1] is o]
+                        rest = [u for u in before if u not in pushes]
+                        if not _read_only_here(o, rest, later):
+                            return   # a view of x that lives on (yielded, read later)
+                        recorded += pushes
+            elif any(acc in _reads(b.stmts, b.results) for b in t.blocks()):
+                return
+            seen += n
+        if seen != self.uses.get(acc, 0):
+            return   # read after this point, or elsewhere
+        for push in recorded:
+            copy = Op(P.lookup(runtime.owned), [push.args[1]], loc=push.loc)
+            copy.out.is_temp = True
+            block.stmts.insert(block.stmts.index(push), copy)
+            push.args[1] = copy.out
+        op.attrs["augmented"] = "store" if op.prim.impl is runtime.set_item else "zero"
+        if acc.is_temp:
+            acc.hint, acc.is_temp = op.out.hint, op.out.is_temp
+
     def basic(self, index, depth=0):
         """Whether `index` is an int, a slice or a tuple of those (never an index array)."""
         if isinstance(index, Const):
@@ -184,6 +246,44 @@ class _Planner:
             return True
         return fn in P.INT_ARITH and all(self.basic(a, depth + 1) and not (
             isinstance(a, Const) and not isinstance(a.value, int)) for a in d[1].args)
+
+
+_VIEWS = (operator.getitem, np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims,
+          np.swapaxes, np.moveaxis, np.diagonal, np.broadcast_to, runtime.broadcast_like,
+          runtime.unbroadcast)
+
+
+def _reads(stmts, results):
+    out = set()
+    for s in stmts:
+        out.update(x for x in s.operands() if isinstance(x, Var))
+        for b in s.blocks():
+            out |= _reads(b.stmts, b.results)
+    out.update(r for r in results if isinstance(r, Var))
+    return out
+
+
+def _read_only_here(v, stmts, later):
+    """Whether every read of `v` is by a pure op among `stmts` (none after, none nested)."""
+    if v in later:
+        return False
+    for t in stmts:
+        if not isinstance(t, Op):
+            if any(v in _reads(b.stmts, b.results) for b in t.blocks()):
+                return False
+        elif v in t.operands() and not t.prim.pure:
+            return False
+    return True
+
+
+def _blocks_of(block, out=None):
+    """{id(statement): the block it is in}."""
+    out = {} if out is None else out
+    for s in block.stmts:
+        out[id(s)] = block
+        for b in s.blocks():
+            _blocks_of(b, out)
+    return out
 
 
 def _count_uses(block):

@@ -1,4 +1,4 @@
-"""Rules for indexing: `x[index]` with any index NumPy accepts.
+"""Rules for indexing: `x[index]` with any index NumPy accepts, and item assignment.
 
 The adjoint adds the cotangent into a zero array at the index. Reverse mode
 then adds each later contribution into the same array (see
@@ -11,7 +11,7 @@ import operator
 
 from ..ir.core import Const
 from ..ir.primitives import defprim
-from ..runtime import added_at, zeros_like
+from ..runtime import added_at, item_copy, set_item, zeroed_at, zeros_like
 from .registry import jvp_rule, vjp_rule
 
 
@@ -24,6 +24,21 @@ def _(g, ans, x, index=None):
 def _(dx, ans, x, index=None):
     return dx[index]
 
+
+
+# x[index] = v, written functionally as `x2 = set_item(x, index, v)` (opt.inplace makes it
+# the statement again where x is unshared). The adjoint of x is g with the overwritten
+# part zeroed; v's is the part of g at index, copied first so that zeroing g in place
+# cannot change it.
+@vjp_rule(set_item)
+def _(g, ans, x, index, v):
+    v_bar = item_copy(g, index)
+    return zeroed_at(g, index), None, v_bar
+
+
+@jvp_rule(set_item)
+def _(dx, dindex, dv, ans, x, index, v):
+    return set_item(dx, index, dv)
 
 
 def _indexed_shape(op, shapes):
@@ -42,3 +57,4 @@ def _indexed_shape(op, shapes):
 
 
 defprim(operator.getitem, shape=_indexed_shape)
+defprim(item_copy, shape=_indexed_shape)

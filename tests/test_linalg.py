@@ -1,0 +1,355 @@
+"""np.linalg in forward and reverse mode, against finite differences and closed forms.
+
+One table: a small module-level function per use of a linear algebra primitive
+(sourcead reads source), the kind of matrices it is smooth at, and the shapes
+to try, stacks included. Each case runs `check_grads` (JVP and VJP against
+central differences) at several random points. The points are built to be
+well-conditioned: matrices near n*I, symmetric matrices with eigenvalues at
+least 0.5 apart, rectangular ones with singular values well apart and away from
+zero. Eigen- and singular vectors are determined only up to sign, so the
+functions of them checked here are invariant to those signs.
+
+After the table: the worked examples of the lecture notes in shared/seeds
+(a linear solve, the norm of an inverse, the SVD) with their closed forms, and
+the derivatives sourcead refuses.
+"""
+
+import numpy as np
+import pytest
+
+import sourcead as sad
+
+SEEDS = (0, 1, 2)
+
+
+# --- matrices ----------------------------------------------------------------------
+
+def _orthogonal(rng, batch, n):
+    q, r = np.linalg.qr(rng.standard_normal(batch + (n, n)))
+    return q * np.sign(np.diagonal(r, axis1=-2, axis2=-1))[..., None, :]
+
+
+def _spaced(rng, batch, k, lo, step):
+    """k values per matrix, increasing from about lo, at least `step` apart (shuffled)."""
+    values = lo + step * np.arange(k) + rng.uniform(0.0, 0.5 * step, batch + (k,))
+    return rng.permuted(values, axis=-1)
+
+
+def general(rng, shape):
+    """A square matrix near n*I: invertible, well-conditioned, no symmetry."""
+    n = shape[-1]
+    return rng.standard_normal(shape) + n * np.eye(n)
+
+
+def symmetric(rng, shape):
+    """Symmetric, eigenvalues of both signs at least 0.5 apart."""
+    n = shape[-1]
+    w = _spaced(rng, shape[:-2], n, -0.5 * n, 1.0)
+    q = _orthogonal(rng, shape[:-2], n)
+    return (q * w[..., None, :]) @ np.swapaxes(q, -1, -2)
+
+
+def spd(rng, shape):
+    """Symmetric positive definite, eigenvalues in [1, n + 1]."""
+    n = shape[-1]
+    w = _spaced(rng, shape[:-2], n, 1.0, 1.0)
+    q = _orthogonal(rng, shape[:-2], n)
+    return (q * w[..., None, :]) @ np.swapaxes(q, -1, -2)
+
+
+def rect(rng, shape):
+    """Any shape of matrix, singular values at least 0.5 apart and at least 1."""
+    m, n = shape[-2:]
+    k = min(m, n)
+    s = _spaced(rng, shape[:-2], k, 1.0, 0.7)
+    u = _orthogonal(rng, shape[:-2], m)[..., :k]
+    v = _orthogonal(rng, shape[:-2], n)[..., :k]
+    return (u * s[..., None, :]) @ np.swapaxes(v, -1, -2)
+
+
+def anything(rng, shape):
+    """Right-hand sides and factors: plain normal draws."""
+    return rng.standard_normal(shape)
+
+
+def run_check(fn, kinds, shapes):
+    for seed in SEEDS:
+        rng = np.random.default_rng(seed)
+        args = tuple(kind(rng, shape) for kind, shape in zip(kinds, shapes))
+        try:
+            sad.check_grads(fn, args, seed=seed)
+        except AssertionError as e:
+            raise AssertionError(f"{fn.__name__} at seed {seed}, shapes {shapes}:\n{e}") from None
+
+
+def cases(rows):
+    out = []
+    for name, fn, kinds, shape_list in rows:
+        for shapes in shape_list:
+            label = "-".join("x".join(map(str, s)) for s in shapes)
+            out.append(pytest.param(fn, kinds, shapes, id=f"{name}[{label}]"))
+    return out
+
+
+SQUARE = [((2, 2),), ((3, 3),), ((2, 3, 3),)]
+ANY = [((3, 3),), ((4, 3),), ((3, 4),), ((2, 4, 3),)]
+TALL = [((2, 2),), ((3, 3),), ((4, 3),), ((2, 4, 3),)]
+
+
+# --- the functions -------------------------------------------------------------------
+
+def inv(a): return np.linalg.inv(a)
+def inv_twice(a): return np.linalg.inv(np.linalg.inv(a) + a)
+def solve(a, b): return np.linalg.solve(a, b)
+def solve_same(a): return np.linalg.solve(a, a * a)
+def det(a): return np.linalg.det(a)
+def det_product(a, b): return np.linalg.det(a @ b)
+def slogdet(a):
+    sign, logdet = np.linalg.slogdet(a)
+    return sign, logdet
+def slogdet_neg(a):
+    sign, logdet = np.linalg.slogdet(-a)
+    return sign * np.exp(logdet)
+def logdet_only(a): return np.linalg.slogdet(a)[1]
+def power_0(a): return np.linalg.matrix_power(a, 0) * a
+def power_1(a): return np.linalg.matrix_power(a, 1)
+def power_2(a): return np.linalg.matrix_power(a, 2)
+def power_3(a): return np.linalg.matrix_power(a, 3)
+def power_m1(a): return np.linalg.matrix_power(a, -1)
+def power_m3(a): return np.linalg.matrix_power(a, -3)
+def power_n(a, n): return np.linalg.matrix_power(a, n)
+def cholesky(a): return np.linalg.cholesky(a)
+def cholesky_upper(a): return np.linalg.cholesky(a, upper=True)
+def cholesky_outer(x): return np.linalg.cholesky(x[:, None] * x + 3.0 * np.eye(np.shape(x)[0]))
+def qr(a):
+    q, r = np.linalg.qr(a)
+    return q, r
+def qr_reduced(a):
+    q, r = np.linalg.qr(a, mode="reduced")
+    return q @ r, q * r[..., :1, :]
+def qr_r(a): return np.linalg.qr(a, mode="r")
+def qr_complete(a):
+    q, r = np.linalg.qr(a, mode="complete")
+    return q, r
+def eigh(a):
+    w, v = np.linalg.eigh(a)
+    return w, v * v[..., :1, :]      # each column times its own first entry: no sign
+def eigh_upper(a):
+    w, v = np.linalg.eigh(a, UPLO="U")
+    return w, v ** 2
+def eigh_w(a):
+    w, v = np.linalg.eigh(a)
+    return w
+def eigh_v(a):
+    w, v = np.linalg.eigh(a)
+    return np.abs(v)
+def eigvalsh(a): return np.linalg.eigvalsh(a)
+def eigvalsh_upper(a): return np.linalg.eigvalsh(a, UPLO="U")
+def svd(a):
+    u, s, vt = np.linalg.svd(a, full_matrices=False)
+    return s, u * u[..., :1, :], vt * vt[..., :, :1]
+def svd_rebuilt(a):
+    u, s, vt = np.linalg.svd(a, full_matrices=False)
+    return (u * s[..., None, :] ** 2) @ vt
+def svd_u(a):
+    u, s, vt = np.linalg.svd(a, full_matrices=False)
+    return u ** 2
+def svd_square(a):
+    u, s, vt = np.linalg.svd(a)
+    return s, u * vt[..., :, :1]
+def svd_s(a): return np.linalg.svd(a, compute_uv=False)
+def svd_hermitian(a):
+    u, s, vt = np.linalg.svd(a, hermitian=True)
+    return s, u * u[..., :1, :], (u * s[..., None, :]) @ vt
+def svd_s_hermitian(a): return np.linalg.svd(a, False, False, True)   # positional arguments
+def pinv(a): return np.linalg.pinv(a)
+def pinv_hermitian(a): return np.linalg.pinv(a, hermitian=True)
+def pinv_rank2(u, v): return np.linalg.pinv(u @ v, rcond=1e-10)
+def lstsq(a, b): return np.linalg.lstsq(a, b, rcond=None)[0]
+def lstsq_all(a, b):
+    x, residuals, rank, s = np.linalg.lstsq(a, b, rcond=None)
+    return x, residuals, s
+def lstsq_residuals(a, b):
+    x, residuals, rank, s = np.linalg.lstsq(a, b)
+    return residuals
+def lstsq_rank2(u, v, b):
+    x, residuals, rank, s = np.linalg.lstsq(u @ v, b, rcond=1e-10)
+    return x
+
+G, S, P, R, A = general, symmetric, spd, rect, anything
+
+TABLE = [
+    ("inv", inv, (G,), SQUARE),
+    ("inv(inv(a)+a)", inv_twice, (G,), [((3, 3),), ((2, 3, 3),)]),
+    ("solve(a,vec)", solve, (G, A), [((2, 2), (2,)), ((3, 3), (3,)), ((2, 3, 3), (3,))]),
+    ("solve(a,mat)", solve, (G, A), [((3, 3), (3, 2)), ((2, 3, 3), (2, 3, 2)),
+                                     ((3, 3), (2, 3, 4)), ((2, 1, 3, 3), (2, 3, 1))]),
+    ("solve(a,a*a)", solve_same, (G,), SQUARE),
+    ("det", det, (G,), SQUARE),
+    ("det(a@b)", det_product, (G, G), [((3, 3), (3, 3)), ((2, 3, 3), (3, 3))]),
+    ("slogdet", slogdet, (G,), SQUARE),
+    ("slogdet(-a)", slogdet_neg, (G,), SQUARE),
+    ("slogdet[1]", logdet_only, (G,), SQUARE),
+    ("matrix_power(a,0)", power_0, (G,), SQUARE),
+    ("matrix_power(a,1)", power_1, (G,), SQUARE),
+    ("matrix_power(a,2)", power_2, (G,), SQUARE),
+    ("matrix_power(a,3)", power_3, (G,), SQUARE),
+    ("matrix_power(a,-1)", power_m1, (G,), SQUARE),
+    ("matrix_power(a,-3)", power_m3, (G,), SQUARE),
+    ("cholesky", cholesky, (P,), SQUARE),
+    ("cholesky(upper)", cholesky_upper, (P,), SQUARE),
+    ("cholesky(x x^T+3I)", cholesky_outer, (A,), [((3,),), ((4,),)]),
+    ("qr", qr, (R,), TALL),
+    ("qr(reduced)", qr_reduced, (R,), [((4, 3),), ((2, 3, 3),)]),
+    ("qr(r)", qr_r, (R,), [((3, 3),), ((4, 3),), ((2, 4, 3),)]),
+    ("qr(complete,square)", qr_complete, (G,), [((3, 3),), ((2, 3, 3),)]),
+    ("eigh", eigh, (S,), SQUARE),
+    ("eigh(U)", eigh_upper, (S,), SQUARE),
+    ("eigh.w", eigh_w, (S,), [((3, 3),), ((2, 3, 3),)]),
+    ("eigh|v|", eigh_v, (S,), [((3, 3),), ((2, 3, 3),)]),
+    ("eigvalsh", eigvalsh, (S,), SQUARE),
+    ("eigvalsh(U)", eigvalsh_upper, (S,), [((3, 3),), ((2, 3, 3),)]),
+    ("svd", svd, (R,), [((2, 2),)] + ANY),
+    ("svd(rebuilt)", svd_rebuilt, (R,), [((3, 3),), ((4, 3),), ((2, 3, 4),)]),
+    ("svd.u**2", svd_u, (R,), [((4, 3),), ((3, 4),)]),
+    ("svd(full,square)", svd_square, (R,), [((3, 3),), ((2, 3, 3),)]),
+    ("svd(compute_uv=False)", svd_s, (R,), [((2, 2),)] + ANY),
+    ("svd(hermitian)", svd_hermitian, (S,), [((3, 3),), ((2, 3, 3),)]),
+    ("svd(s,hermitian)", svd_s_hermitian, (S,), [((3, 3),), ((2, 3, 3),)]),
+    ("pinv", pinv, (R,), [((2, 2),), ((3, 3),), ((4, 3),), ((3, 4),), ((2, 3, 3),)]),
+    ("pinv(hermitian)", pinv_hermitian, (S,), [((3, 3),), ((2, 3, 3),)]),
+    ("pinv(rank 2)", pinv_rank2, (A, A), [((4, 2), (2, 3)), ((3, 2), (2, 4))]),
+    ("lstsq", lstsq, (R, A), [((4, 3), (4,)), ((4, 3), (4, 2)), ((3, 3), (3,)),
+                              ((3, 4), (3,)), ((3, 4), (3, 2))]),
+    ("lstsq(all)", lstsq_all, (R, A), [((4, 3), (4,)), ((5, 3), (5, 2)), ((3, 4), (3, 2))]),
+    ("lstsq.residuals", lstsq_residuals, (R, A), [((5, 3), (5, 2)), ((4, 3), (4,))]),
+    ("lstsq(rank 2)", lstsq_rank2, (A, A, A), [((5, 2), (2, 4), (5,)), ((4, 2), (2, 3), (4, 2))]),
+]
+
+
+@pytest.mark.parametrize("fn, kinds, shapes", cases(TABLE))
+def test_linalg(fn, kinds, shapes):
+    run_check(fn, kinds, shapes)
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, -1, -2])
+def test_matrix_power_with_an_exponent_known_at_run_time(n):
+    a = general(np.random.default_rng(n + 5), (3, 3))
+    sad.check_grads(power_n, (a, n), wrt=0)
+
+
+def test_the_triangle_numpy_ignores_gets_no_gradient():
+    # cholesky, eigh, eigvalsh and pinv(hermitian=True) read the lower triangle only
+    a = spd(np.random.default_rng(0), (3, 3))
+    for fn in (cholesky, eigh_w, eigvalsh, pinv_hermitian):
+        g = sad.vjp(fn)(a)[1](np.ones_like(fn(a)))
+        assert np.all(g[np.triu_indices(3, 1)] == 0.0), fn.__name__
+
+
+def test_solves_form_no_inverse():
+    src = sad.vjp(solve, wrt=(0, 1)).source + sad.jvp(solve, wrt=(0, 1)).source
+    assert "np.linalg.solve" in src and "np.linalg.inv" not in src
+    src = sad.vjp(cholesky).source + sad.vjp(qr).source + sad.jvp(qr).source
+    assert "np.linalg.inv" not in src and "np.linalg.pinv" not in src
+
+
+# --- the worked examples of the lecture notes ----------------------------------------
+
+def solve_loss(A, b, c):
+    x = np.linalg.solve(A, b)
+    return np.sum(c * x)
+
+
+def test_gradient_through_a_linear_solve():
+    # automatic-differentiation-lecture: x = A^-1 b, dL/dA = -A^-T (dL/dx) x^T and
+    # dL/db = A^-T dL/dx; here L = <c, x>, so dL/dx = c.
+    rng = np.random.default_rng(3)
+    A, b, c = general(rng, (4, 4)), rng.standard_normal(4), rng.standard_normal(4)
+    gA, gb = sad.grad(solve_loss, wrt=(0, 1))(A, b, c)
+    x = np.linalg.solve(A, b)
+    lam = np.linalg.solve(A.T, c)
+    np.testing.assert_allclose(gA, -np.outer(lam, x), rtol=1e-10)
+    np.testing.assert_allclose(gb, lam, rtol=1e-10)
+    sad.check_grads(solve_loss, (A, b, c))
+
+
+def inverse_norm(X):
+    Y = np.linalg.inv(X)
+    return np.sqrt(np.sum(Y * Y))
+
+
+def test_norm_of_an_inverse():
+    # jvp-vjp-inverse-norm-example: z = ||X^-1||_F has gradient -(Y^T Y Y^T) / z, Y = X^-1,
+    # and its JVP along dX is the directional derivative <gradient, dX>.
+    rng = np.random.default_rng(4)
+    X = general(rng, (6, 6))
+    dX = rng.standard_normal((6, 6))
+    Y = np.linalg.inv(X)
+    z = np.linalg.norm(Y)
+    expected = -(Y.T @ Y @ Y.T) / z
+    np.testing.assert_allclose(sad.grad(inverse_norm)(X), expected, rtol=1e-10)
+    value, dz = sad.jvp(inverse_norm)(X, dX)
+    assert value == pytest.approx(z)
+    assert dz == pytest.approx(np.sum(expected * dX), rel=1e-10)
+    h = 1e-6
+    assert dz == pytest.approx((inverse_norm(X + h * dX) - inverse_norm(X - h * dX)) / (2 * h),
+                               rel=1e-6)
+
+
+def weighted_singular_values(W, c):
+    s = np.linalg.svd(W, compute_uv=False)
+    return np.sum(c * s)
+
+
+def weighted_singular_values_uv(W, c):
+    U, s, Vt = np.linalg.svd(W, full_matrices=False)
+    return np.sum(c * s)
+
+
+def nuclear_norm(W):
+    return np.sum(np.linalg.svd(W, compute_uv=False))
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (5, 3), (3, 5)])
+def test_gradient_through_singular_values(shape):
+    # automatic-differentiation-lecture: dL/dW = U (dL/dSigma) V^T; for L = sum(c * s)
+    # that is U diag(c) V^T, and for the nuclear norm sum(s) it is U V^T.
+    rng = np.random.default_rng(5)
+    W = rect(rng, shape)
+    c = rng.standard_normal(min(shape))
+    U, s, Vt = np.linalg.svd(W, full_matrices=False)
+    for fn in (weighted_singular_values, weighted_singular_values_uv):
+        np.testing.assert_allclose(sad.grad(fn)(W, c), (U * c) @ Vt, rtol=1e-9, atol=1e-12)
+        sad.check_grads(fn, (W, c), wrt=0)
+    np.testing.assert_allclose(sad.grad(nuclear_norm)(W), U @ Vt, rtol=1e-9, atol=1e-12)
+
+
+# --- what is refused -------------------------------------------------------------------
+
+def qr_complete_q(a):
+    q, r = np.linalg.qr(a, mode="complete")
+    return q
+
+
+def qr_raw(a):
+    h, tau = np.linalg.qr(a, mode="raw")
+    return h
+
+
+def svd_full_u(a):
+    u, s, vt = np.linalg.svd(a)
+    return u
+
+
+@pytest.mark.parametrize("fn, shape", [(qr, (3, 4)), (qr_complete_q, (4, 3)), (qr_raw, (4, 3)),
+                                       (svd_full_u, (4, 3)), (svd_full_u, (3, 4))])
+def test_decompositions_without_a_derivative_are_refused(fn, shape):
+    a = rect(np.random.default_rng(6), shape)
+    for transform in (sad.jvp, sad.vjp):
+        with pytest.raises(NotImplementedError, match="sourcead differentiates"):
+            d = transform(fn)
+            if transform is sad.jvp:
+                d(a, np.ones_like(a))
+            else:
+                y, pullback = d(a)
+                pullback(tuple(map(np.ones_like, y)) if isinstance(y, tuple) else np.ones_like(y))
