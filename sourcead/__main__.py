@@ -1,4 +1,4 @@
-"""Command line: `python -m sourcead demo | show FILE.py:FUNC | ir FILE.py:FUNC`."""
+"""Command line: `python -m sourcead demo | show FILE.py:FUNC | ir FILE.py:FUNC | rules`."""
 
 import argparse
 import importlib.util
@@ -89,6 +89,57 @@ def _ir(args):
     return 0
 
 
+def _spelling(prim):
+    """How a user writes a primitive: np.tanh, math.sin, or an operator (`x + y`)."""
+    import ast
+    kind = prim.emit[0]
+    x, y = ast.Name("x"), ast.Name("y")
+    if kind == "binop":
+        return f"{prim.name} ({ast.unparse(ast.BinOp(x, prim.emit[1](), y))})"
+    if kind == "unaryop":
+        return f"{prim.name} ({ast.unparse(ast.UnaryOp(prim.emit[1](), x))})"
+    if kind == "compare":
+        return f"{prim.name} ({ast.unparse(ast.Compare(x, [prim.emit[1]()], [y]))})"
+    if kind == "subscript":
+        return f"{prim.name} (x[i])"
+    return prim.name
+
+
+def _rules(args):
+    """List every primitive with its forward and reverse status, and count the NumPy
+    functions that have both rules."""
+    from .ir.primitives import all_primitives
+    from .rules.registry import has_rules
+    rows = []
+    for prim in all_primitives():
+        fwd, rev = has_rules(prim)
+        if prim.name.startswith("sad_rt."):
+            note, order = "runtime helper", 3
+        elif not prim.differentiable:
+            note, order = "no derivative (not differentiable)", 2
+        elif fwd and rev:
+            note, order = "", 0
+        else:
+            note, order = "missing a rule", 1
+        rows.append((order, _spelling(prim), fwd, rev, note, prim))
+    rows.sort(key=lambda r: (r[0], r[1]))
+    width = max(len(r[1]) for r in rows) + 2
+    print(f"{'primitive':<{width}}forward  reverse")
+    mark = {True: "yes", False: "-"}
+    for k, (order, name, fwd, rev, note, _) in enumerate(rows):
+        if k and order != rows[k - 1][0]:
+            print()
+        print(f"{name:<{width}}{mark[fwd]:<9}{mark[rev]:<9}{note}".rstrip())
+    both = [r for r in rows if r[0] == 0]
+    numpy_both = [r for r in both if r[5].name.startswith("np.")]
+    print()
+    print(f"primitives: {len(rows)}; with forward and reverse rules: {len(both)}; "
+          f"not differentiable: {sum(r[0] == 2 for r in rows)}; "
+          f"missing a rule: {sum(r[0] == 1 for r in rows)}")
+    print(f"NumPy functions with forward and reverse rules: {len(numpy_both)}")
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m sourcead",
                                      description="Source-to-source automatic differentiation.")
@@ -101,10 +152,11 @@ def main(argv=None):
     show.add_argument("--wrt", help="comma-separated argument names or positions (default 0)")
     irp = sub.add_parser("ir", help="print the SSA IR of FILE.py:FUNC")
     irp.add_argument("target", metavar="FILE.py:FUNC")
+    sub.add_parser("rules", help="list every primitive with its forward and reverse rule status")
     args = parser.parse_args(argv)
     from .errors import SourceADError
     try:
-        return {"demo": _demo, "show": _show, "ir": _ir}[args.command](args)
+        return {"demo": _demo, "show": _show, "ir": _ir, "rules": _rules}[args.command](args)
     except SourceADError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -4,11 +4,15 @@ Kept few and small: everything that can be written as plain NumPy in a rule
 is written there, so the formula shows in the generated code.
 """
 
+import operator
+
 import numpy as np
 
 
 def unbroadcast(g, x):
     """Sum `g` over the axes that broadcasting added to, or stretched in, `x`'s shape."""
+    if isinstance(x, list) or isinstance(x, Shape) and x.kind == "list":
+        return g   # a list's adjoint is one per item, never broadcast
     shape = np.shape(x)
     gshape = np.shape(g)
     if gshape == shape:
@@ -41,11 +45,16 @@ class Shape:
     """Stands in for a recorded value when its adjoint needs only its shape (and, for
     `zeros_like`, its type): `np.shape` of it is the value's shape."""
 
-    __slots__ = ("shape", "dtype", "kind")
+    __slots__ = ("shape", "dtype", "kind", "items")
 
     def __init__(self, x):
-        self.shape = np.shape(x)
         self.dtype = getattr(x, "dtype", None)
+        self.items = None
+        if isinstance(x, list):   # a list of arrays, perhaps of different shapes
+            self.kind, self.items = "list", [Shape(v) for v in x]
+            self.shape = (len(x),)
+            return
+        self.shape = np.shape(x)
         self.kind = "array" if isinstance(x, np.ndarray) else \
             "numpy scalar" if isinstance(x, np.generic) else "python scalar"
 
@@ -87,6 +96,8 @@ def zeros_like(x, *more):
         shape = np.broadcast_shapes(np.shape(x), *(np.shape(m) for m in more))
         return np.zeros(shape, dtype=np.result_type(x, *more, np.float64))
     if isinstance(x, Shape):
+        if x.kind == "list":
+            return AdjointList(zeros_like(v) for v in x.items)
         if x.kind == "python scalar":
             return 0.0
         dtype = np.result_type(x.dtype, np.float64) if x.dtype.kind in "biu" else x.dtype
@@ -97,7 +108,56 @@ def zeros_like(x, *more):
                         if x.dtype.kind in "biu" else x.dtype)
     if isinstance(x, np.generic):
         return np.zeros((), dtype=np.result_type(x, np.float64))[()]
+    if isinstance(x, list):
+        return AdjointList(zeros_like(v) for v in x)
     return 0.0
+
+
+class AdjointList(list):
+    """The adjoint (or tangent) of a list: one per item, and arithmetic item by item
+    (with a sequence of the same length, or with one value for every item)."""
+
+    def _items(self, other, op):
+        if isinstance(other, (list, tuple, np.ndarray)) and np.ndim(other) > 0 and \
+                len(other) == len(self):
+            return AdjointList(op(a, b) for a, b in zip(self, other))
+        return AdjointList(op(a, other) for a in self)
+
+    def __add__(self, other):
+        return self._items(other, operator.add)
+
+    def __radd__(self, other):
+        return self._items(other, lambda a, b: b + a)
+
+    def __sub__(self, other):
+        return self._items(other, operator.sub)
+
+    def __rsub__(self, other):
+        return self._items(other, lambda a, b: b - a)
+
+    def __mul__(self, other):
+        return self._items(other, operator.mul)
+
+    def __rmul__(self, other):
+        return self._items(other, lambda a, b: b * a)
+
+    def __truediv__(self, other):
+        return self._items(other, operator.truediv)
+
+    def __neg__(self):
+        return AdjointList(-a for a in self)
+
+    def __getitem__(self, index):
+        r = list.__getitem__(self, index)
+        return AdjointList(r) if isinstance(index, slice) else r
+
+
+def appended(xs, v):
+    """A new list: `xs` and then `v` (`xs.append(v)` on a copy; generated code appends
+    in place where `xs` is a list nothing else refers to)."""
+    out = list(xs)
+    out.append(v)
+    return type(xs)(out) if isinstance(xs, AdjointList) else out
 
 
 def basic_index(index):
@@ -113,6 +173,9 @@ def add_at(acc, index, g):
     Generated code calls it only on an adjoint array nothing else refers to
     (see opt.inplace); elsewhere it calls `added_at`.
     """
+    if isinstance(acc, list):
+        acc[index] += g
+        return acc
     if not isinstance(acc, np.ndarray):
         acc = np.array(acc, dtype=np.result_type(acc, np.float64))
     if basic_index(index):
@@ -151,6 +214,8 @@ def item_copy(g, index):
 
 def fresh_array(x):
     """A floating copy of `x` that generated code may update in place."""
+    if isinstance(x, list):
+        return type(x)(x)   # a list stays a list (and an adjoint list one of those)
     a = np.array(x, copy=True)
     return a.astype(np.float64) if a.dtype.kind in "biu" else a
 
@@ -235,6 +300,96 @@ def sum_adjoint(g, x, axis, keepdims):
     if axis is not None and not keepdims:
         g = np.expand_dims(g, axis)
     return np.broadcast_to(g, np.shape(x))
+
+
+def _axes_last(x, axis):
+    """`x` with the axes of `axis` (None: all) moved to the end and merged into one, and
+    what `_axes_back` needs to undo that."""
+    x = np.asarray(x)
+    if axis is None:
+        axes = tuple(range(x.ndim))
+    else:
+        axes = tuple(a % x.ndim for a in (axis if isinstance(axis, tuple) else (axis,)))
+    kept = x.ndim - len(axes)
+    moved = np.moveaxis(x, axes, tuple(range(kept, x.ndim)))
+    return moved.reshape(moved.shape[:kept] + (-1,)), (moved.shape, axes, kept)
+
+
+def _axes_back(y, undo):
+    shape, axes, kept = undo
+    return np.moveaxis(y.reshape(shape), tuple(range(kept, len(shape))), axes)
+
+
+def prod_others(x, axis=None):
+    """For each element of `x`, the product of the other elements that `np.prod(x, axis)`
+    multiplies it with: the partial derivatives of the product, exact where `x` has zeros
+    (no division by `x`)."""
+    flat, undo = _axes_last(x, axis)
+    ones = np.ones_like(flat[..., :1])
+    before = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+    after = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    return _axes_back(before * after, undo)
+
+
+def cumprod_adjoint(g, x, axis=None):
+    """The cotangent of `x` in `y = np.cumprod(x, axis)`, exact where `x` has zeros.
+
+    x_k's cotangent is sum_{j >= k} g_j * prod_{i <= j, i != k} x_i. Without zeros that
+    is the reversed cumulative sum of g * y, divided by x; with zeros it is computed as
+    (prod_{i < k} x_i) * r_k, where r_k = g_k + x_{k+1} * r_{k+1}.
+    """
+    if axis is None:
+        return np.reshape(cumprod_adjoint(np.ravel(g), np.ravel(x), 0), np.shape(x))
+    xs = np.moveaxis(np.asarray(x), axis, -1)
+    gs = np.moveaxis(np.asarray(g), axis, -1)
+    if np.all(xs != 0):
+        out = np.cumsum((gs * np.cumprod(xs, axis=-1))[..., ::-1], axis=-1)[..., ::-1] / xs
+    else:
+        r = np.array(gs, dtype=np.result_type(gs, xs, np.float64))
+        for k in range(xs.shape[-1] - 2, -1, -1):
+            r[..., k] += xs[..., k + 1] * r[..., k + 1]
+        ones = np.ones_like(xs[..., :1])
+        out = np.cumprod(np.concatenate([ones, xs[..., :-1]], axis=-1), axis=-1) * r
+    return np.moveaxis(out, -1, axis)
+
+
+def cumprod_tangent(dx, x, axis=None):
+    """The tangent of `y = np.cumprod(x, axis)`, exact where `x` has zeros: y * cumsum(dx / x)
+    without zeros, else the recurrence dy_j = dy_{j-1} * x_j + y_{j-1} * dx_j."""
+    if axis is None:
+        dx, x, axis = np.ravel(dx), np.ravel(x), 0
+    xs = np.moveaxis(np.asarray(x), axis, -1)
+    ds = np.moveaxis(np.broadcast_to(dx, np.shape(x)), axis, -1)
+    y = np.cumprod(xs, axis=-1)
+    if np.all(xs != 0):
+        out = y * np.cumsum(ds / xs, axis=-1)
+    else:
+        out = np.array(ds, dtype=np.result_type(ds, xs, np.float64))
+        for j in range(1, xs.shape[-1]):
+            out[..., j] = out[..., j - 1] * xs[..., j] + y[..., j - 1] * ds[..., j]
+    return np.moveaxis(out, -1, axis)
+
+
+def average_weights(weights, x, axis):
+    """`np.average`'s weights shaped to broadcast against `x`: as given when they have x's
+    shape, else (a 1-D array) laid along `axis`."""
+    w = np.asarray(weights)
+    if w.shape == np.shape(x) or axis is None:
+        return w
+    shape = [1] * np.ndim(x)
+    shape[axis] = -1
+    return w.reshape(shape)
+
+
+def vector_norm_axis(x, ord, axis):
+    """The axis along which `np.linalg.norm(x, ord, axis)` takes a vector norm (None for
+    all of a 1-D `x`); raises where it takes a matrix norm, whose derivative this rule
+    does not give."""
+    if isinstance(axis, tuple) or ord == "nuc" or (axis is None and np.ndim(x) != 1):
+        raise NotImplementedError(
+            f"sourcead has no derivative for the matrix norm np.linalg.norm(x, ord={ord!r}, "
+            f"axis={axis!r}) of an array of shape {np.shape(x)}")
+    return axis
 
 
 # Helpers of the linear algebra rules (rules/linalg.py).

@@ -73,3 +73,15 @@ def derivative_name(fn, kind, wrt):
     suffix = "" if tuple(wrt) == tuple(range(len(names))) else \
         "_" + "_".join(names[k] for k in wrt)
     return f"{fn.__name__}_{kind}{suffix}"
+
+
+def check_constant_arguments(rule, primal, op, is_active):
+    """A rule differentiates only its parameters without defaults; refuse a differentiated
+    value passed to another (np.average's weights), rather than treat it as a constant."""
+    for name, value in primal.items():
+        if name not in rule.required and is_active(value):
+            raise NoDerivativeError(
+                f"`{callee_name(op)}` has no derivative with respect to its argument "
+                f"`{name}`, which depends on a differentiated value here", op.loc,
+                hint=f"compute `{name}` from values that are not differentiated, or give "
+                     f"{callee_name(op)} a rule that differentiates it")

@@ -7,7 +7,7 @@ from ..ir.clone import clone_function, inline
 from ..ir.core import Block, Const, If, Loop, Op, Var, Zero
 from ..runtime import broadcast_like, zeros_like
 from .activity import varied
-from .common import bind, derivative_name, emit_temp, find_rule
+from .common import bind, check_constant_arguments, derivative_name, emit_temp, find_rule
 
 
 def jvp(fn, wrt):
@@ -108,11 +108,18 @@ def _block(src, stmts, tangents, active):
         if s.prim is P.COPY:
             tangents[s.out] = _tangent(tangents, s.args[0])
             continue
+        if s.prim in (P.LIST, P.TUPLE):   # [a, b]: the list of their tangents
+            op = Op(s.prim, [_tangent(tangents, a) for a in s.args], loc=s.loc)
+            op.out.hint, op.out.is_temp = s.out.hint + "_dot", s.out.is_temp
+            stmts.append(op)
+            tangents[s.out] = op.out
+            continue
         if s.prim is P.CALL_USER:
             _user_call(s, tangents)
             continue
         kind, rule = find_rule(s, "forward")
         primal = bind(rule, s)
+        check_constant_arguments(rule, primal, s, lambda v: isinstance(v, Var) and v in active)
         ins = [primal[name] for name in rule.required]
         dins = [_tangent(tangents, x) for x in ins]
         if all(isinstance(d, Zero) for d in dins):

@@ -20,7 +20,7 @@ from ..ir.core import Block, Const, If, Loop, Op, Var, Zero, defined_in
 from ..runtime import added_at, check_scalar, unbroadcast, zeros_like
 from ..runtime import seed as seed_fn
 from .activity import active as active_vars
-from .common import bind, derivative_name, emit_temp, find_rule
+from .common import bind, check_constant_arguments, derivative_name, emit_temp, find_rule
 from .forward import _rule_args
 
 
@@ -150,11 +150,20 @@ class _Reverser:
         if s.prim is P.COPY:
             ctx.accumulate(s.args[0], g, out, s.loc)
             return
+        if s.prim in (P.LIST, P.TUPLE):   # [a, b]: item k of the adjoint goes to a_k
+            for k, a in enumerate(s.args):
+                if self.is_active(a):
+                    item = Op(P.GETITEM, [g, Const(k)], loc=s.loc)
+                    item.out.is_temp = True
+                    out.append(item)
+                    ctx.accumulate(a, item.out, out, s.loc)
+            return
         if s.prim is P.CALL_USER:
             self.adjoint_user_call(s, gs, ctx, out)
             return
         kind, rule = find_rule(s, "reverse")
         primal = bind(rule, s)
+        check_constant_arguments(rule, primal, s, self.is_active)
         ins = [primal[name] for name in rule.required]
         if not any(self.is_active(x) for x in ins):
             return
@@ -164,8 +173,11 @@ class _Reverser:
         contribs = inline(lowered, args, out, s.loc)
         if kind == "derivative":
             contribs = [emit_temp(out, operator.mul, [g, contribs[0]], s.loc)]
-        for x, c in zip(ins, contribs):
+        for name, x, c in zip(rule.required, ins, contribs):
             if not self.is_active(x) or (isinstance(c, Const) and c.value is None):
+                continue
+            if name in s.prim.exact:
+                ctx.accumulate(x, c, out, s.loc)
                 continue
             scatter = _scatter_into_zeros(c, x, out[start:])
             if scatter is not None:

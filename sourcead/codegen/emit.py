@@ -39,6 +39,8 @@ class Layout:
 def _const_ast(value):
     if isinstance(value, float) and math.isnan(value):
         return ast.parse("np.nan", mode="eval").body
+    if isinstance(value, float) and math.isinf(value):
+        return ast.parse("np.inf" if value > 0 else "-np.inf", mode="eval").body
     if isinstance(value, tuple):
         return ast.Tuple([_const_ast(v) for v in value], ast.Load())
     if isinstance(value, slice):
@@ -361,6 +363,11 @@ class Emitter:
     def augmented(self, s):
         """`acc[index] += g` for an in-place `add_at` with a basic index; `acc += g` (or -=)
         for an adjoint accumulated in place."""
+        if s.attrs["augmented"] == "append":   # xs.append(v)
+            acc, v = s.args
+            call = ast.Call(ast.Attribute(ast.Name(self.names[acc], ast.Load()), "append",
+                                          ast.Load()), [self.operand(v)], [])
+            return [ast.Expr(call)] + self.copies(s.outs, [acc])
         if s.attrs["augmented"] in ("store", "zero"):   # x[i] = v; g[i] = 0.0
             acc, idx = s.args[0], s.args[1]
             target = ast.Subscript(ast.Name(self.names[acc], ast.Load()), self.index(idx),

@@ -23,7 +23,8 @@ from .source import ParsedFunction, parse_function
 
 _BINOP = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
           gast.Div: operator.truediv, gast.FloorDiv: operator.floordiv, gast.Mod: operator.mod,
-          gast.Pow: operator.pow, gast.MatMult: operator.matmul}
+          gast.Pow: operator.pow, gast.MatMult: operator.matmul,
+          gast.BitAnd: operator.and_, gast.BitOr: operator.or_, gast.BitXor: operator.xor}
 _UNARY = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_,
           gast.Invert: operator.invert}
 _COMPARE = {gast.Lt: operator.lt, gast.LtE: operator.le, gast.Gt: operator.gt,
@@ -77,6 +78,8 @@ _FLAG_HINTS = {_BRK: "stop", _CONT: "skip", _RET: "returned", _RETV: "result"}
 
 
 def _hint(name):
+    if "<comprehension" in name:   # a comprehension's own names: the user's, or `items`
+        return name.split("<", 1)[0] or "items"
     return _FLAG_HINTS.get(name, name)
 
 
@@ -313,11 +316,12 @@ _ARRAY_METHODS = {
 }
 
 
-# Functions of any number of arrays whose arrays come as a tuple or list
-# (np.concatenate((a, b), axis=1)), filled by rules.variadic: each maps the callable to a
-# function `(args, kwargs) -> (callable, args, kwargs)` (args lowered, a tuple still a
-# TupleValue) that picks the primitive taking that many arrays one by one, so that each
-# gets its own derivative; or None to leave the call as written.
+# Calls whose tuple or list arguments their rules need to see item by item, filled by
+# rules.variadic: each maps the callable to a function `(args, kwargs) -> (callable, args,
+# kwargs)` (positional args lowered, a tuple or list still a TupleValue), or None to leave
+# the call as written. np.concatenate((a, b), axis=1) becomes a call of the primitive for
+# two arrays, taking them one by one so that each gets its own derivative; the split
+# points of np.split(x, [2, 5]) become a constant, which decides how many arrays it returns.
 VARIADIC_CALLS = {}
 
 
@@ -355,7 +359,20 @@ def _assigned_names(stmts):
                     names.add(base.id)
             elif isinstance(sub, gast.FunctionDef):
                 names.add(sub.name)
+            elif isinstance(sub, gast.Call) and isinstance(sub.func, gast.Attribute) and \
+                    sub.func.attr == "append" and isinstance(sub.func.value, gast.Name):
+                names.add(sub.func.value.id)   # xs.append(v) makes xs a new list
     return names
+
+
+def _renamed(node, names):
+    """A copy of the AST `node` with the variables in `names` renamed."""
+    import copy
+    node = copy.deepcopy(node)
+    for n in gast.walk(node):
+        if isinstance(n, gast.Name) and n.id in names:
+            n.id = names[n.id]
+    return node
 
 
 def _target_names(target):
@@ -642,6 +659,9 @@ class Lowerer:
             self.env.setdefault(_RETV, Const(None))
             carried += [_RET, _RETV]
         inits = [self.operand(self.env.get(n, Const(None)), node) for n in carried]
+        for n, v in zip(carried, inits):
+            if isinstance(v, Var) and v.is_temp:   # a list made for the loop: `hs = []`
+                v.hint, v.is_temp = _hint(n), False
         params = [Var(_hint(n)) for n in carried]
         env = dict(self.env)
         env.update(zip(carried, params))
@@ -680,7 +700,7 @@ class Lowerer:
         if _BRK in carried:
             attrs["exit"] = carried.index(_BRK)
         body = Block(([index] if index is not None else []) + params, stmts, results)
-        outs = [Var(_hint(n)) for n in carried]
+        outs = [Var(_hint(n), is_temp=n.startswith("<comprehension")) for n in carried]
         kind = "range" if isinstance(node, gast.For) else "while"
         self.stmts.append(Loop(kind, inits, body, outs, bounds=bounds, cond=cond_block, loc=loc,
                                attrs=attrs))
@@ -692,7 +712,7 @@ class Lowerer:
         or the list of items of a sequence known at transformation time."""
         target, it = node.target, node.iter
         call = self.static_call(it)
-        index = Var(target.id) if isinstance(target, gast.Name) else None
+        index = Var(_hint(target.id)) if isinstance(target, gast.Name) else None
 
         def bind_name():
             self.env[target.id] = index
@@ -963,7 +983,7 @@ class Lowerer:
     def assign(self, target, value):
         if isinstance(target, gast.Name):
             if isinstance(value, Var) and value.is_temp:
-                value.hint = target.id
+                value.hint = _hint(target.id)
                 value.is_temp = False
             self.env[target.id] = value
         elif isinstance(target, (gast.Tuple, gast.List)):
@@ -1009,7 +1029,7 @@ class Lowerer:
                              "write into the original array (x[i, j] = v), or take a .copy()")
         index = self.operand(self.expr(target.slice), target)
         new = self.emit(runtime.set_item, [old, index, value])
-        new.hint, new.is_temp = base.id, False
+        new.hint, new.is_temp = _hint(base.id), False
         for name, v in list(self.env.items()):
             if v is old:
                 self.env[name] = new
@@ -1075,6 +1095,9 @@ class Lowerer:
         """Turn a lowered value into an IR operand (materialising statics and tuples)."""
         if isinstance(value, (Var, Const, Zero)):
             return value
+        if isinstance(value, ListValue):   # a list at run time (it may be appended to)
+            out = self.emit_op(P.LIST, [self.operand(v, node) for v in value.items])
+            return out
         if isinstance(value, TupleValue):
             items = [self.operand(v, node) for v in value.items]
             if all(isinstance(i, Const) for i in items):
@@ -1161,9 +1184,14 @@ class Lowerer:
                     return Static(obj, P.qualified_name(obj))
                 except ValueError:
                     return Static(obj, text)
-            return self.emit_op(P.LOAD_GLOBAL, [], attrs={"name": text})  # np.pi, mod.CONST
+            if isinstance(obj, float) and isinstance(base.obj, types.ModuleType) and \
+                    base.obj.__name__ in ("numpy", "math"):
+                return Const(obj)   # np.pi, np.inf, math.e: constants of the library
+            return self.emit_op(P.LOAD_GLOBAL, [], attrs={"name": text})  # mod.CONST
         if isinstance(base, DictValue) and node.attr in ("keys", "values", "items", "get") or \
                 isinstance(base, ListValue) and node.attr == "append":
+            return BoundMethod(base, node.attr)
+        if isinstance(base, Var) and node.attr == "append":   # a list at run time
             return BoundMethod(base, node.attr)
         if isinstance(base, (TupleValue, DictValue)) or node.attr not in _ARRAY_ATTRIBUTES and \
                 node.attr not in _ARRAY_METHODS:
@@ -1179,6 +1207,49 @@ class Lowerer:
 
     def expr_List(self, node):
         return ListValue(self.expr(e) for e in node.elts)
+
+    def expr_ListComp(self, node):
+        return self.comprehension(node, "list")
+
+    def expr_GeneratorExp(self, node):
+        # A generator is consumed where it is made (sum(...), max(...), np.array(...)):
+        # sourcead builds the list of its values, the same unless they have side effects.
+        return self.comprehension(node, "list")
+
+    def expr_DictComp(self, node):
+        return self.comprehension(node, "dict")
+
+    def comprehension(self, node, kind):
+        """[e for v in seq if c] lowered as the loop that appends e to a new list (a dict
+        comprehension: that sets d[k] = e), the comprehension's own variables renamed so
+        that they do not leak into the function, as in Python."""
+        self.comp_count = getattr(self, "comp_count", 0) + 1
+        tag = f"<comprehension {self.comp_count}>"
+        names = set()
+        for g in node.generators:
+            if getattr(g, "is_async", 0):
+                self.unsupported(node, "an async comprehension")
+            names |= _target_names(g.target)
+        node = _renamed(node, {n: n + tag for n in names})
+        acc = gast.Name(tag, gast.Load(), None, None)
+        if kind == "list":
+            call = gast.Call(gast.Attribute(acc, "append", gast.Load()), [node.elt], [])
+            inner = gast.Expr(call)
+        else:
+            target = gast.Subscript(gast.Name(tag, gast.Load(), None, None), node.key,
+                                    gast.Store())
+            inner = gast.Assign([target], node.value, None)
+        for g in reversed(node.generators):
+            for cond in reversed(g.ifs):
+                inner = gast.If(cond, [inner], [])
+            inner = gast.For(g.target, g.iter, [inner], [], None)
+        for n in gast.walk(inner):   # the new nodes are located at the comprehension
+            if getattr(n, "lineno", None) is None or getattr(n, "end_lineno", None) is None:
+                gast.copy_location(n, node)
+        self.local_names = self.local_names | {tag} | {n + tag for n in names}
+        self.env[tag] = ListValue([]) if kind == "list" else DictValue([], [])
+        self.run([inner])
+        return self.env.pop(tag)
 
     def expr_Dict(self, node):
         keys = []
@@ -1385,7 +1456,10 @@ class Lowerer:
             if len(args) != 1 or not isinstance(target, gast.Name):
                 self.unsupported(node, "this append", "append one value to a list variable")
             self.check_container_update(target.id, node)
-            self.env[target.id] = ListValue(list(c.items) + [args[0]])
+            new = ListValue(list(c.items) + [args[0]])
+            for n, v in list(self.env.items()):
+                if v is c:
+                    self.env[n] = new
             return Const(None)
         if name == "keys":
             return ListValue(Const(k) for k in c.keys)
@@ -1410,7 +1484,7 @@ class Lowerer:
         args = [self.expr(a) for a in node.args]
         if fn is sum:
             if not 1 <= len(args) <= 2:
-                return None
+                self.unsupported(node, f"sum() with {len(args)} arguments")
             start = args[1] if len(args) == 2 else Const(0)
             if isinstance(args[0], TupleValue):
                 items, total = list(args[0].items), start
@@ -1429,8 +1503,10 @@ class Lowerer:
             return total
         if len(args) == 1 and isinstance(args[0], TupleValue):
             args = list(args[0].items)
-        elif len(args) < 2:
-            return None
+        elif len(args) == 1:   # the largest item of a sequence known at run time
+            return self.emit(np.max if fn is max else np.min, [self.operand(args[0], node)])
+        elif not args:
+            self.unsupported(node, f"{fn.__name__}() without arguments")
         if not args:
             self.unsupported(node, f"{fn.__name__}() of an empty sequence")
         out = self.operand(args[0], node)
@@ -1448,6 +1524,17 @@ class Lowerer:
         args = [self.expr(a) for a in node.args]
         if isinstance(method.receiver, (DictValue, ListValue)):
             return self.container_method(method, args, node)
+        if method.name == "append":
+            target = node.func.value
+            if len(args) != 1 or node.keywords or not isinstance(target, gast.Name):
+                self.unsupported(node, "this append", "append one value to a list variable")
+            old = method.receiver
+            new = self.emit(runtime.appended, [old, self.operand(args[0], node)])
+            new.hint, new.is_temp = _hint(target.id), False
+            for name, v in list(self.env.items()):   # every name for this list sees it
+                if v is old:
+                    self.env[name] = new
+            return Const(None)
         kwargs = {kw.arg: self.operand(self.expr(kw.value), node) for kw in node.keywords}
         fn = _ARRAY_METHODS[method.name]
         if method.name in ("reshape", "transpose") and len(args) > 1:

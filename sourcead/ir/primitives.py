@@ -16,7 +16,8 @@ import numpy as np
 _BINOPS = {
     operator.add: ast.Add, operator.sub: ast.Sub, operator.mul: ast.Mult,
     operator.truediv: ast.Div, operator.floordiv: ast.FloorDiv, operator.mod: ast.Mod,
-    operator.pow: ast.Pow, operator.matmul: ast.MatMult,
+    operator.pow: ast.Pow, operator.matmul: ast.MatMult, operator.and_: ast.BitAnd,
+    operator.or_: ast.BitOr, operator.xor: ast.BitXor,
 }
 _UNARY = {operator.neg: ast.USub, operator.pos: ast.UAdd, operator.not_: ast.Not,
           operator.invert: ast.Invert}
@@ -44,13 +45,15 @@ class Primitive:
     zero:   how symbolic-zero arguments fold: "any" (zero if any argument is
             zero: products), "first" (zero if the first argument is: linear
             maps), "sum" (zeros drop out of sums), None (no folding).
+    exact:  the parameters whose cotangents the VJP rule gives in their exact shape
+            (a list's: items are never broadcast), so no `unbroadcast` is needed.
     n_outs: how many values it returns (a tuple when more than one: eigh's w
             and v), or a function of the call's (args, kwargs) giving that
             number (svd without compute_uv returns one).
     """
 
     def __init__(self, name, impl=None, *, emit=None, pure=True, shape="fresh", zero=None,
-                 differentiable=True, scalar_args=False, hint=None, n_outs=1):
+                 differentiable=True, scalar_args=False, hint=None, n_outs=1, exact=()):
         self.name = name
         self.impl = impl
         self.emit = emit
@@ -61,6 +64,8 @@ class Primitive:
         self.scalar_args = scalar_args   # every argument must be a scalar (math.*)
         self.result_hint = hint or name.rsplit(".", 1)[-1]
         self.n_outs = n_outs
+        # parameters (by name) whose VJP contributions have their shape already: lists
+        self.exact = tuple(exact)
 
     def outputs(self, args, kwargs):
         """The number of values a call with these operands returns."""
@@ -171,6 +176,8 @@ OPAQUE_CALL = Primitive("call", emit=("opaque",), pure=False, shape="fresh")
 SWEEP = Primitive("sweep", emit=("sweep",), pure=False)
 COPY = Primitive("copy", emit=("copy",), shape="arg0", zero="first")
 TUPLE = Primitive("tuple", emit=("tuple",), shape="fresh", hint="index")
+# [a, b] at run time; impure: two lists are two objects, even when equal
+LIST = Primitive("list", emit=("list",), shape="fresh", hint="items", pure=False)
 GETITEM = defprim(operator.getitem, emit=("subscript",), name="getitem", zero="first", hint="item",
                   shape="dynamic")
 GETATTR = Primitive("getattr", emit=("attr",), shape="fresh")

@@ -31,7 +31,7 @@ from ..ad.tape import TAPE_PUSH
 from ..ir.core import Const, If, Loop, Op, Var, walk_stmts
 
 _MAKERS = (runtime.zeros_like, runtime.fresh_array, runtime.added_at, runtime.add_at, np.copy,
-           runtime.set_item, runtime.zeroed_at, np.zeros, np.ones, np.empty, np.full,
+           runtime.set_item, runtime.zeroed_at, runtime.appended, np.zeros, np.ones, np.empty, np.full,
            np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.array)
 _ARITH = (operator.add, operator.sub, operator.mul, operator.truediv, operator.neg,
           np.add, np.subtract, np.multiply, np.divide, np.negative)
@@ -84,7 +84,7 @@ class _Planner:
         self.blocks = _blocks_of(fn.body)
         for s in stmts:
             self.in_adjoint = id(s) in adjoint
-            if s.prim.impl in (runtime.set_item, runtime.zeroed_at):
+            if s.prim.impl in (runtime.set_item, runtime.zeroed_at, runtime.appended):
                 self.consider_write(s)
         # A sum allocates anyway: copying a loop's start value would not pay for itself.
         self.may_copy = False
@@ -134,7 +134,7 @@ class _Planner:
             return False, False
         if d[0] == "op":
             fn = d[1].prim.impl
-            if fn in _MAKERS:
+            if fn in _MAKERS or d[1].prim is P.LIST:
                 return True, True   # zeros_like of an indexed value: an array
             return fn in _ARITH, False
         if d[0] == "if":
@@ -228,7 +228,8 @@ class _Planner:
             copy.out.is_temp = True
             block.stmts.insert(block.stmts.index(push), copy)
             push.args[1] = copy.out
-        op.attrs["augmented"] = "store" if op.prim.impl is runtime.set_item else "zero"
+        op.attrs["augmented"] = {runtime.set_item: "store", runtime.zeroed_at: "zero",
+                                 runtime.appended: "append"}[op.prim.impl]
         if acc.is_temp:
             acc.hint, acc.is_temp = op.out.hint, op.out.is_temp
 

@@ -89,3 +89,46 @@ def _(g, ans, x, y):
 @jvp_rule(math.pow)
 def _(dx, dy, ans, x, y):
     return dx * y * x ** (y - 1) + dy * ans * math.log(np.where(x == 0, 1.0, x))
+
+
+@vjp_rule(np.float_power)
+def _(g, ans, x, y):
+    return g * y * np.float_power(x, y - 1), g * ans * np.log(np.where(x == 0, 1.0, x))
+
+
+@jvp_rule(np.float_power)
+def _(dx, dy, ans, x, y):
+    return dx * y * np.float_power(x, y - 1) + dy * ans * np.log(np.where(x == 0, 1.0, x))
+
+
+# x % y = x - floor(x / y) * y (Python's and NumPy's remainder); np.fmod and math.fmod
+# truncate instead of flooring, math.remainder rounds to nearest. Between the jumps the
+# quotient is constant, so d/dx = 1 and d/dy = -quotient.
+@vjp_rule(operator.mod, np.remainder)
+def _(g, ans, x, y):
+    return g, -g * np.floor(x / y)
+
+
+@jvp_rule(operator.mod, np.remainder)
+def _(dx, dy, ans, x, y):
+    return dx - dy * np.floor(x / y)
+
+
+@vjp_rule(np.fmod, math.fmod)
+def _(g, ans, x, y):
+    return g, -g * np.trunc(x / y)
+
+
+@jvp_rule(np.fmod, math.fmod)
+def _(dx, dy, ans, x, y):
+    return dx - dy * np.trunc(x / y)
+
+
+@vjp_rule(math.remainder)
+def _(g, ans, x, y):
+    return g, -g * ((x - ans) / y)
+
+
+@jvp_rule(math.remainder)
+def _(dx, dy, ans, x, y):
+    return dx - dy * ((x - ans) / y)

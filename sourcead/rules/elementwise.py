@@ -31,9 +31,17 @@ def _(ans, x):
     return ans + 1.0
 
 
-@derivative(np.log, math.log)
+@derivative(np.log)
 def _(ans, x):
     return 1.0 / x
+
+
+# math.log(x, base): the base has a default, so it gets no derivative (a constant base).
+@derivative(math.log)
+def _(ans, x, base=None):
+    if base is None:
+        return 1.0 / x
+    return 1.0 / (x * math.log(base))
 
 
 @derivative(np.log1p, math.log1p)
@@ -51,9 +59,11 @@ def _(ans, x):
     return 1.0 / (x * 2.302585092994046)
 
 
+# sqrt'(0) is infinite; we give the subgradient 0 there (dividing by inf instead of
+# by 0), so that sqrt(sum(x**2)) at x = 0 has gradient 0, not 0 * inf = nan.
 @derivative(np.sqrt, math.sqrt)
 def _(ans, x):
-    return 0.5 / ans
+    return 0.5 / np.where(ans == 0, np.inf, ans)
 
 
 @derivative(np.square)
@@ -184,3 +194,226 @@ def _(g, ans, c, x, y):
 @jvp_rule(np.where, shape="elementwise")
 def _(dc, dx, dy, ans, c, x, y):
     return np.where(c, dx, dy)
+
+
+# --- more functions of one variable ------------------------------------------------
+
+@derivative(np.reciprocal)
+def _(ans, x):
+    return -ans * ans
+
+
+@derivative(np.exp2)
+def _(ans, x):
+    return ans * 0.6931471805599453
+
+
+@derivative(np.cbrt)
+def _(ans, x):
+    return 1.0 / (3.0 * ans * ans)
+
+
+@derivative(np.arccosh)
+def _(ans, x):
+    return 1.0 / np.sqrt(x * x - 1.0)
+
+
+@derivative(math.acosh)
+def _(ans, x):
+    return 1.0 / math.sqrt(x * x - 1.0)
+
+
+@derivative(np.arctanh, math.atanh)
+def _(ans, x):
+    return 1.0 / (1.0 - x * x)
+
+
+@derivative(np.deg2rad, np.radians, math.radians)
+def _(ans, x):
+    return 0.017453292519943295   # pi / 180
+
+
+@derivative(np.rad2deg, np.degrees, math.degrees)
+def _(ans, x):
+    return 57.29577951308232      # 180 / pi
+
+
+@derivative(math.erf)
+def _(ans, x):
+    return 1.1283791670955126 * math.exp(-x * x)   # 2 / sqrt(pi)
+
+
+@derivative(math.erfc)
+def _(ans, x):
+    return -1.1283791670955126 * math.exp(-x * x)
+
+
+# sinc(x) = sin(pi x) / (pi x), with sinc'(x) = (cos(pi x) - sinc(x)) / x, which is 0 at
+# x = 0 (the limit; dividing by inf there avoids 0 / 0).
+@derivative(np.sinc)
+def _(ans, x):
+    return (np.cos(3.141592653589793 * x) - ans) / np.where(x == 0, np.inf, x)
+
+
+# nan_to_num passes finite values through and replaces nan and +-inf by constants (the
+# replacements have defaults, so they get no derivative).
+@derivative(np.nan_to_num, shape=("arg", 0))
+def _(ans, x, copy=True, nan=0.0, posinf=None, neginf=None):
+    return 1.0 * np.isfinite(x)
+
+
+if hasattr(math, "cbrt"):     # Python 3.11+
+    @derivative(math.cbrt)
+    def _(ans, x):
+        return 1.0 / (3.0 * ans * ans)
+
+
+if hasattr(math, "exp2"):     # Python 3.11+
+    @derivative(math.exp2)
+    def _(ans, x):
+        return ans * 0.6931471805599453
+
+
+# --- functions of two variables -------------------------------------------------------
+
+# hypot(x, y) = sqrt(x**2 + y**2): at (0, 0) both partials are taken as 0 (as for sqrt).
+@vjp_rule(np.hypot, math.hypot)
+def _(g, ans, x, y):
+    s = g / np.where(ans == 0, np.inf, ans)
+    return s * x, s * y
+
+
+@jvp_rule(np.hypot, math.hypot)
+def _(dx, dy, ans, x, y):
+    return (x * dx + y * dy) / np.where(ans == 0, np.inf, ans)
+
+
+# arctan2(y, x) is the angle of the point (x, y): d = (x dy - y dx) / (x**2 + y**2).
+@vjp_rule(np.arctan2)
+def _(g, ans, y, x):
+    s = g / (x * x + y * y)
+    return s * x, -s * y
+
+
+@jvp_rule(np.arctan2)
+def _(dy, dx, ans, y, x):
+    return (x * dy - y * dx) / (x * x + y * y)
+
+
+@vjp_rule(math.atan2)
+def _(g, ans, y, x):
+    s = g / (x * x + y * y)
+    return s * x, -s * y
+
+
+@jvp_rule(math.atan2)
+def _(dy, dx, ans, y, x):
+    return (x * dy - y * dx) / (x * x + y * y)
+
+
+# logaddexp(x, y) = log(exp(x) + exp(y)); the partials are the softmax weights, computed
+# from `ans` so that they never overflow.
+@vjp_rule(np.logaddexp)
+def _(g, ans, x, y):
+    return g * np.exp(x - ans), g * np.exp(y - ans)
+
+
+@jvp_rule(np.logaddexp)
+def _(dx, dy, ans, x, y):
+    return dx * np.exp(x - ans) + dy * np.exp(y - ans)
+
+
+@vjp_rule(np.logaddexp2)
+def _(g, ans, x, y):
+    return g * np.exp2(x - ans), g * np.exp2(y - ans)
+
+
+@jvp_rule(np.logaddexp2)
+def _(dx, dy, ans, x, y):
+    return dx * np.exp2(x - ans) + dy * np.exp2(y - ans)
+
+
+# copysign(x, y) = |x| with the sign of y: flat in y (except at y = 0, where it jumps).
+@vjp_rule(np.copysign)
+def _(g, ans, x, y):
+    return g * np.copysign(1.0, x) * np.copysign(1.0, y), None
+
+
+@jvp_rule(np.copysign)
+def _(dx, dy, ans, x, y):
+    return dx * np.copysign(1.0, x) * np.copysign(1.0, y)
+
+
+@vjp_rule(math.copysign)
+def _(g, ans, x, y):
+    return g * math.copysign(1.0, x) * math.copysign(1.0, y), None
+
+
+@jvp_rule(math.copysign)
+def _(dx, dy, ans, x, y):
+    return dx * math.copysign(1.0, x) * math.copysign(1.0, y)
+
+
+# heaviside(x, h) is 0 for x < 0, h at x = 0 and 1 for x > 0: flat in x (its jump at 0
+# has no derivative; we take 0), and the identity in h where x == 0.
+@vjp_rule(np.heaviside)
+def _(g, ans, x, h):
+    return None, g * (x == 0)
+
+
+@jvp_rule(np.heaviside)
+def _(dx, dh, ans, x, h):
+    return dh * (x == 0)
+
+
+# ldexp(x, n) = x * 2**n, for integer n (which has no derivative).
+@vjp_rule(np.ldexp)
+def _(g, ans, x, n):
+    return g * np.ldexp(1.0, n), None
+
+
+@jvp_rule(np.ldexp)
+def _(dx, dn, ans, x, n):
+    return dx * np.ldexp(1.0, n)
+
+
+def _broadcast_of_all_operands(op, shapes):
+    """The broadcast of every operand's shape, keyword operands too (np.clip(x, a_min=lo))."""
+    return shapes.union(list(op.args) + list(op.kwargs.values()))
+
+
+# clip(x, lo, hi) is minimum(maximum(x, lo), hi), and its derivative is that
+# composition's: where x equals a bound the cotangent is split evenly between them (as
+# for maximum and minimum). A bound given as None takes no part.
+@vjp_rule(np.clip, shape=_broadcast_of_all_operands)
+def _(g, ans, x, a_min, a_max):
+    if a_min is None:
+        m = x
+    else:
+        m = np.maximum(x, a_min)
+    if a_max is None:
+        g_m = g
+        g_max = None
+    else:
+        g_m = g * np.where(m == a_max, 0.5, m < a_max)
+        g_max = g * np.where(m == a_max, 0.5, m > a_max)
+    if a_min is None:
+        g_x = g_m
+        g_min = None
+    else:
+        g_x = g_m * np.where(x == a_min, 0.5, x > a_min)
+        g_min = g_m * np.where(x == a_min, 0.5, x < a_min)
+    return g_x, g_min, g_max
+
+
+@jvp_rule(np.clip, shape=_broadcast_of_all_operands)
+def _(dx, dmin, dmax, ans, x, a_min, a_max):
+    if a_min is None:
+        m = x
+        dm = dx
+    else:
+        m = np.maximum(x, a_min)
+        dm = dx * np.where(x == a_min, 0.5, x > a_min) + dmin * np.where(x == a_min, 0.5, x < a_min)
+    if a_max is None:
+        return dm
+    return dm * np.where(m == a_max, 0.5, m < a_max) + dmax * np.where(m == a_max, 0.5, m > a_max)

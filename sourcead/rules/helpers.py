@@ -7,6 +7,7 @@ behaviour lets `opt.simplify` remove the ones that provably do nothing.
 """
 
 import math
+import operator
 
 import numpy as np
 
@@ -47,7 +48,25 @@ P.defprim(runtime.add_at, shape=("arg", 0), differentiable=False, hint="bar", pu
 P.defprim(runtime.fresh_array, shape=("arg", 0), differentiable=False, hint="bar", pure=False)
 P.defprim(runtime.Shape, differentiable=False, hint="shape")
 P.defprim(runtime.set_item, shape=("arg", 0), hint="x")
+P.defprim(runtime.appended, hint="items", exact=("xs",))
 P.defprim(runtime.zeroed_at, shape=("arg", 0), differentiable=False, hint="bar")
 P.defprim(runtime.item_copy, shape="dynamic", differentiable=False, hint="item")
 P.defprim(runtime.astype_adjoint, shape=("arg", 1), zero="first", differentiable=False)
 nondifferentiable(runtime.astype_discrete, shape=("arg", 0))
+nondifferentiable(operator.and_, operator.or_, operator.xor, shape="elementwise")
+# Helpers of the reduction rules (rules/reductions.py, rules/norms.py).
+P.defprim(runtime.prod_others, shape=("arg", 0), differentiable=False)
+P.defprim(runtime.cumprod_adjoint, shape=("arg", 1), zero="first", differentiable=False)
+P.defprim(runtime.cumprod_tangent, zero="first", differentiable=False)
+P.defprim(runtime.average_weights, differentiable=False, hint="w")
+P.defprim(runtime.vector_norm_axis, shape="scalar", differentiable=False, hint="axis")
+# Indices, predicates and rounding: their results carry no derivative (rounding and
+# floor division are piecewise constant, so theirs is 0 almost everywhere).
+nondifferentiable(np.argmax, np.argmin, np.nanargmax, np.nanargmin, np.argsort, np.argwhere,
+                  np.nonzero, np.flatnonzero, np.count_nonzero, np.any, np.all, np.allclose,
+                  np.array_equal, np.identity)
+nondifferentiable(np.around, np.fix, np.signbit, np.floor_divide, np.logical_xor, np.isposinf,
+                  np.isneginf, np.isclose, operator.floordiv, shape="elementwise")
+nondifferentiable(operator.not_, shape="scalar")
+nondifferentiable(operator.invert, shape="arg0")
+nondifferentiable(math.trunc, math.isinf, math.isclose, shape="scalar")

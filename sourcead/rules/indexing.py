@@ -11,7 +11,7 @@ import operator
 
 from ..ir.core import Const
 from ..ir.primitives import defprim
-from ..runtime import added_at, item_copy, set_item, zeroed_at, zeros_like
+from ..runtime import added_at, appended, item_copy, set_item, zeroed_at, zeros_like
 from .registry import jvp_rule, vjp_rule
 
 
@@ -39,6 +39,18 @@ def _(g, ans, x, index, v):
 @jvp_rule(set_item)
 def _(dx, dindex, dv, ans, x, index, v):
     return set_item(dx, index, dv)
+
+
+# xs.append(v), written functionally as `xs2 = appended(xs, v)`: the adjoint of the list
+# before is all but the last item of the adjoint after, and v's is the last.
+@vjp_rule(appended)
+def _(g, ans, xs, v):
+    return g[:-1], g[-1]
+
+
+@jvp_rule(appended)
+def _(dxs, dv, ans, xs, v):
+    return appended(dxs, dv)
 
 
 def _indexed_shape(op, shapes):
