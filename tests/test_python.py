@@ -379,3 +379,73 @@ def test_tape_memory_of_slice_writes_is_proportional_to_the_slices():
     # out, its adjoint and one recorded row per iteration: a few rows each, never a
     # copy of `out` per write (which would be n * n rows)
     assert p2 < 8 * 400 * row and 1.5 < p2 / p1 < 2.6
+
+
+# --- lists built at run time, comprehensions ---------------------------------------
+
+def states_in_a_list(h, W, n):
+    hs = []
+    for t in range(n):
+        h = np.tanh(h @ W)
+        hs.append(h)
+    total = 0.0
+    for s in hs:
+        total = total + np.sum(s ** 2)
+    return total + np.sum(hs[-1]) + np.sum(sum(hs))
+
+
+def comprehensions(x, w):
+    v = 10.0
+    ys = [np.sin(v * w) for v in x]
+    zs = [a * b for a in ys for b in (1.0, 2.0) if a > -0.5]
+    d = {k: w * k for k in (1, 2, 3)}
+    total = sum(y ** 2 for y in ys) + sum(zs) + d[2] + max(y for y in ys)
+    return total + v       # v is the function's own, not the comprehension's
+
+
+def layers_of_different_widths(x, W1, W2):
+    acts = [x]
+    for W in (W1, W2):
+        acts.append(np.tanh(acts[-1] @ W))
+    return sum(np.sum(a ** 2) for a in acts)
+
+
+LISTS = [
+    (states_in_a_list, (np.array([0.3, -0.5]), np.array([[0.8, 0.2], [-0.3, 0.9]]), 4), (0, 1)),
+    (comprehensions, (np.array([0.3, 0.9, -0.4]), 0.7), (0, 1)),
+    (layers_of_different_widths, (np.array([0.3, -0.2]), np.ones((2, 3)) * 0.4,
+                                  np.ones((3, 1)) * 0.3), (0, 1, 2)),
+]
+
+
+@pytest.mark.parametrize("fn, args, wrt", LISTS, ids=lambda v: getattr(v, "__name__", ""))
+def test_lists_and_comprehensions_in_both_modes(fn, args, wrt):
+    sad.check_grads(fn, args, wrt=wrt)
+
+
+def test_a_list_appended_to_in_a_loop_stays_a_list():
+    args = (np.array([0.3, -0.5]), np.array([[0.8, 0.2], [-0.3, 0.9]]), 4)
+    src = sad.grad(states_in_a_list, wrt=(0, 1)).source
+    assert "hs = []" in src and "hs.append(h)" in src
+    assert comprehensions(np.array([0.3, 0.9, -0.4]), 0.7) == pytest.approx(
+        sad.value_and_grad(comprehensions)(np.array([0.3, 0.9, -0.4]), 0.7)[0])
+    assert states_in_a_list(*args) == pytest.approx(
+        sad.value_and_grad(states_in_a_list)(*args)[0])
+
+
+def test_a_differentiated_value_for_a_constant_parameter_is_refused():
+    def weighted(x, w):
+        return np.average(x, weights=w)
+    x, w = np.array([1.0, 2.0, 4.0]), np.array([1.0, 1.0, 2.0])
+    sad.grad(weighted, wrt=0)(x, w)          # w is a constant here: fine
+    with pytest.raises(sad.NoDerivativeError, match="weights"):
+        sad.grad(weighted, wrt=1)(x, w)
+    with pytest.raises(sad.NoDerivativeError, match="weights"):
+        sad.jvp(weighted, wrt=1)(x, w, np.ones(3))
+
+
+def test_bitwise_operators_on_conditions():
+    def masked(x):
+        return np.sum(np.where((x > 0) & (x < 1) | (x > 2) ^ False, x * x, 0.0))
+    x = np.array([0.5, -0.3, 2.5, 1.5])
+    np.testing.assert_allclose(sad.grad(masked)(x), [1.0, 0.0, 5.0, 0.0])
