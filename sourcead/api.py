@@ -247,7 +247,8 @@ class Derivative:
 
     def __call__(self, *args, **kwargs):
         trees = [_tree_of(a) for a in args] + [_tree_of(v) for v in kwargs.values()]
-        if any(t is not None for t in trees) or (
+        if any(t is not None or _is_function(a) for t, a in
+               zip(trees, list(args) + list(kwargs.values()))) or (
                 self.kind in ("vjp", "jvp") and _lower(self.fn).result_tree is not None):
             return self._call_structured(args, kwargs)
         f = self._function()
@@ -278,6 +279,9 @@ class Derivative:
             primals, tangents = list(bound.arguments.values()), []
         trees = [_tree_of(a) for a in primals]
         structure = tuple((self._names[i], t) for i, t in enumerate(trees) if t is not None)
+        # a function passed as an argument is known while lowering (np.sin, a def)
+        structure += tuple((self._names[i], ("callable", a)) for i, a in enumerate(primals)
+                           if _is_function(a))
         counts = [len(_leaves(a)) for a in primals]
         starts = [sum(counts[:i]) for i in range(n)]
         leaf_wrt = tuple(j for i in self.wrt for j in range(starts[i], starts[i] + counts[i]))
@@ -363,6 +367,10 @@ class Derivative:
 
     def __repr__(self):
         return f"<sourcead {self.kind} of {self.fn.__qualname__} wrt {self.wrt}>"
+
+
+def _is_function(value):
+    return callable(value) and not isinstance(value, (np.ndarray, np.generic, type))
 
 
 def _tree_of(value):

@@ -423,3 +423,490 @@ def require(ok, message):
     that only the run-time shapes can tell (a wide matrix, full_matrices=True)."""
     if not ok:
         raise NotImplementedError(message)
+
+
+# --- functions of several arrays, shapes and indexing (rules/variadic.py, rules/shape.py) ---
+#
+# `concatenate` and its relatives take the arrays as separate arguments: the frontend
+# lowers `np.concatenate((a, b), axis=1)` to `sad_rt.concatenate(a, b, axis=1)`, so that
+# each array is an operand of its own (see rules/variadic.py).
+
+def concatenate(*arrays, axis=None):
+    """`np.concatenate(arrays, axis)`, the arrays given one by one. Generated code always
+    passes `axis`; the default is None (flatten) only because opt.simplify drops every
+    `axis=None` keyword as if it were the default."""
+    return np.concatenate(arrays, axis=axis)
+
+
+def stack(*arrays, axis=0):
+    """`np.stack(arrays, axis)`, the arrays given one by one."""
+    return np.stack(arrays, axis=axis)
+
+
+def hstack(*arrays):
+    """`np.hstack(arrays)`, the arrays given one by one."""
+    return np.hstack(arrays)
+
+
+def vstack(*arrays):
+    """`np.vstack(arrays)`, the arrays given one by one."""
+    return np.vstack(arrays)
+
+
+def column_stack(*arrays):
+    """`np.column_stack(arrays)`, the arrays given one by one."""
+    return np.column_stack(arrays)
+
+
+def array(*items):
+    """`np.array(items)` of a flat sequence of numbers or same-shaped arrays."""
+    return np.array(items)
+
+
+def _part(g, axis, k, sizes, shape):
+    """The `k`-th of the pieces of `sizes` that `g` is cut into along `axis`, reshaped to
+    `shape`."""
+    start = sum(sizes[:k])
+    index = [slice(None)] * np.ndim(g)
+    index[axis] = slice(start, start + sizes[k])
+    return np.reshape(g[tuple(index)], shape)
+
+
+def concatenate_part(g, axis, k, *shapes):
+    """The adjoint of the `k`-th array in `np.concatenate(arrays, axis)`, the arrays of
+    `shapes`: the part of `g` it filled."""
+    if axis is None:   # the arrays were flattened first
+        return _part(np.ravel(g), 0, k, [int(np.prod(s)) for s in shapes], shapes[k])
+    return _part(g, axis, k, [s[axis] for s in shapes], shapes[k])
+
+
+def stack_part(g, axis, k, shape):
+    """The adjoint of the `k`-th array (of `shape`) in `np.stack(arrays, axis)`."""
+    return np.reshape(np.take(g, k, axis=axis), shape)
+
+
+def hstack_part(g, k, *shapes):
+    """The adjoint of the `k`-th array in `np.hstack(arrays)`, the arrays of `shapes`."""
+    axis = 0 if len(shapes[0]) <= 1 else 1     # 1-D arrays (and numbers) join along axis 0
+    sizes = [int(np.prod(s)) if len(s) <= 1 else s[axis] for s in shapes]
+    return _part(g, axis, k, sizes, shapes[k])
+
+
+def vstack_part(g, k, *shapes):
+    """The adjoint of the `k`-th array in `np.vstack(arrays)`, the arrays of `shapes`."""
+    sizes = [1 if len(s) < 2 else s[0] for s in shapes]
+    return _part(g, 0, k, sizes, shapes[k])
+
+
+def column_stack_part(g, k, *shapes):
+    """The adjoint of the `k`-th array in `np.column_stack(arrays)`, the arrays of `shapes`
+    (1-D arrays are columns)."""
+    sizes = [1 if len(s) < 2 else s[1] for s in shapes]
+    return _part(g, 1, k, sizes, shapes[k])
+
+
+def tile_adjoint(g, x, reps):
+    """The adjoint of `x` in `np.tile(x, reps)`: the sum of the tiles of `g`."""
+    reps = tuple(reps) if np.iterable(reps) else (reps,)
+    n = max(np.ndim(x), len(reps))
+    shape = (1,) * (n - np.ndim(x)) + np.shape(x)
+    reps = (1,) * (n - len(reps)) + reps
+    # each axis of g is (reps, size): split it in two and sum over the reps
+    g = np.reshape(g, [d for pair in zip(reps, shape) for d in pair])
+    return np.reshape(np.sum(g, axis=tuple(range(0, 2 * n, 2))), np.shape(x))
+
+
+def repeat_adjoint(g, x, repeats, axis=None):
+    """The adjoint of `x` in `np.repeat(x, repeats, axis)`: each element gets the sum of
+    its copies."""
+    if axis is None:
+        return np.reshape(repeat_adjoint(g, np.ravel(x), repeats, 0), np.shape(x))
+    n = np.shape(x)[axis]
+    owner = np.repeat(np.arange(n), repeats)   # which element each copy comes from
+    out = np.zeros((n,) + np.shape(np.moveaxis(g, axis, 0))[1:], dtype=np.result_type(g, 1.0))
+    np.add.at(out, owner, np.moveaxis(g, axis, 0))
+    return np.moveaxis(out, 0, axis)
+
+
+_PAD_COPY_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
+
+
+def pad_linear_mode(mode):
+    """`mode` if `np.pad` in that mode only copies elements (so that it is linear, and its
+    derivative is the same padding of the tangent); ValueError otherwise."""
+    if mode not in _PAD_COPY_MODES:
+        raise ValueError(f"sourcead differentiates np.pad in the modes {_PAD_COPY_MODES}, "
+                         f"not in mode {mode!r}")
+    return mode
+
+
+def pad_adjoint(g, x, pad_width, mode="constant"):
+    """The adjoint of `x` in `np.pad(x, pad_width, mode)` for the modes that copy elements:
+    pad the indices of `x` the same way, and add each element of `g` to the element it
+    was copied from (constant padding comes from no element)."""
+    size = np.size(x)
+    index = np.reshape(np.arange(size), np.shape(x))
+    if mode == "constant":
+        index = np.pad(index, pad_width, constant_values=-1)
+    else:
+        index = np.pad(index, pad_width, mode=pad_linear_mode(mode))
+    copied = index >= 0
+    out = np.bincount(index[copied], weights=np.broadcast_to(g, np.shape(index))[copied],
+                      minlength=size)
+    return np.reshape(out, np.shape(x))
+
+
+def take_adjoint(g, x, indices, axis=None, mode="raise"):
+    """The adjoint of `x` in `np.take(x, indices, axis, mode=mode)`."""
+    out = zeros_like(np.asarray(x))
+    n = np.size(x) if axis is None else np.shape(x)[axis]
+    indices = np.asarray(indices)
+    if mode == "wrap":
+        indices = np.mod(indices, n)
+    elif mode == "clip":
+        indices = np.clip(indices, 0, n - 1)
+    if axis is None:
+        np.add.at(np.reshape(out, -1), indices, g)   # a view: `out` is a fresh contiguous array
+    else:
+        np.add.at(out, (slice(None),) * (axis % np.ndim(x)) + (indices,), g)
+    return out
+
+
+def _along_axis_index(indices, shape, axis):
+    """The index that makes `a[index]` equal `np.take_along_axis(a, indices, axis)`."""
+    index = []
+    for d, n in enumerate(shape):
+        if d == axis:
+            index.append(indices)
+        else:
+            index.append(np.reshape(np.arange(n), [-1 if e == d else 1 for e in range(len(shape))]))
+    return tuple(index)
+
+
+def take_along_axis_adjoint(g, x, indices, axis=-1):
+    """The adjoint of `x` in `np.take_along_axis(x, indices, axis)`."""
+    out = zeros_like(np.asarray(x))
+    if axis is None:
+        np.add.at(np.reshape(out, -1), indices, g)
+    else:
+        np.add.at(out, _along_axis_index(indices, np.shape(x), axis % np.ndim(x)), g)
+    return out
+
+
+def diagonal_adjoint(g, x, offset=0, axis1=0, axis2=1):
+    """The adjoint of `x` in `np.diagonal(x, offset, axis1, axis2)`: `g` put on that
+    diagonal of zeros (`g` broadcast to the diagonal's shape: `np.trace` passes one
+    value per diagonal)."""
+    out = zeros_like(np.asarray(x))
+    view = np.moveaxis(out, (axis1, axis2), (-2, -1))   # a view: writes reach `out`
+    rows, cols = np.shape(view)[-2:]
+    n = max(0, min(rows + min(offset, 0), cols - max(offset, 0)))
+    i = np.arange(n) + max(-offset, 0)
+    j = np.arange(n) + max(offset, 0)
+    view[..., i, j] = np.broadcast_to(g, np.shape(view)[:-2] + (n,))
+    return out
+
+
+def diag_adjoint(g, v, k=0):
+    """The adjoint of `v` in `np.diag(v, k)`: for a vector, the k-th diagonal of `g`; for a
+    matrix, `g` put on the k-th diagonal of zeros."""
+    if np.ndim(v) == 1:
+        return np.diagonal(g, k).copy()
+    return diagonal_adjoint(g, v, k)
+
+
+def diff_adjoint(g, x, n=1, axis=-1, prepend=None, append=None):
+    """The adjoint of `x` in `np.diff(x, n, axis, prepend=..., append=...)` (prepend and
+    append are constants)."""
+    for _ in range(n):   # x[1:] - x[:-1] has adjoint (0, g) - (g, 0)
+        before = [(0, 0)] * np.ndim(g)
+        after = [(0, 0)] * np.ndim(g)
+        before[axis] = (1, 0)
+        after[axis] = (0, 1)
+        g = np.pad(g, before) - np.pad(g, after)
+    if prepend is None and append is None:
+        return g
+    start = 0 if prepend is None else (1 if np.ndim(prepend) == 0 else np.shape(prepend)[axis])
+    index = [slice(None)] * np.ndim(g)
+    index[axis] = slice(start, start + np.shape(x)[axis])
+    return g[tuple(index)]
+
+
+def _interp_segments(x, xp):
+    """For each point of `x`: the segment of `xp` it lies in, where in it (0 to 1), and
+    whether it is inside the range of `xp` at all."""
+    x, xp = np.asarray(x), np.asarray(xp)
+    i = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, len(xp) - 2)
+    t = (x - xp[i]) / (xp[i + 1] - xp[i])
+    return i, t, (x >= xp[0]) & (x <= xp[-1])
+
+
+def interp_slope(x, xp, fp):
+    """The derivative of `np.interp(x, xp, fp)` with respect to `x`: the slope of the
+    segment each point lies in, 0 outside the range of `xp`."""
+    i, _, inside = _interp_segments(x, xp)
+    fp = np.asarray(fp)
+    slope = (fp[i + 1] - fp[i]) / (np.asarray(xp)[i + 1] - np.asarray(xp)[i])
+    return np.where(inside, slope, 0.0)[()]
+
+
+def interp_tangent(dfp, x, xp, left=None, right=None):
+    """How `np.interp(x, xp, fp, left, right)` changes when `fp` changes by `dfp`: the
+    same interpolation of `dfp` (0 outside the range where `left` or `right` replace
+    the end values)."""
+    return np.interp(x, xp, dfp, left=None if left is None else 0.0,
+                     right=None if right is None else 0.0)
+
+
+def interp_adjoint(g, x, xp, left=None, right=None):
+    """The adjoint of `fp` in `np.interp(x, xp, fp, left, right)`: each value of `g` goes
+    to the two points around its `x`, weighted as in the interpolation; outside the
+    range of `xp`, to the end point (unless `left` or `right` replaced it)."""
+    i, t, inside = _interp_segments(x, xp)
+    g = np.broadcast_to(g, np.shape(t))
+    out = np.zeros(len(xp), dtype=np.result_type(g, 1.0))
+    np.add.at(out, i, np.where(inside, (1.0 - t) * g, 0.0))
+    np.add.at(out, i + 1, np.where(inside, t * g, 0.0))
+    x = np.asarray(x)
+    if left is None:
+        out[0] += np.sum(np.where(x < xp[0], g, 0.0))
+    if right is None:
+        out[-1] += np.sum(np.where(x > xp[-1], g, 0.0))
+    return out
+
+
+# --- products (rules/products.py) ------------------------------------------------------------
+
+def inner_adjoint_a(g, a, b):
+    """The adjoint of `a` in `np.inner(a, b)` (a sum over the last axes of both)."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * b, a)
+    b_free = np.ndim(b) - 1   # g's last b_free axes are b's leading ones
+    return np.tensordot(g, b, axes=(list(range(np.ndim(g) - b_free, np.ndim(g))),
+                                    list(range(b_free))))
+
+
+def inner_adjoint_b(g, a, b):
+    """The adjoint of `b` in `np.inner(a, b)`."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * a, b)
+    a_free = np.ndim(a) - 1   # g's first a_free axes are a's leading ones
+    return np.tensordot(g, a, axes=(list(range(a_free)), list(range(a_free))))
+
+
+def _tensordot_axes(a, b, axes):
+    """The contracted axes of `a` and `b` in `np.tensordot(a, b, axes)`, as lists."""
+    if np.ndim(axes) == 0:
+        n = int(axes)
+        return list(range(np.ndim(a) - n, np.ndim(a))), list(range(n))
+    a_axes, b_axes = axes
+    a_axes = [a_axes] if np.ndim(a_axes) == 0 else list(a_axes)
+    b_axes = [b_axes] if np.ndim(b_axes) == 0 else list(b_axes)
+    return [i % np.ndim(a) for i in a_axes], [i % np.ndim(b) for i in b_axes]
+
+
+def tensordot_adjoint_a(g, a, b, axes=2):
+    """The adjoint of `a` in `np.tensordot(a, b, axes)`: `g` (a's free axes, then b's)
+    contracted with `b` over b's free axes, the result's axes put back in a's order."""
+    a_axes, b_axes = _tensordot_axes(a, b, axes)
+    a_free = [i for i in range(np.ndim(a)) if i not in a_axes]
+    b_free = [i for i in range(np.ndim(b)) if i not in b_axes]
+    out = np.tensordot(g, b, axes=(list(range(len(a_free), np.ndim(g))), b_free))
+    # out's axes: a's free ones, then b's contracted ones in b's order, i.e. their partners
+    order = a_free + [a_axes[i] for i in np.argsort(b_axes)]
+    return np.transpose(out, np.argsort(order))
+
+
+def tensordot_adjoint_b(g, a, b, axes=2):
+    """The adjoint of `b` in `np.tensordot(a, b, axes)`."""
+    a_axes, b_axes = _tensordot_axes(a, b, axes)
+    a_free = [i for i in range(np.ndim(a)) if i not in a_axes]
+    b_free = [i for i in range(np.ndim(b)) if i not in b_axes]
+    out = np.tensordot(a, g, axes=(a_free, list(range(len(a_free)))))
+    order = [b_axes[i] for i in np.argsort(a_axes)] + b_free
+    return np.transpose(out, np.argsort(order))
+
+
+def _kron_blocks(g, a, b):
+    """`g` of `np.kron(a, b)` with each axis split in two, (a's index, b's index), and
+    the shapes of `a` and `b` padded with leading ones to the same length."""
+    n = max(np.ndim(a), np.ndim(b))
+    sa = (1,) * (n - np.ndim(a)) + np.shape(a)
+    sb = (1,) * (n - np.ndim(b)) + np.shape(b)
+    return np.reshape(g, [d for pair in zip(sa, sb) for d in pair]), sa, sb, n
+
+
+def kron_adjoint_a(g, a, b):
+    """The adjoint of `a` in `np.kron(a, b)`: each block of `g` contracted with `b`."""
+    blocks, _, sb, n = _kron_blocks(g, a, b)
+    out = np.tensordot(blocks, np.reshape(b, sb), axes=(list(range(1, 2 * n, 2)), list(range(n))))
+    return np.reshape(out, np.shape(a))
+
+
+def kron_adjoint_b(g, a, b):
+    """The adjoint of `b` in `np.kron(a, b)`: the blocks of `g` weighted by `a` and summed."""
+    blocks, sa, _, n = _kron_blocks(g, a, b)
+    out = np.tensordot(blocks, np.reshape(a, sa), axes=(list(range(0, 2 * n, 2)), list(range(n))))
+    return np.reshape(out, np.shape(b))
+
+
+def _as_3_vectors(x, axis):
+    """`x`'s vectors (along `axis`) moved to the last axis, 2-vectors padded with a zero
+    z component; and their length."""
+    x = np.moveaxis(x, axis, -1)
+    n = np.shape(x)[-1]
+    if n == 2:
+        x = np.concatenate((x, np.zeros(np.shape(x)[:-1] + (1,))), axis=-1)
+    return x, n
+
+
+def _cross_vectors(g, a, b, axisa, axisb, axisc, axis):
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    a3, na = _as_3_vectors(a, axisa)
+    b3, nb = _as_3_vectors(b, axisb)
+    if na == 2 and nb == 2:   # the cross product was the z component alone
+        g = np.asarray(g)
+        g3 = np.stack((np.zeros(np.shape(g)), np.zeros(np.shape(g)), g), axis=-1)
+    else:
+        g3 = np.moveaxis(g, axisc, -1)
+    return g3, a3, b3, na, nb, axisa, axisb
+
+
+def cross_adjoint_a(g, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """The adjoint of `a` in `np.cross(a, b, ...)`: <g, a x b> = <a, b x g>."""
+    g3, a3, b3, na, nb, axisa, axisb = _cross_vectors(g, a, b, axisa, axisb, axisc, axis)
+    out = np.cross(b3, g3)[..., :na]
+    return np.moveaxis(unbroadcast(out, np.moveaxis(a, axisa, -1)), -1, axisa)
+
+
+def cross_adjoint_b(g, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """The adjoint of `b` in `np.cross(a, b, ...)`: <g, a x b> = <b, g x a>."""
+    g3, a3, b3, na, nb, axisa, axisb = _cross_vectors(g, a, b, axisa, axisb, axisc, axis)
+    out = np.cross(g3, a3)[..., :nb]
+    return np.moveaxis(unbroadcast(out, np.moveaxis(b, axisb, -1)), -1, axisb)
+
+
+def _full_convolution(g, na, nv, mode, correlate):
+    """The cotangent of the full convolution of lengths `na` and `nv` whose `mode` part
+    (valid, same, full, as np.convolve or np.correlate cut it) has cotangent `g`."""
+    if mode == "full":
+        return g
+    shorter = min(na, nv)
+    if mode == "valid":
+        start = shorter - 1
+    elif correlate and nv > na:   # np.correlate swaps its operands and reverses the result
+        start = (shorter - 1) - (shorter - 1) // 2
+    else:
+        start = (shorter - 1) // 2
+    full = np.zeros(na + nv - 1, dtype=np.result_type(g, 1.0))
+    full[start:start + np.size(g)] = g
+    return full
+
+
+def convolve_adjoint_a(g, a, v, mode="full"):
+    """The adjoint of `a` in `np.convolve(a, v, mode)`: the full cotangent correlated with `v`."""
+    full = _full_convolution(g, np.size(a), np.size(v), mode, False)
+    return np.convolve(full, np.flip(v), "valid")
+
+
+def convolve_adjoint_v(g, a, v, mode="full"):
+    """The adjoint of `v` in `np.convolve(a, v, mode)`."""
+    full = _full_convolution(g, np.size(a), np.size(v), mode, False)
+    return np.convolve(full, np.flip(a), "valid")
+
+
+# np.correlate(a, v) is np.convolve(a, v reversed), cut differently (see _full_convolution)
+def correlate_adjoint_a(g, a, v, mode="valid"):
+    """The adjoint of `a` in `np.correlate(a, v, mode)`."""
+    full = _full_convolution(g, np.size(a), np.size(v), mode, True)
+    return np.convolve(full, v, "valid")
+
+
+def correlate_adjoint_v(g, a, v, mode="valid"):
+    """The adjoint of `v` in `np.correlate(a, v, mode)`."""
+    full = _full_convolution(g, np.size(a), np.size(v), mode, True)
+    return np.flip(np.convolve(full, np.flip(a), "valid"))
+
+
+def einsum_subscripts(subscripts):
+    """The input subscripts (a list) and the output subscripts of an einsum, the output
+    made explicit where it is implicit (the letters used once, in order, after '...')."""
+    subscripts = subscripts.replace(" ", "")
+    if "->" in subscripts:
+        ins, out = subscripts.split("->")
+        return ins.split(","), out
+    ins = subscripts.split(",")
+    letters = "".join(ins).replace(".", "")
+    out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    return ins, ("..." if "..." in subscripts else "") + out
+
+
+def einsum_operand_first(subscripts, k):
+    """The subscripts of the same einsum with its `k`-th operand moved to the front."""
+    ins, out = einsum_subscripts(subscripts)
+    return ",".join([ins[k]] + ins[:k] + ins[k + 1:]) + "->" + out
+
+
+def einsum_adjoint_is_einsum(subscripts, k):
+    """Whether the adjoint of the `k`-th operand is itself an einsum of the cotangent and the
+    other operands (`einsum_adjoint_subscripts`): the operand repeats no letter, and each of
+    its letters is in the output or in another operand (and there is no '...')."""
+    ins, out = einsum_subscripts(subscripts)
+    s = ins[k]
+    elsewhere = "".join(ins[:k] + ins[k + 1:]) + out
+    return "." not in subscripts and len(set(s)) == len(s) and all(c in elsewhere for c in s)
+
+
+def einsum_adjoint_subscripts(subscripts, k):
+    """The subscripts of the adjoint of the `k`-th operand: the cotangent (with the output's
+    subscripts) and the other operands, giving the `k`-th operand's subscripts."""
+    ins, out = einsum_subscripts(subscripts)
+    return ",".join([out] + ins[:k] + ins[k + 1:]) + "->" + ins[k]
+
+
+def _einsum_letters(subscripts, ndims):
+    """The einsum's input and output subscripts, explicit, with '...' replaced by letters
+    it does not use (aligned on the right, as NumPy broadcasts them)."""
+    import string
+    ins, out = einsum_subscripts(subscripts)
+    free = [c for c in string.ascii_letters if c not in subscripts]
+    spans = [nd - (len(s) - 3) if "..." in s else 0 for s, nd in zip(ins, ndims)]
+    ell = "".join(free[:max(spans, default=0)])
+    ins = [s.replace("...", ell[len(ell) - n:] if n else "") for s, n in zip(ins, spans)]
+    return ins, out.replace("...", ell)
+
+
+def einsum_adjoint(g, subscripts, k, *operands):
+    """The adjoint of the `k`-th operand of `np.einsum(subscripts, *operands)`, in general:
+    an einsum over the letters of that operand that occur elsewhere, broadcast along
+    the ones that do not, and put on the diagonal where it repeats a letter."""
+    ins, out = _einsum_letters(subscripts, [np.ndim(x) for x in operands])
+    s = ins[k]
+    unique = "".join(dict.fromkeys(s))
+    others = ins[:k] + ins[k + 1:]
+    elsewhere = "".join(others) + out
+    kept = "".join(c for c in unique if c in elsewhere)
+    t = np.einsum(",".join([out] + others) + "->" + kept, g, *operands[:k], *operands[k + 1:])
+    sizes = dict(zip(s, np.shape(operands[k])))
+    missing = [i for i, c in enumerate(unique) if c not in kept]
+    if missing:   # letters of this operand alone: summed over, so the adjoint is constant
+        t = np.expand_dims(t, missing)
+        t = np.broadcast_to(t, [np.shape(t)[i] if c in kept else sizes[c]
+                                for i, c in enumerate(unique)])
+    if len(unique) < len(s):   # a repeated letter: a diagonal
+        out_arr = np.zeros([np.shape(t)[unique.index(c)] for c in s], dtype=np.result_type(t, 1.0))
+        grid = np.indices(np.shape(t))
+        out_arr[tuple(grid[unique.index(c)] for c in s)] = t
+        t = out_arr
+    return unbroadcast(t, operands[k])
+
+
+def rearrangement_adjoint(g, x, fn, *args, **kwargs):
+    """The adjoint of `x` in `fn(x, *args, **kwargs)` for a function that only moves
+    elements (np.concatenate, np.stack, ... of one array): `fn` applied to the indices of
+    x's elements says where each one went."""
+    index = fn(np.reshape(np.arange(np.size(x)), np.shape(x)), *args, **kwargs)
+    out = np.zeros(np.size(x), dtype=np.result_type(g, 1.0))
+    out[np.ravel(index)] = np.ravel(np.broadcast_to(g, np.shape(index)))
+    return np.reshape(out, np.shape(x))

@@ -449,3 +449,34 @@ def test_bitwise_operators_on_conditions():
         return np.sum(np.where((x > 0) & (x < 1) | (x > 2) ^ False, x * x, 0.0))
     x = np.array([0.5, -0.3, 2.5, 1.5])
     np.testing.assert_allclose(sad.grad(masked)(x), [1.0, 0.0, 5.0, 0.0])
+
+
+# --- functions passed as arguments -------------------------------------------------
+
+def apply_twice(f, x, scale=1.0):
+    """Apply f twice."""
+    return f(f(x)) * scale
+
+
+def gaussian(z):
+    return np.exp(-z * z)
+
+
+def passes_functions(x, w):
+    inner = lambda v: np.tanh(v * w)  # noqa: E731
+    return np.sum(apply_twice(np.sin, x) + apply_twice(gaussian, x, scale=2.0) +
+                  apply_twice(inner, x))
+
+
+def test_functions_passed_to_the_users_functions():
+    sad.check_grads(passes_functions, (np.array([0.3, -0.6]), 0.8), wrt=(0, 1))
+
+
+def test_a_function_passed_to_the_differentiated_function():
+    g = sad.grad(apply_twice, wrt=1)
+    assert g(np.sin, 0.4) == pytest.approx(np.cos(np.sin(0.4)) * np.cos(0.4))
+    eps = 1e-6
+    numeric = (apply_twice(gaussian, 0.4 + eps, 2.0) - apply_twice(gaussian, 0.4 - eps, 2.0)) \
+        / (2 * eps)
+    assert g(gaussian, 0.4, 2.0) == pytest.approx(numeric, rel=1e-6)
+    assert "gaussian_vjp(x)" in g.source

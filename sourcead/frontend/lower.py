@@ -268,11 +268,12 @@ class LocalFunction:
     """A nested def or a lambda: its AST, its default values, and the enclosing
     variables it may read."""
 
-    __slots__ = ("node", "defaults", "free", "lowering")
+    __slots__ = ("node", "defaults", "free", "lowering", "owner")
 
-    def __init__(self, node, defaults):
+    def __init__(self, node, defaults, owner):
         self.node = node
         self.defaults = defaults
+        self.owner = owner      # the Lowerer of the function that defines it
         params = {a.id for a in node.args.args}
         self.free = (_names_loaded(node.body) | {n.id for n in gast.walk(node)
                                                   if isinstance(n, gast.Name)}) - params
@@ -401,6 +402,7 @@ class Lowerer:
         self.loops = []
         self.loop_envs = []   # the environment each enclosing loop's body started from
         self.structure = {}          # parameter name -> tree of a tuple/list/dict argument
+        self.inlining = frozenset()  # the user's functions being inlined (functions passed)
         self.result_tree = _UNSET    # the structure of what the function returns
 
     # -- errors -------------------------------------------------------------
@@ -420,7 +422,13 @@ class Lowerer:
         params = []
         for a in list(args.posonlyargs) + list(args.args) + list(args.kwonlyargs):
             bound = self.bindings.get(a.id) if self.bindings else None
-            if self.structure.get(a.id) is not None:   # a tuple/list/dict: one per leaf
+            tree = self.structure.get(a.id)
+            if tree is not None and tree[0] == "callable":
+                # a function passed as an argument: known while lowering, called by name
+                v = Var(a.id)
+                params.append(v)
+                self.env[a.id] = Static(tree[1], a.id)
+            elif tree is not None:   # a tuple/list/dict: one parameter per leaf
                 leaves = []
                 self.env[a.id] = unflatten(self.structure[a.id], _leaf_vars(
                     a.id, self.structure[a.id], leaves))
@@ -905,7 +913,7 @@ class Lowerer:
             self.unsupported(node, "a nested function with *args, **kwargs or keyword-only "
                              "parameters", "list its parameters explicitly")
         defaults = [self.expr(d) for d in args.defaults]
-        return LocalFunction(node, defaults)
+        return LocalFunction(node, defaults, self)
 
     def call_local(self, fn, node):
         """A call of a nested def or lambda: its body inlined here, reading the variables
@@ -930,10 +938,10 @@ class Lowerer:
         missing = [n for n in names if n not in values]
         if missing:
             self.unsupported(node, f"a call without the argument `{missing[0]}`")
-        env = self.env   # the enclosing variables as they are now, as Python reads them
+        env = fn.owner.env   # the enclosing variables as they are now, as Python reads them
         fn.lowering = True
-        sub = Lowerer(self.parsed, self.bindings)
-        sub.parsed = _Nested(self.parsed, fn.node)
+        sub = Lowerer(fn.owner.parsed, self.bindings)
+        sub.parsed = _Nested(fn.owner.parsed, fn.node)
         sub.local_names = _assigned_names(fn.node.body) | set(names) | (fn.free & set(env))
         sub.env = {n: env[n] for n in fn.free if n in env}
         sub.env.update(values)
@@ -1379,6 +1387,14 @@ class Lowerer:
         if not isinstance(callee, Static):
             self.unsupported(node, "a call of a value computed at run time",
                              "call functions by name")
+        if P.lookup(callee.obj) is None and _is_user_function(callee.obj):
+            args = self.call_arguments(node, keep_tuples=True)
+            kwargs = {}
+            for kw in node.keywords:
+                if kw.arg is None:
+                    self.unsupported(node, "**kwargs in a call", "pass the arguments by name")
+                kwargs[kw.arg] = self.expr(kw.value)
+            return self.user_call(callee.obj, callee.text, args, kwargs, node)
         variadic = _variadic(callee.obj)
         args = self.call_arguments(node, keep_tuples=variadic is not None)
         kwargs = {}
@@ -1407,6 +1423,12 @@ class Lowerer:
     def user_call(self, fn, text, args, kwargs, node):
         """A call of one of the user's own functions: kept as a call (AD calls the callee's
         own derivative), its arguments matched to its parameters as Python would."""
+        if any(isinstance(a, (Static, LocalFunction, TupleValue, DictValue))
+               for a in list(args) + list(kwargs.values())):
+            # a function, tuple, list or dict passed: known while lowering, so inlined
+            return self.inline_call(fn, args, kwargs, node)
+        args = [self.operand(a, node) for a in args]
+        kwargs = {k: self.operand(v, node) for k, v in kwargs.items()}
         sig = inspect.signature(fn)
         try:
             bound = sig.bind(*args, **kwargs)
@@ -1474,6 +1496,52 @@ class Lowerer:
             return c.get(key.value)
         except KeyError:
             return args[1] if len(args) > 1 else Const(None)
+
+    def inline_call(self, fn, args, kwargs, node):
+        """A call that passes a function (np.sin, a nested def, a lambda) to one of the
+        user's functions: the callee's body, lowered here with that function known."""
+        if fn.__globals__ is not self.globals:
+            self.unsupported(node, f"passing a function to {fn.__name__}, which is defined in "
+                             "another module", f"define {fn.__name__} in this module, or pass "
+                             "it values instead of a function")
+        if fn in self.inlining:
+            self.unsupported(node, f"a recursive call of {fn.__name__} passing a function",
+                             "pass values instead of a function")
+        try:
+            bound = inspect.signature(fn).bind(*args, **kwargs)
+        except TypeError as e:
+            self.unsupported(node, f"this call of {fn.__name__}: {e}")
+        bound.apply_defaults()
+        values = {}
+        for name, v in bound.arguments.items():
+            values[name] = v if isinstance(v, (Var, Const, Zero, Static, LocalFunction,
+                                               TupleValue, DictValue)) else Const(v)
+        sub = Lowerer(parse_function(fn), self.bindings)
+        sub.inlining = self.inlining | {fn}
+        body = list(sub.parsed.node.body)
+        if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant):
+            body = body[1:]   # docstring
+        sub.local_names = _assigned_names(body) | set(values)
+        sub.env.update(values)
+        sub.loc = self.loc
+        self.inlining_depth_check(node)
+        returned = sub.run(body)
+        self.stmts.extend(sub.stmts)
+        self.global_names |= sub.global_names
+        if sub.free_names:
+            self.unsupported(node, f"passing a function to {fn.__name__}, a closure",
+                             "make it a module-level function")
+        if returned is None:
+            return Const(None)
+        results, as_tuple = returned
+        tree = None if sub.result_tree is _UNSET else sub.result_tree
+        if tree is not None:
+            return unflatten(tree, results)
+        return TupleValue(results) if as_tuple else results[0]
+
+    def inlining_depth_check(self, node):
+        if len(self.inlining) > 20:
+            self.unsupported(node, "calls nested more than 20 deep while passing functions")
 
     def builtin_reduction(self, fn, node):
         """sum, max and min of a tuple or list built in the function (or of several

@@ -70,3 +70,53 @@ nondifferentiable(np.around, np.fix, np.signbit, np.floor_divide, np.logical_xor
 nondifferentiable(operator.not_, shape="scalar")
 nondifferentiable(operator.invert, shape="arg0")
 nondifferentiable(math.trunc, math.isinf, math.isclose, shape="scalar")
+# Helpers of the shape and indexing rules (rules/shape.py). The adjoint of the k-th of
+# several joined arrays, `*_part(g, ..., k, *shapes)`, has the k-th of the shapes.
+def _shape_given(k_at, first):
+    """The class of the shape tuple at argument `first` + k, k the constant at `k_at`
+    (k_at None: the one at `first`)."""
+    def shape(op, shapes):
+        from ..ir.core import Const
+        from ..opt.shapes import ShapeOf
+        k = Const(0) if k_at is None else op.args[k_at]
+        if not isinstance(k, Const) or len(op.args) <= first + k.value:
+            return None
+        c = shapes.of(op.args[first + k.value])
+        return c.cls if isinstance(c, ShapeOf) else None
+    return shape
+
+
+for _f, _k_at, _first in ((runtime.concatenate_part, 2, 3), (runtime.stack_part, None, 3),
+                          (runtime.hstack_part, 1, 2), (runtime.vstack_part, 1, 2),
+                          (runtime.column_stack_part, 1, 2)):
+    P.defprim(_f, shape=_shape_given(_k_at, _first), zero="first", differentiable=False,
+              hint="part")
+for _f in (runtime.tile_adjoint, runtime.repeat_adjoint, runtime.pad_adjoint,
+           runtime.take_adjoint, runtime.take_along_axis_adjoint, runtime.diagonal_adjoint,
+           runtime.diag_adjoint, runtime.diff_adjoint, runtime.interp_tangent):
+    P.defprim(_f, shape=("arg", 1), zero="first", differentiable=False)
+P.defprim(runtime.interp_adjoint, shape=("arg", 2), zero="first", differentiable=False)
+P.defprim(runtime.interp_slope, shape=("arg", 0), differentiable=False, hint="slope")
+P.defprim(runtime.pad_linear_mode, shape="scalar", differentiable=False, hint="mode")
+# Helpers of the product rules (rules/products.py).
+for _f in (runtime.inner_adjoint_a, runtime.tensordot_adjoint_a, runtime.kron_adjoint_a,
+           runtime.cross_adjoint_a, runtime.convolve_adjoint_a, runtime.correlate_adjoint_a):
+    P.defprim(_f, shape=("arg", 1), zero="first", differentiable=False)
+for _f in (runtime.inner_adjoint_b, runtime.tensordot_adjoint_b, runtime.kron_adjoint_b,
+           runtime.cross_adjoint_b, runtime.convolve_adjoint_v, runtime.correlate_adjoint_v):
+    P.defprim(_f, shape=("arg", 2), zero="first", differentiable=False)
+def _einsum_operand_shape(op, shapes):
+    """`einsum_adjoint(g, subscripts, k, *operands)` has the k-th operand's shape."""
+    from ..ir.core import Const
+    k = op.args[2] if len(op.args) > 2 else None
+    if not isinstance(k, Const) or len(op.args) <= 3 + k.value:
+        return None
+    return shapes.of(op.args[3 + k.value])
+
+
+P.defprim(runtime.einsum_adjoint, shape=_einsum_operand_shape, zero="first",
+          differentiable=False)
+for _f in (runtime.einsum_operand_first, runtime.einsum_adjoint_is_einsum,
+           runtime.einsum_adjoint_subscripts):
+    P.defprim(_f, shape="scalar", differentiable=False, hint="subscripts")
+P.defprim(runtime.rearrangement_adjoint, shape=("arg", 1), zero="first", differentiable=False)
