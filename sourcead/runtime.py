@@ -110,6 +110,8 @@ def zeros_like(x, *more):
         return np.zeros((), dtype=np.result_type(x, np.float64))[()]
     if isinstance(x, list):
         return AdjointList(zeros_like(v) for v in x)
+    if isinstance(x, tuple):   # a constant tuple of numbers used as an array
+        return np.zeros(np.shape(x))
     return 0.0
 
 

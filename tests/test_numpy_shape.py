@@ -339,10 +339,8 @@ def test_selecting(fn, domains, shapes):
     run_check(fn, domains, shapes)
 
 
-# opt.simplify drops every `axis=None` keyword as if it were the default, which it is not
-# for np.sort and np.take_along_axis (-1): the primal itself then goes wrong. Strict, so
-# that fixing it shows here.
-@pytest.mark.xfail(strict=True, reason="opt.simplify drops axis=None where the default is -1")
+# `axis=None` is not the default of np.sort and np.take_along_axis (-1): opt.simplify must
+# keep it (it drops a keyword only where it equals the function's own default).
 @pytest.mark.parametrize("fn, domains, shapes", cases([
     ("sort(axis=None)", sort_none_kw, ("distinct",), [((2, 3),)]),
     ("take_along_axis(axis=None)", take_along_none_kw, ("real", "idx3"), [((3, 2), (5,))]),

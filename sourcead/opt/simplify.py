@@ -29,6 +29,27 @@ _DEFAULT_KWARGS = {"axis": Const(None), "keepdims": Const(False), "dtype": Const
 _ELIDE_IF_SAME = {runtime.unbroadcast: (0, 1), runtime.broadcast_like: (0, 1)}
 
 
+_defaults = {}
+
+
+def _is_default(fn, name, value):
+    """Whether `fn`'s parameter `name` defaults to `value` (np.sum's axis does, np.sort's
+    does not); False when that cannot be told."""
+    key = (fn, name)
+    if key not in _defaults:
+        import inspect
+        try:
+            p = inspect.signature(fn).parameters.get(name)
+            _defaults[key] = (p is not None and p.default is not inspect.Parameter.empty,
+                              None if p is None else p.default)
+        except (TypeError, ValueError):
+            _defaults[key] = (False, None)
+    known, default = _defaults[key]
+    if known and default is getattr(np, "_NoValue", object()):
+        return name == "keepdims" and value is False   # NumPy's reductions: not passed
+    return known and (default is value or type(default) is type(value) and default == value)
+
+
 def simplify(fn):
     """Simplify `fn` in place (see the module docstring); returns it."""
     scalar_atoms = frozenset()
@@ -172,7 +193,8 @@ class _Simplifier:
             target = self.shapes.of(args[1])
             if hasattr(target, "cls") and self.shapes.of(args[0]) == target.cls:
                 return args[0]
-        for k in [k for k, v in op.kwargs.items() if _DEFAULT_KWARGS.get(k, _DEFER) == v]:
+        for k in [k for k, v in op.kwargs.items()
+                  if _DEFAULT_KWARGS.get(k, _DEFER) == v and _is_default(fn, k, v.value)]:
             del op.kwargs[k]
         if fn in _SHAPE_READERS:
             for i in _SHAPE_READERS[fn]:
