@@ -394,6 +394,56 @@ def vector_norm_axis(x, ord, axis):
     return axis
 
 
+def is_matrix_norm(x, ord, axis):
+    """Whether np.linalg.norm(x, ord, axis) is a matrix norm (of the last two axes named)."""
+    if isinstance(axis, tuple):
+        return len(axis) == 2
+    return ord == "nuc" or (axis is None and ord is not None and np.ndim(x) == 2)
+
+
+def _matrix_view(a, axis):
+    axis = (0, 1) if axis is None else tuple(k % np.ndim(a) for k in axis)
+    return np.moveaxis(a, axis, (-2, -1)), axis
+
+
+def _matrix_norm_direction(x, ord, axis):
+    """D with norm(x + t E) = norm(x) + t <D, E> + o(t) for the matrix norm `ord`, in x's
+    layout: U V^T (nuc), u1 v1^T (2; -2: the smallest), sign(x) on the largest (smallest)
+    column (1, -1) or row (inf, -inf) sum, split evenly between ties."""
+    m, axis = _matrix_view(x, axis)
+    if ord in ("nuc", 2, -2):
+        u, s, vt = np.linalg.svd(m, full_matrices=False)
+        if ord == "nuc":
+            d = u @ vt
+        else:
+            k = 0 if ord == 2 else -1
+            d = u[..., :, k:k + 1 if k != -1 else None] @ vt[..., k:k + 1 if k != -1 else None, :]
+    elif ord in (1, -1, np.inf, -np.inf):
+        over = -2 if ord in (1, -1) else -1      # columns sum over rows, and the reverse
+        sums = np.sum(np.abs(m), axis=over, keepdims=True)
+        best = np.max(sums, axis=-1 if over == -2 else -2, keepdims=True) if ord > 0 else \
+            np.min(sums, axis=-1 if over == -2 else -2, keepdims=True)
+        hit = sums == best
+        d = np.sign(m) * hit / np.sum(hit, axis=-1 if over == -2 else -2, keepdims=True)
+    else:
+        raise NotImplementedError(f"no derivative for the matrix norm ord={ord!r}")
+    return np.moveaxis(d, (-2, -1), axis), axis
+
+
+def matrix_norm_adjoint(g, x, ord, axis, keepdims):
+    """The cotangent of x in a matrix norm np.linalg.norm(x, ord, axis, keepdims)."""
+    d, axis = _matrix_norm_direction(x, ord, axis)
+    if not keepdims:
+        g = np.expand_dims(g, axis)
+    return g * d
+
+
+def matrix_norm_tangent(dx, x, ord, axis, keepdims):
+    """The tangent of a matrix norm along dx."""
+    d, axis = _matrix_norm_direction(x, ord, axis)
+    return np.sum(d * dx, axis=axis, keepdims=keepdims)
+
+
 # Helpers of the linear algebra rules (rules/linalg.py).
 
 def solve_reads_vector(a, b):

@@ -353,3 +353,33 @@ def test_decompositions_without_a_derivative_are_refused(fn, shape):
             else:
                 y, pullback = d(a)
                 pullback(tuple(map(np.ones_like, y)) if isinstance(y, tuple) else np.ones_like(y))
+
+
+# --- matrix norms: np.linalg.norm with ord 'nuc', 2, -2, 1, -1, inf, -inf -------------------
+
+def norm_nuc(a): return np.linalg.norm(a, "nuc")            # noqa: E704
+def norm_2(a): return np.linalg.norm(a, 2)                  # noqa: E704
+def norm_m2(a): return np.linalg.norm(a, -2)                # noqa: E704
+def norm_1(a): return np.linalg.norm(a, 1)                  # noqa: E704
+def norm_m1(a): return np.linalg.norm(a, -1)                # noqa: E704
+def norm_inf(a): return np.linalg.norm(a, np.inf)           # noqa: E704
+def norm_minf(a): return np.linalg.norm(a, -np.inf)         # noqa: E704
+def norm_2_axes(a): return np.sum(np.linalg.norm(a, 2, axis=(1, 2)) ** 2)              # noqa
+def norm_nuc_keep(a): return np.sum(np.linalg.norm(a, "nuc", axis=(2, 1), keepdims=True) * a)  # noqa
+
+
+@pytest.mark.parametrize("fn", [norm_nuc, norm_2, norm_m2, norm_1, norm_m1, norm_inf,
+                                norm_minf, norm_2_axes, norm_nuc_keep],
+                         ids=lambda f: f.__name__)
+@pytest.mark.parametrize("seed", [0, 1])
+def test_matrix_norms(fn, seed):
+    rng = np.random.default_rng(seed)
+    a = rng.normal(size=(2, 3, 4)) if fn in (norm_2_axes, norm_nuc_keep) else \
+        rng.normal(size=(3, 4))
+    sad.check_grads(fn, (a,))
+
+
+def test_nuclear_norm_gradient_is_u_vt():
+    a = np.random.default_rng(3).normal(size=(4, 3))
+    u, s, vt = np.linalg.svd(a, full_matrices=False)
+    np.testing.assert_allclose(sad.grad(norm_nuc)(a), u @ vt, atol=1e-12)

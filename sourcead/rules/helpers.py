@@ -60,6 +60,9 @@ P.defprim(runtime.cumprod_adjoint, shape=("arg", 1), zero="first", differentiabl
 P.defprim(runtime.cumprod_tangent, zero="first", differentiable=False)
 P.defprim(runtime.average_weights, differentiable=False, hint="w")
 P.defprim(runtime.vector_norm_axis, shape="scalar", differentiable=False, hint="axis")
+P.defprim(runtime.is_matrix_norm, shape="scalar", differentiable=False, hint="matrix")
+P.defprim(runtime.matrix_norm_adjoint, shape=("arg", 1), zero="first", differentiable=False)
+P.defprim(runtime.matrix_norm_tangent, zero="first", differentiable=False)
 # Indices, predicates and rounding: their results carry no derivative (rounding and
 # floor division are piecewise constant, so theirs is 0 almost everywhere).
 nondifferentiable(np.argmax, np.argmin, np.nanargmax, np.nanargmin, np.argsort, np.argwhere,

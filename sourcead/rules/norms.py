@@ -6,13 +6,16 @@ for p = 1, and for p = +-inf the sign at the elements of largest (smallest) magn
 evenly on a tie as for np.max. At x = 0 the 2-norm's gradient is taken as 0 (a
 subgradient), not 0 / 0. ord=0 counts the nonzero elements and has derivative 0.
 
-Matrix norms (ord 'nuc', ord a number with two axes, or with no axis and a 2-D x) have no
-rule here: `sad_rt.vector_norm_axis` raises for them at run time.
+Matrix norms (ord 'nuc', or a number with two axes, or with no axis and a 2-D x) are told
+apart at run time (`sad_rt.is_matrix_norm`): 'nuc' has derivative U V^T, 2 (-2) u v^T of
+the largest (smallest) singular value (distinct singular values assumed), 1 and inf (-1,
+-inf) sign(x) on the largest (smallest) column or row sum, split evenly between ties.
 """
 
 import numpy as np
 
-from ..runtime import sum_adjoint, vector_norm_axis
+from ..runtime import (is_matrix_norm, matrix_norm_adjoint, matrix_norm_tangent, sum_adjoint,
+                       vector_norm_axis)
 from .registry import jvp_rule, vjp_rule
 
 
@@ -20,8 +23,9 @@ from .registry import jvp_rule, vjp_rule
 def _(g, ans, x, ord=None, axis=None, keepdims=False):
     if ord is None or ord == "fro":
         return x * sum_adjoint(g / np.where(ans == 0, np.inf, ans), x, axis, keepdims)
-    if axis is None or np.ndim(axis) == 1 or ord == "nuc":
-        axis = vector_norm_axis(x, ord, axis)
+    if is_matrix_norm(x, ord, axis):
+        return matrix_norm_adjoint(g, x, ord, axis, keepdims)
+    axis = vector_norm_axis(x, ord, axis)
     if ord == 0:
         return 0.0 * x
     if ord == 1:
@@ -40,8 +44,9 @@ def _(g, ans, x, ord=None, axis=None, keepdims=False):
 def _(dx, ans, x, ord=None, axis=None, keepdims=False):
     if ord is None or ord == "fro":
         return np.sum(x * dx, axis=axis, keepdims=keepdims) / np.where(ans == 0, np.inf, ans)
-    if axis is None or np.ndim(axis) == 1 or ord == "nuc":
-        axis = vector_norm_axis(x, ord, axis)
+    if is_matrix_norm(x, ord, axis):
+        return matrix_norm_tangent(dx, x, ord, axis, keepdims)
+    axis = vector_norm_axis(x, ord, axis)
     if ord == 0:
         return 0.0 * ans
     if ord == 1:
