@@ -108,8 +108,9 @@ def _spelling(prim):
 def _rules(args):
     """List every primitive with its forward and reverse status, and count the NumPy
     functions that have both rules."""
-    from .ir.primitives import all_primitives
+    from .ir.primitives import all_primitives, qualified_name
     from .rules.registry import has_rules
+    from .rules.variadic import variadic_functions
     rows = []
     for prim in all_primitives():
         fwd, rev = has_rules(prim)
@@ -121,17 +122,25 @@ def _rules(args):
             note, order = "", 0
         else:
             note, order = "missing a rule", 1
-        rows.append((order, _spelling(prim), fwd, rev, note, prim))
+        rows.append((order, _spelling(prim), fwd, rev, note, prim.name, prim.impl))
+    # Functions of any number of arrays (einsum): their primitives are made per number of
+    # arrays on first use, so they are listed by function.
+    listed = {r[6] for r in rows}
+    for fn, (fwd, rev) in variadic_functions().items():
+        if fn not in listed:
+            name = qualified_name(fn)
+            rows.append((0 if fwd and rev else 1, name + " (any number of arrays)", fwd, rev,
+                         "" if fwd and rev else "missing a rule", name, fn))
     rows.sort(key=lambda r: (r[0], r[1]))
     width = max(len(r[1]) for r in rows) + 2
     print(f"{'primitive':<{width}}forward  reverse")
     mark = {True: "yes", False: "-"}
-    for k, (order, name, fwd, rev, note, _) in enumerate(rows):
+    for k, (order, name, fwd, rev, note, _, _) in enumerate(rows):
         if k and order != rows[k - 1][0]:
             print()
         print(f"{name:<{width}}{mark[fwd]:<9}{mark[rev]:<9}{note}".rstrip())
     both = [r for r in rows if r[0] == 0]
-    numpy_both = [r for r in both if r[5].name.startswith("np.")]
+    numpy_both = {r[6] for r in both if r[5].startswith("np.")}
     print()
     print(f"primitives: {len(rows)}; with forward and reverse rules: {len(both)}; "
           f"not differentiable: {sum(r[0] == 2 for r in rows)}; "
