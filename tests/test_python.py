@@ -480,3 +480,49 @@ def test_a_function_passed_to_the_differentiated_function():
         / (2 * eps)
     assert g(gaussian, 0.4, 2.0) == pytest.approx(numeric, rel=1e-6)
     assert "gaussian_vjp(x)" in g.source
+
+
+class _Model:
+    def __init__(self):
+        self.w = 2.0
+
+    def forward(self, x):
+        return x * self.w
+
+
+def _sets_attribute(x, m):
+    m.w = x
+    return x * 2.0
+
+
+def _calls_a_method(x, m):
+    return m.forward(x)
+
+
+def _reads_an_attribute(x, m):
+    return x * m.w
+
+
+def _writes_a_global(x):
+    global _COUNT
+    _COUNT = 1
+    return x
+
+
+def _generator(x):
+    yield x
+
+
+@pytest.mark.parametrize("fn, what", [(_sets_attribute, "attribute `.w`"),
+                                      (_calls_a_method, "method `.forward`"),
+                                      (_writes_a_global, "global"),
+                                      (_generator, "generator")])
+def test_unsupported_python_is_refused_with_its_location(fn, what):
+    with pytest.raises(sad.SourceADError) as e:
+        sad.grad(fn)(1.5, _Model()) if fn.__code__.co_argcount == 2 else sad.grad(fn)(1.5)
+    assert what in str(e.value) and "Hint:" in str(e.value)
+    assert e.value.loc.lineno > fn.__code__.co_firstlineno
+
+
+def test_attributes_of_objects_that_are_not_differentiated_can_be_read():
+    assert sad.grad(_reads_an_attribute)(1.5, _Model()) == 2.0

@@ -1008,9 +1008,13 @@ class Lowerer:
             self.set_item(target, value)
         elif isinstance(target, gast.Subscript):
             self.assign_item(target, self.operand(value, target))
+        elif isinstance(target, gast.Attribute):
+            self.unsupported(target, f"assignment to the attribute `.{target.attr}` (an object "
+                             "changed through its attributes)",
+                             "pass the values in as arguments and return the new ones")
         else:
             self.unsupported(target, f"assignment to {type(target).__name__.lower()}",
-                             "assign to plain names; in-place updates come in a later release")
+                             "assign to names, items of arrays, or keys of dicts")
 
     def assign_item(self, target, value):
         """`x[index] = v` on an array: x becomes `set_item(x, index, v)`, a new value in
@@ -1385,8 +1389,11 @@ class Lowerer:
             if isinstance(value, (TupleValue, DictValue)):
                 return Const(len(value.keys if isinstance(value, DictValue) else value.items))
         if not isinstance(callee, Static):
+            if isinstance(node.func, gast.Attribute):
+                self.unsupported(node, f"a call of the method `.{node.func.attr}` of an object",
+                                 "call a function that takes the arrays as arguments")
             self.unsupported(node, "a call of a value computed at run time",
-                             "call functions by name")
+                             "call functions by name, or pass the function as an argument")
         if P.lookup(callee.obj) is None and _is_user_function(callee.obj):
             args = self.call_arguments(node, keep_tuples=True)
             kwargs = {}
