@@ -410,7 +410,29 @@ def layers_of_different_widths(x, W1, W2):
     return sum(np.sum(a ** 2) for a in acts)
 
 
+def array_from_scalars(a, b):
+    v = np.array([a * b, np.sin(a), b])
+    return np.sum(v ** 2)
+
+
+def array_from_a_list_built_in_a_loop(x, n):
+    hs = []
+    for i in range(n):
+        hs.append(x * (i + 1.0))
+    return np.sum(np.stack(hs) * np.array(hs))
+
+
+def tuples(x, y):
+    t = (x, y, x * y)
+    a, b, c = t
+    u = t[1:]
+    return a * u[0] + c * t[-1] + b
+
+
 LISTS = [
+    (array_from_scalars, (0.3, 0.8), (0, 1)),
+    (array_from_a_list_built_in_a_loop, (np.array([0.3, 0.8]), 3), (0,)),
+    (tuples, (0.3, 0.8), (0, 1)),
     (states_in_a_list, (np.array([0.3, -0.5]), np.array([[0.8, 0.2], [-0.3, 0.9]]), 4), (0, 1)),
     (comprehensions, (np.array([0.3, 0.9, -0.4]), 0.7), (0, 1)),
     (layers_of_different_widths, (np.array([0.3, -0.2]), np.ones((2, 3)) * 0.4,
