@@ -9,6 +9,7 @@ the expression that uses them, so a rule's formula reads as one line.
 import ast
 import keyword
 import math
+import re
 
 from ..ir import primitives as P
 from ..ir.core import Const, If, Loop, Op, Var, Zero, walk_stmts
@@ -550,8 +551,13 @@ def _direct_operands(s):
     return [o for o in s.operands() if isinstance(o, Var)]
 
 
+_PAREN_TARGETS = re.compile(r"^(\s*)\(([\w, ]+)\) = ")
+
+
 def postprocess(text):
-    """Turn comment markers into comments; return (source, line map to user lines)."""
+    """Turn comment markers into comments; return (source, line map to user lines).
+    Tuple targets print as `a, b = ...` on every Python (3.10's unparse adds parentheses)."""
+    text = "\n".join(_PAREN_TARGETS.sub(r"\1\2 = ", line) for line in text.splitlines())
     lines = []
     line_map = {}
     current = None
