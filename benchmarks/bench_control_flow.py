@@ -30,8 +30,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_core import (_THREADS, bench_group, check_close, checkout_state,  # noqa: E402
-                        fmt_time, load_others, peak_temporaries, print_table, version_of)
+from bench_core import (_THREADS, _generated, bench_group, check_close,  # noqa: E402
+                        checkout_state, fmt_time, load_others, peak_temporaries, print_table,
+                        version_of)
 
 import numpy as np  # noqa: E402
 
@@ -70,8 +71,9 @@ def case1(args, others):
           "gradient w.r.t. x0, a, b ==")
     x0, a, b = 0.3, 0.9, 1.1
     vg = sad.value_and_grad(scalar_loop, wrt=(0, 1, 2))
+    vg(x0, a, b)
     src = vg.source
-    raw = vg._function()
+    raw = _generated(vg, (x0, a, b))
     if args.show_source:
         print(src)
     want = scalar_loop_hand(x0, a, b)
@@ -208,8 +210,9 @@ def case2(args, others):
           "gradient w.r.t. W, U, b ==")
     W, U, b, h, X = rnn_setup()
     vg = sad.value_and_grad(rnn_loss, wrt=(0, 1, 2))
+    vg(W, U, b, h, X)
     src = vg.source
-    raw = vg._function()
+    raw = _generated(vg, (W, U, b, h, X))
     if args.show_source:
         print(src)
     want = rnn_hand(W, U, b, h, X)

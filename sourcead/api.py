@@ -91,12 +91,13 @@ def _structure(n, as_tuple, start=0):
     return idx if as_tuple else idx[0]
 
 
-def _build(fn, kind, wrt, single, structure=()):
+def _build(fn, kind, wrt, single, structure=(), float64=None):
     """The compiled derivative; `structure`: ((name, tree), ...) for the arguments that are
     tuples, lists or dicts (each leaf is then a parameter of its own, and `wrt` indexes
-    the leaves)."""
+    the leaves); `float64`: the parameters known to be float64 arrays or floats (then
+    temporaries that die are reused in place, see opt.inplace)."""
     code = fn.__code__
-    key = (id(code), kind, wrt, single, structure)
+    key = (id(code), kind, wrt, single, structure, float64)
     entry = _compiled.get(key)
     if entry is not None and entry[0] is code:
         _stats["hits"] += 1
@@ -135,7 +136,7 @@ def _build(fn, kind, wrt, single, structure=()):
     d = optimize(verify(d))
     if kind not in ("jvp", "call_jvp"):
         d = record(d)
-    d = plan_inplace(d)
+    d = plan_inplace(d, float64, reentrant=kind in ("vjp", "call_vjp"))
     d = verify(d, recorded=True)
     compiled = compile_ir(d, layout)
     _stats["transforms"] += 1
@@ -191,16 +192,20 @@ class Derivative:
         self._f = None
         self._compiled = None
         self._structured = {}    # structure of tuple/list/dict arguments -> (function, Compiled)
+        self._f64 = {}           # float64 parameters -> the specialised function
         functools.update_wrapper(self, fn)
 
     def _function(self):
+        """The derivative for any arguments (no specialisation)."""
         if self._f is None:
             c = _build(self.fn, self.kind, self.wrt, self.single)
             defaults = self.fn.__defaults__ if self.kind != "jvp" else None
             f = c.instantiate(self.fn, defaults)
             if self.kind != "jvp" and self.fn.__kwdefaults__:
                 f.__kwdefaults__ = dict(self.fn.__kwdefaults__)
-            self._compiled, self._f = c, f
+            self._default, self._f = c, f
+        if self._compiled is None:
+            self._compiled = self._default
         return self._f
 
     @property
@@ -251,7 +256,12 @@ class Derivative:
                zip(trees, list(args) + list(kwargs.values()))) or (
                 self.kind in ("vjp", "jvp") and _lower(self.fn).result_tree is not None):
             return self._call_structured(args, kwargs)
-        f = self._function()
+        spec = None if kwargs else self._float64_spec(args)
+        if spec:
+            f = self._specialised(spec)
+        else:
+            f = self._function()
+            self._compiled = self._default   # .source shows what ran last
         if self.kind == "jvp":
             return self._call_jvp(f, args, kwargs)
         self._check_args(args, kwargs)
@@ -263,6 +273,33 @@ class Derivative:
         if self.kind == "vjp":
             return self._wrap_pullback(out, args)
         return out
+
+    def _float64_spec(self, args):
+        """The parameters whose arguments are float64 arrays or floats, if no argument is an
+        array of another type (then a specialisation may reuse dead temporaries in place)."""
+        names = list(self._names)
+        if self.kind == "jvp":
+            names += [self._names[i] + "_dot" for i in self.wrt]
+        spec = []
+        for name, a in zip(names, args):
+            if isinstance(a, (np.ndarray, np.generic)):
+                if a.dtype != np.float64:
+                    return None
+                # a 0-d array is not one: NumPy's arithmetic on it gives a scalar
+                spec.append((name, "array" if np.ndim(a) > 0 else "scalar"))
+            elif isinstance(a, float):
+                spec.append((name, "scalar"))
+        return frozenset(spec)
+
+    def _specialised(self, spec):
+        if spec not in self._f64:
+            c = _build(self.fn, self.kind, self.wrt, self.single, float64=spec)
+            f = c.instantiate(self.fn, self.fn.__defaults__ if self.kind != "jvp" else None)
+            if self.kind != "jvp" and self.fn.__kwdefaults__:
+                f.__kwdefaults__ = dict(self.fn.__kwdefaults__)
+            self._f64[spec] = (f, c)
+        f, self._compiled = self._f64[spec]
+        return f
 
     def _call_structured(self, args, kwargs):
         """A call with tuple, list or dict arguments (pytrees): the derivative is built for

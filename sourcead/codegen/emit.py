@@ -364,6 +364,16 @@ class Emitter:
     def augmented(self, s):
         """`acc[index] += g` for an in-place `add_at` with a basic index; `acc += g` (or -=)
         for an adjoint accumulated in place."""
+        if s.attrs["augmented"] == "out":   # np.exp(a, out=a)
+            (acc,) = s.args
+            name = ast.Name(self.names[acc], ast.Load())
+            if s.prim.emit[0] == "unaryop":   # -a
+                call = ast.Call(_dotted("np.negative"), [name],
+                                [ast.keyword("out", ast.Name(self.names[acc], ast.Load()))])
+            else:
+                call = ast.Call(_dotted(s.prim.emit[1]), [name],
+                                [ast.keyword("out", ast.Name(self.names[acc], ast.Load()))])
+            return [ast.Expr(call)] + self.copies(s.outs, [acc])
         if s.attrs["augmented"] == "append":   # xs.append(v)
             acc, v = s.args
             call = ast.Call(ast.Attribute(ast.Name(self.names[acc], ast.Load()), "append",

@@ -37,9 +37,23 @@ _ARITH = (operator.add, operator.sub, operator.mul, operator.truediv, operator.n
           np.add, np.subtract, np.multiply, np.divide, np.negative)
 
 
-def plan_inplace(fn):
-    """Turn each `added_at` whose accumulator is provably unshared into `add_at`; in place."""
-    _Planner(fn).run()
+def plan_inplace(fn, float64_params=None, reentrant=True):
+    """Turn each `added_at` whose accumulator is provably unshared into `add_at`; in place.
+
+    `float64_params` (the names of the parameters the derivative is specialised to
+    receive as float64 arrays or floats, or None): with it, an elementwise operation may
+    also write its result into an operand that dies there (`exp *= 2`, `np.tanh(a, out=a)`)
+    where the shapes are provably equal and the operand provably float64.
+
+    `reentrant`: the adjoint sweep may run more than once (a pullback), so it must not
+    write into values of the forward sweep; False for grad and value_and_grad."""
+    planner = _Planner(fn)
+    planner.reentrant = reentrant
+    if float64_params is not None:
+        kinds = dict(float64_params)
+        planner.float64 = {p for p in fn.params if p.hint in kinds}
+        planner.arrays = {p for p in fn.params if kinds.get(p.hint) == "array"}
+    planner.run()
     return fn
 
 
@@ -54,6 +68,9 @@ class _Planner:
         self.copied = set()
         self.may_copy = True
         self.in_adjoint = False
+        self.float64 = None        # the parameters known to be float64 (see plan_inplace)
+        self.arrays = set()        # ... and those of them that are arrays
+        self.f64_memo = {}
 
     def run(self):
         fn = self.fn
@@ -65,7 +82,7 @@ class _Planner:
                 swept = True
             elif not swept:
                 self.before_sweep |= set(_all_defined(s))
-        if not swept:
+        if not swept or not getattr(self, "reentrant", True):
             self.before_sweep = set()
         self.scan(fn.body)
         self.uses = _count_uses(fn.body)
@@ -88,6 +105,15 @@ class _Planner:
                 self.consider_write(s)
         # A sum allocates anyway: copying a loop's start value would not pay for itself.
         self.may_copy = False
+        if self.float64 is not None:
+            from .shapes import Shapes
+            from .simplify import _Simplifier
+            self.shapes = Shapes()
+            _Simplifier(self.shapes).dry(fn)
+            for s in stmts:
+                self.in_adjoint = id(s) in adjoint
+                if not s.attrs.get("augmented") and not s.attrs.get("accumulate"):
+                    self.consider_temporary(s)
         for s in stmts:
             self.in_adjoint = id(s) in adjoint
             if s.attrs.get("accumulate") and s.prim.impl in (operator.add, operator.sub) and \
@@ -136,7 +162,7 @@ class _Planner:
             fn = d[1].prim.impl
             if fn in _MAKERS or d[1].prim is P.LIST:
                 return True, True   # zeros_like of an indexed value: an array
-            return fn in _ARITH, False
+            return fn in _ARITH or fn in _FLOAT_UFUNCS, False   # always a new value
         if d[0] == "if":
             s, k = d[1], d[2]
             parts = [self.sole_fresh(b.results[k]) for b in (s.then, s.orelse)]
@@ -197,11 +223,29 @@ class _Planner:
         acc = op.args[0]
         if not isinstance(acc, Var) or not self.fresh(acc)[0]:
             return
+        if sum(1 for a in op.operands() if a is acc) != 1:
+            return   # x[i] = x: the value written is the array itself
+        recorded = self.last_use(acc, op)
+        if recorded is None:
+            return
+        for push in recorded:
+            block = self.blocks[id(push)]
+            copy = Op(P.lookup(runtime.owned), [push.args[1]], loc=push.loc)
+            copy.out.is_temp = True
+            block.stmts.insert(block.stmts.index(push), copy)
+            push.args[1] = copy.out
+        op.attrs["augmented"] = {runtime.set_item: "store", runtime.zeroed_at: "zero",
+                                 runtime.appended: "append"}[op.prim.impl]
+        if acc.is_temp:
+            acc.hint, acc.is_temp = op.out.hint, op.out.is_temp
+
+    def last_use(self, acc, op):
+        """The tape pushes of views of `acc` to turn into copies if `op` is where `acc` is
+        last read (everything else that reads it runs before, in the same block, and keeps
+        no view of it past `op`); None if it is not."""
         block = self.blocks[id(op)]
         at = next(i for i, t in enumerate(block.stmts) if t is op)
         seen = sum(1 for a in op.operands() if a is acc)
-        if seen != 1:
-            return   # x[i] = x: the value written is the array itself
         later = _reads(block.stmts[at + 1:], block.results)
         before = block.stmts[:at]
         recorded = []   # views of x pushed on a tape: a copy is recorded instead
@@ -216,22 +260,87 @@ class _Planner:
                                   u.prim is TAPE_PUSH and u.args[1] is o]
                         rest = [u for u in before if u not in pushes]
                         if not _read_only_here(o, rest, later):
-                            return   # a view of x that lives on (yielded, read later)
+                            return None   # a view of x that lives on (yielded, read later)
                         recorded += pushes
             elif any(acc in _reads(b.stmts, b.results) for b in t.blocks()):
-                return
+                return None
             seen += n
         if seen != self.uses.get(acc, 0):
-            return   # read after this point, or elsewhere
-        for push in recorded:
-            copy = Op(P.lookup(runtime.owned), [push.args[1]], loc=push.loc)
-            copy.out.is_temp = True
-            block.stmts.insert(block.stmts.index(push), copy)
-            push.args[1] = copy.out
-        op.attrs["augmented"] = {runtime.set_item: "store", runtime.zeroed_at: "zero",
-                                 runtime.appended: "append"}[op.prim.impl]
-        if acc.is_temp:
-            acc.hint, acc.is_temp = op.out.hint, op.out.is_temp
+            return None   # read after this point, or elsewhere
+        return recorded
+
+    def consider_temporary(self, op):
+        """`c = a * b` -> `a *= b` (`c = np.exp(a)` -> `np.exp(a, out=a)`) where a is a
+        float64 temporary that dies here, shaped like c."""
+        fn = op.prim.impl
+        if len(op.outs) != 1 or op.kwargs:
+            return
+        if op.prim.emit[0] == "binop" and fn in _IN_PLACE_BINOPS and len(op.args) == 2:
+            order = (0, 1) if fn not in _COMMUTATIVE else (0, 1, 1, 0)
+            candidates = [(op.args[order[k]], op.args[order[k + 1]])
+                          for k in range(0, len(order), 2)]
+            for a, b in candidates:
+                if self.writable(a, op) and (not isinstance(b, Var) or self.is_f64(b) or
+                                             b in self.float64):
+                    op.args = [a, b]
+                    op.attrs["augmented"] = "name"
+                    break
+        elif op.prim.emit[0] in ("call", "unaryop") and len(op.args) == 1 and \
+                (fn in _FLOAT_UFUNCS or fn is operator.neg):
+            # np.exp(a, out=a) needs an array (a Python float has no memory to write into)
+            if self.is_array(op.args[0]) and self.writable(op.args[0], op):
+                op.attrs["augmented"] = "out"
+        if op.attrs.get("augmented") and op.args[0].is_temp:
+            op.args[0].hint, op.args[0].is_temp = op.out.hint, op.out.is_temp
+
+    def writable(self, a, op):
+        if not isinstance(a, Var) or not self.fresh(a)[0] or not self.is_f64(a):
+            return False
+        if not self.shapes.same(a, op.out):
+            return False
+        recorded = self.last_use(a, op)
+        return recorded is not None and not recorded
+
+    def is_array(self, v, depth=0):
+        """Whether `v` is provably an ndarray: an array parameter, or an elementwise
+        function of one."""
+        if not isinstance(v, Var) or depth > 50:
+            return False
+        if v in self.arrays:
+            return True
+        d = self.defs.get(v)
+        if d is None or d[0] != "op":
+            return False
+        t = d[1]
+        return t.prim.impl in _ELEMENTWISE_ARRAYS and \
+            any(self.is_array(a, depth + 1) for a in t.args)
+
+    def is_f64(self, v):
+        """Whether `v` is provably a float64 value (array or scalar) in this specialisation:
+        a float64 parameter, or computed by arithmetic and float functions from such values
+        and Python numbers only."""
+        if not isinstance(v, Var):
+            return isinstance(v, Const) and type(v.value) in (float, int)
+        if v in self.float64:
+            return True
+        if v in self.f64_memo:
+            return self.f64_memo[v]
+        self.f64_memo[v] = True   # optimistic for loop-carried cycles
+        d = self.defs.get(v)
+        result = False
+        if d is not None and d[0] == "op":
+            t = d[1]
+            if t.prim.impl in _FLOAT_KEEPING and t.args:
+                result = all(self.is_f64(a) for a in t.args if not isinstance(a, Const)) and \
+                    any(isinstance(a, Var) for a in t.args)
+        elif d is not None and d[0] == "if":
+            s, k = d[1], d[2]
+            result = all(self.is_f64(b.results[k]) for b in (s.then, s.orelse))
+        elif d is not None and d[0] == "loop":
+            s, k = d[1], d[2]
+            result = self.is_f64(s.inits[k]) and self.is_f64(s.body.results[k])
+        self.f64_memo[v] = result
+        return result
 
     def basic(self, index, depth=0):
         """Whether `index` is an int, a slice or a tuple of those (never an index array)."""
@@ -248,6 +357,21 @@ class _Planner:
         return fn in P.INT_ARITH and all(self.basic(a, depth + 1) and not (
             isinstance(a, Const) and not isinstance(a.value, int)) for a in d[1].args)
 
+
+_IN_PLACE_BINOPS = (operator.add, operator.sub, operator.mul, operator.truediv, operator.pow)
+_COMMUTATIVE = (operator.add, operator.mul)
+_FLOAT_UFUNCS = (np.exp, np.expm1, np.log, np.log1p, np.log2, np.log10, np.sqrt, np.sin, np.cos,
+                 np.tan, np.arcsin, np.arccos, np.arctan, np.sinh, np.cosh, np.tanh,
+                 np.arcsinh, np.negative, np.square, np.abs, np.absolute)
+# Functions whose result is float64 when their operands are float64 or Python numbers.
+_FLOAT_KEEPING = _IN_PLACE_BINOPS + _FLOAT_UFUNCS + (
+    operator.neg, np.add, np.subtract, np.multiply, np.divide, np.maximum, np.minimum,
+    np.sum, np.mean, runtime.unbroadcast, runtime.broadcast_like, runtime.zeros_like,
+    runtime.seed, np.broadcast_to, np.where, np.sign, np.clip)
+
+# Elementwise: an array operand makes the result an array.
+_ELEMENTWISE_ARRAYS = _IN_PLACE_BINOPS + _FLOAT_UFUNCS + (
+    operator.neg, np.add, np.subtract, np.multiply, np.divide, np.maximum, np.minimum)
 
 _VIEWS = (operator.getitem, np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims,
           np.swapaxes, np.moveaxis, np.diagonal, np.broadcast_to, runtime.broadcast_like,
