@@ -172,3 +172,32 @@ def test_user_rules_are_inlined_and_check_grads_reports_a_wrong_one():
     sad.check_grads(uses_my_cbrt, (x,), modes=("fwd",))
     with pytest.raises(AssertionError, match="reverse mode"):
         sad.check_grads(uses_my_cbrt, (x,), modes=("rev",))
+
+
+def elementwise_chain(x):
+    return np.sum(np.tanh(x) ** 2 * np.exp(-x))
+
+
+def test_float64_arguments_get_temporaries_reused_in_place():
+    g = sad.value_and_grad(elementwise_chain)
+    x = np.linspace(-1.0, 1.0, 7)
+    x0 = x.copy()
+    v, dx = g(x)
+    assert "np.exp(exp, out=exp)" in g.source and "exp *= 2" in g.source
+    t = np.tanh(x0)
+    e = np.exp(-x0)
+    np.testing.assert_allclose(dx, t * e * (2 - t - 2 * t * t))
+    np.testing.assert_array_equal(x, x0)
+    # float32 (or int) arrays: the general variant, no writes into temporaries
+    v32, dx32 = g(x.astype(np.float32))
+    assert dx32.dtype == np.float32 and "out=" not in g.source
+    np.testing.assert_allclose(dx32, dx, rtol=1e-5)
+    # a Python float: the same float64 variant, augmented assignments only
+    assert sad.grad(elementwise_chain)(0.3) == pytest.approx(
+        float(np.tanh(0.3) * np.exp(-0.3) * (2 - np.tanh(0.3) - 2 * np.tanh(0.3) ** 2)))
+
+
+def test_a_pullback_is_not_changed_by_in_place_reuse():
+    _, pullback = sad.vjp(elementwise_chain)(np.linspace(-1.0, 1.0, 5))
+    first = pullback(1.0)
+    np.testing.assert_array_equal(first, pullback(1.0))
