@@ -9,6 +9,15 @@ import operator
 import numpy as np
 
 
+def keep_zeros(g, c):
+    """`c` (a contribution computed from the cotangent `g`), with exact zeros wherever `g`
+    is zero: 0 * inf and 0 * nan are 0 here, as the derivative of a branch np.where did
+    not take must be."""
+    if isinstance(g, np.ndarray) or isinstance(c, np.ndarray):
+        return np.where(g == 0, 0.0, c)
+    return 0.0 if g == 0 else c
+
+
 def unbroadcast(g, x):
     """Sum `g` over the axes that broadcasting added to, or stretched in, `x`'s shape."""
     if isinstance(x, list) or isinstance(x, Shape) and x.kind == "list":

@@ -697,15 +697,31 @@ def test_where_log_branch_nan_where_not_selected(mode):
     np.testing.assert_allclose(d, np.where(X_NEG > 0, 1.0 / X_NEG, 1.0), rtol=1e-15)
 
 
-def test_where_sqrt_branch_nan_forward_mode():
+@pytest.mark.parametrize("mode", ["fwd", "rev"])
+def test_where_sqrt_branch_nan_where_not_selected(mode):
     # sqrt(x) and its derivative 0.5 / sqrt(x) are NaN for x < 0 and infinite at 0.
-    # Forward mode selects tangents, so no NaN arrives. (Reverse mode multiplies
-    # the zero cotangent by that NaN derivative and gets NaN, as JAX does;
-    # the double-where form below is the way to write it.)
+    # Forward mode selects tangents, so no NaN arrives; reverse mode keeps the exact
+    # zeros of the cotangent of the branch not taken (sad_rt.keep_zeros), where JAX
+    # would give 0 * nan = nan.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        d = _jvp_diag(where_sqrt, X_SQRT)
+        if mode == "fwd":
+            d = _jvp_diag(where_sqrt, X_SQRT)
+        else:
+            d = sad.vjp(where_sqrt)(X_SQRT)[1](np.ones_like(X_SQRT))
     np.testing.assert_allclose(d, D_SQRT, rtol=1e-15)
+
+
+def where_divide(x, y): return np.where(y != 0, x / y, 0.0)      # noqa: E704
+
+
+def test_where_division_by_zero_not_selected_is_nan_free():
+    x, y = np.array([1.0, 2.0, 3.0]), np.array([0.0, 2.0, -1.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        gx, gy = sad.vjp(where_divide, wrt=(0, 1))(x, y)[1](np.ones(3))
+    np.testing.assert_allclose(gx, [0.0, 0.5, -1.0])
+    np.testing.assert_allclose(gy, [0.0, -0.5, -3.0])
 
 
 @pytest.mark.parametrize("mode", ["fwd", "rev"])

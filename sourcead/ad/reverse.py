@@ -14,10 +14,12 @@ exactly those values (after optimisation has removed what is not needed).
 
 import operator
 
+import numpy as np
+
 from ..ir import primitives as P
 from ..ir.clone import clone_function, inline
 from ..ir.core import Block, Const, If, Loop, Op, Var, Zero, defined_in
-from ..runtime import added_at, check_scalar, unbroadcast, zeros_like
+from ..runtime import added_at, check_scalar, keep_zeros, unbroadcast, zeros_like
 from ..runtime import seed as seed_fn
 from .activity import active as active_vars
 from .common import bind, check_constant_arguments, derivative_name, emit_temp, find_rule
@@ -116,19 +118,30 @@ class _Context:
             return
         total = emit_temp(stmts, operator.add, [prev, c], loc)
         stmts[-1].attrs["accumulate"] = True   # both have x's shape (see opt.inplace)
+        if prev in _MASKED or c in _MASKED:
+            _MASKED.add(total)
         self.set(x, total)
 
     def set(self, x, new):
-        """Make `new` the adjoint of `x` (named after it)."""
+        """Make `new` the adjoint of `x` (named after it). An adjoint built from one with
+        exact zeros from a where (a "masked" one) is masked too."""
         if isinstance(new, Var) and new.is_temp:
             new.hint = x.hint + "_bar"
             new.is_temp = x.is_temp
         self.adj[x] = new
 
 
+# Functions whose derivative may be infinite or NaN where the function is (sqrt at 0, log
+# of a negative number): a zero cotangent must stay zero through them.
+_SINGULAR = (np.sqrt, np.log, np.log1p, np.log2, np.log10, np.arcsin, np.arccos, np.arctanh,
+             np.arccosh, np.cbrt, np.reciprocal, np.power, np.float_power, operator.pow,
+             operator.truediv, np.divide, np.tan, np.arctan2, np.linalg.norm)
+
+
 class _Reverser:
     def __init__(self, active):
         self.active = active
+        self.masked = _MASKED   # adjoints that may hold exact zeros from a where (see below)
 
     def is_active(self, x):
         return isinstance(x, Var) and x in self.active
@@ -173,9 +186,16 @@ class _Reverser:
         contribs = inline(lowered, args, out, s.loc)
         if kind == "derivative":
             contribs = [emit_temp(out, operator.mul, [g, contribs[0]], s.loc)]
+        masked = any(isinstance(v, Var) and v in self.masked for v in gs)
         for name, x, c in zip(rule.required, ins, contribs):
             if not self.is_active(x) or (isinstance(c, Const) and c.value is None):
                 continue
+            if masked and s.prim.impl in _SINGULAR and isinstance(g, Var):
+                # The cotangent has exact zeros (a branch of np.where not taken) where this
+                # function's derivative may be inf or NaN: keep them zeros, not 0 * inf.
+                c = emit_temp(out, keep_zeros, [g, c], s.loc)
+            if masked or s.prim.impl is np.where:
+                self.masked.add(c)
             if name in s.prim.exact:
                 ctx.accumulate(x, c, out, s.loc)
                 continue
@@ -188,7 +208,10 @@ class _Reverser:
                     scatter.args[0] = prev
                 ctx.set(x, c)
                 continue
+            mark = c in self.masked
             c = emit_temp(out, unbroadcast, [c, x], s.loc)
+            if mark:
+                self.masked.add(c)
             ctx.accumulate(x, c, out, s.loc)
 
     def adjoint_user_call(self, s, gs, ctx, out):
@@ -285,6 +308,11 @@ class _Reverser:
         for j, k in enumerate(carried):
             if self.is_active(s.inits[k]):
                 ctx.accumulate(s.inits[k], outs[j], out, s.loc)
+
+
+# Adjoint Vars that may hold exact zeros a where put there (Vars are unique, so one set
+# serves every transformation; it only grows while a derivative is being built).
+_MASKED = set()
 
 
 def _scatter_into_zeros(c, x, stmts):
