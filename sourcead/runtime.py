@@ -971,3 +971,72 @@ def rearrangement_adjoint(g, x, fn, *args, **kwargs):
     out = np.zeros(np.size(x), dtype=np.result_type(g, 1.0))
     out[np.ravel(index)] = np.ravel(np.broadcast_to(g, np.shape(index)))
     return np.reshape(out, np.shape(x))
+
+
+# --- helpers of the NumPy 2 and array-API rules (rules/array_api.py) --------------------------
+
+def trapezoid_weights(y, x=None, dx=1.0, axis=-1):
+    """The partial derivatives of `np.trapezoid(y, x, dx, axis)` with respect to `y`: half
+    the width of the interval on each side of every sample, laid along `axis` so that they
+    broadcast against `y` (x a 1-D array of sample points, or one of y's shape)."""
+    nd = np.ndim(y)
+    n = np.shape(y)[axis]
+    if x is None:
+        widths = np.full(max(n - 1, 0), float(dx))
+        along = [1] * nd
+        along[axis] = -1
+        widths = np.reshape(widths, along)
+    elif np.ndim(x) == 1:
+        along = [1] * nd
+        along[axis] = -1
+        widths = np.reshape(np.diff(x), along)
+    else:
+        widths = np.diff(x, axis=axis)
+    widths = np.moveaxis(np.asarray(widths, dtype=np.result_type(widths, 1.0)), axis, -1)
+    w = np.zeros(np.shape(widths)[:-1] + (n,), dtype=widths.dtype)
+    w[..., 1:] += widths / 2.0
+    w[..., :-1] += widths / 2.0
+    return np.moveaxis(w, -1, axis)
+
+
+def _gradient_axes(f, axis):
+    """The axes along which `np.gradient(f, axis=axis)` differentiates, non-negative."""
+    nd = np.ndim(f)
+    if axis is None:
+        return tuple(range(nd))
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    return tuple(a % nd for a in axes)
+
+
+def _gradient_transpose(g, axis, n, spacing, edge_order):
+    """The transpose of np.gradient along one axis (of length n) applied to `g`.
+
+    Along the axis, np.gradient is a matrix M whose row i involves the columns i-1, i, i+1
+    (rows 0 and n-1: three columns at that end). Three columns next to each other differ
+    modulo 3, so applying np.gradient to the vectors e_r (ones where j % 3 == r) reads off
+    each M[i, j] as e_{j % 3}'s gradient at i, whatever the spacing and edge order."""
+    i = np.arange(n)
+    probes = np.array([np.gradient((i % 3 == r).astype(float),
+                                   *(() if spacing is None else (spacing,)),
+                                   edge_order=edge_order) for r in range(3)])
+    g = np.moveaxis(np.asarray(g), axis, -1)
+    out = np.zeros(np.shape(g), dtype=np.result_type(g, 1.0))
+    for d in range(-2, 3):   # out[j] += M[i, j] g[i] for the rows i = j - d
+        rows = i[(i + d >= 0) & (i + d < n)]
+        if abs(d) == 2:      # two columns away: only the first row (d = 2) and the last
+            rows = rows[rows == (0 if d > 0 else n - 1)]
+        out[..., rows + d] += g[..., rows] * probes[(rows + d) % 3, rows]
+    return np.moveaxis(out, -1, axis)
+
+
+def gradient_adjoint(g, f, spacing=None, axis=None, edge_order=1):
+    """The cotangent of `f` in `np.gradient(f, spacing, axis=axis, edge_order=edge_order)`
+    (one spacing: a number, or the sample points of the one axis). Where np.gradient
+    returns one array per axis, `g` holds their cotangents stacked (g[k] for axis k)."""
+    axes = _gradient_axes(f, axis)
+    out = zeros_like(np.asarray(f))
+    for k, ax in enumerate(axes):
+        gk = g[k] if len(axes) > 1 else g
+        out = out + _gradient_transpose(np.broadcast_to(gk, np.shape(f)), ax,
+                                        np.shape(f)[ax], spacing, edge_order)
+    return out

@@ -346,7 +346,9 @@ class TupleParams:
         return ("tuple_params", self.n)
 
 
-def _assigned_names(stmts):
+def _assigned_names(stmts, appends=True):
+    """The names `stmts` assign (`x[i] = v` and `xs.append(v)` assign x and xs; with
+    appends=False, only names a `.append` call could not be a module method of)."""
     names = set()
     for node in stmts:
         for sub in gast.walk(node):
@@ -360,8 +362,9 @@ def _assigned_names(stmts):
                     names.add(base.id)
             elif isinstance(sub, gast.FunctionDef):
                 names.add(sub.name)
-            elif isinstance(sub, gast.Call) and isinstance(sub.func, gast.Attribute) and \
-                    sub.func.attr == "append" and isinstance(sub.func.value, gast.Name):
+            elif appends and isinstance(sub, gast.Call) and \
+                    isinstance(sub.func, gast.Attribute) and sub.func.attr == "append" and \
+                    isinstance(sub.func.value, gast.Name):
                 names.add(sub.func.value.id)   # xs.append(v) makes xs a new list
     return names
 
@@ -443,8 +446,10 @@ class Lowerer:
                 v = Var(a.id)
                 params.append(v)
                 self.env[a.id] = v
-        self.local_names = _assigned_names(node.body) | {a.id for a in args.args} | \
-            {a.id for a in args.posonlyargs} | {a.id for a in args.kwonlyargs}
+        # `xs.append(v)` assigns xs only where xs is a local list (np.append is not)
+        self.local_names = _assigned_names(node.body, appends=False) | \
+            {a.id for a in args.args} | {a.id for a in args.posonlyargs} | \
+            {a.id for a in args.kwonlyargs}
         body = list(node.body)
         if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant) \
                 and isinstance(body[0].value.value, str):
@@ -854,7 +859,7 @@ class Lowerer:
     def carried_names(self, node, targets):
         """Names the loop must carry: assigned in it, and read before being assigned in an
         iteration, or read after the loop."""
-        assigned = _assigned_names(node.body) - targets
+        assigned = (_assigned_names(node.body) & self.local_names) - targets
         exposed = _upward_exposed(node.body) | (_names_loaded(node.test)
                                                 if isinstance(node, gast.While) else set())
         after = self.loaded_after(node)
@@ -942,7 +947,8 @@ class Lowerer:
         fn.lowering = True
         sub = Lowerer(fn.owner.parsed, self.bindings)
         sub.parsed = _Nested(fn.owner.parsed, fn.node)
-        sub.local_names = _assigned_names(fn.node.body) | set(names) | (fn.free & set(env))
+        sub.local_names = _assigned_names(fn.node.body, appends=False) | set(names) | \
+            (fn.free & set(env))
         sub.env = {n: env[n] for n in fn.free if n in env}
         sub.env.update(values)
         sub.loc = self.loc
@@ -1528,7 +1534,7 @@ class Lowerer:
         body = list(sub.parsed.node.body)
         if body and isinstance(body[0], gast.Expr) and isinstance(body[0].value, gast.Constant):
             body = body[1:]   # docstring
-        sub.local_names = _assigned_names(body) | set(values)
+        sub.local_names = _assigned_names(body, appends=False) | set(values)
         sub.env.update(values)
         sub.loc = self.loc
         self.inlining_depth_check(node)
