@@ -16,6 +16,7 @@ from .api import (cache_info, clear_cache, grad, ir, jvp, source, value_and_grad
 from .errors import (NoDerivativeError, SourceADError, SourceUnavailableError,  # noqa: F401
                      UnsupportedSyntaxError, WrtError)
 from .rules.registry import derivative, jvp_rule, vjp_rule  # noqa: F401
+from .runtime import stop_gradient  # noqa: F401
 from .testing import check_grads  # noqa: F401
 
 __version__ = "0.1.0"

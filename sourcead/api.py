@@ -131,6 +131,22 @@ def _build(fn, kind, wrt, single, structure=(), float64=None):
                         pullback_returns=_structure(len(wrt), len(wrt) > 1, n_out),
                         name=derivative_name(fn, "vjp", wrt),
                         pullback_name=f"{name}_pullback")
+    elif kind in ("grad_aux", "value_and_grad_aux", "vjp_aux"):
+        # has_aux: f returns (output, aux); only the output is differentiated, and aux
+        # (any structure: its leaves are the results after the first) is passed through
+        _aux_tree(ir, name)
+        aux = tuple(range(1, n_out))
+        base = kind[:-4]
+        if base == "vjp":
+            d = _vjp_transform(ir, wrt, seed="param", return_primal=True, n_seeded=1)
+            layout = Layout((0, aux), split=True, name=f"{name}_vjp",
+                            pullback_name=f"{name}_pullback",
+                            pullback_returns=_structure(len(wrt), not single, n_out))
+        else:
+            d = _vjp_transform(ir, wrt, seed="scalar", return_primal=True, n_seeded=1)
+            grads = _structure(len(wrt), not single, n_out)
+            layout = Layout(((0, aux), grads) if base == "value_and_grad" else (grads, aux),
+                            name=f"{name}_{base}")
     else:
         raise ValueError(kind)
     d = optimize(verify(d))
@@ -142,6 +158,17 @@ def _build(fn, kind, wrt, single, structure=(), float64=None):
     _stats["transforms"] += 1
     _compiled[key] = (code, compiled)
     return compiled
+
+
+def _aux_tree(ir, name):
+    """The structure of the aux value of a function that returns (output, aux)."""
+    tree = ir.result_tree
+    if tree is None and ir.returns_tuple and len(ir.results) == 2:
+        return None
+    if tree is not None and tree[0] == "tuple" and len(tree[-1]) == 2 and tree[-1][0] is None:
+        return tree[-1][1]
+    raise TypeError(f"has_aux=True requires {name} to return a pair (output, aux) whose "
+                    "output is a single value")
 
 
 def _derivative_of(fn, kind, wrt):
@@ -182,11 +209,15 @@ def _describe(value):
 class Derivative:
     """A derivative of a user function: call it, read its `.source`, inspect its `.ir`."""
 
-    def __init__(self, fn, kind, wrt=0):
+    def __init__(self, fn, kind, wrt=0, has_aux=False):
         if not inspect.isfunction(fn):
             parse_function(fn)  # raises the located "cannot read the source" error
+        if has_aux and kind not in ("grad", "value_and_grad", "vjp"):
+            raise TypeError(f"has_aux is for grad, value_and_grad and vjp, not {kind}")
         self.fn = fn
         self.kind = kind
+        self.has_aux = has_aux
+        self.build_kind = kind + "_aux" if has_aux else kind
         self.wrt, self.single = _normalize_wrt(fn, wrt)
         self._names = _param_names(fn)
         self._f = None
@@ -198,7 +229,7 @@ class Derivative:
     def _function(self):
         """The derivative for any arguments (no specialisation)."""
         if self._f is None:
-            c = _build(self.fn, self.kind, self.wrt, self.single)
+            c = _build(self.fn, self.build_kind, self.wrt, self.single)
             defaults = self.fn.__defaults__ if self.kind != "jvp" else None
             f = c.instantiate(self.fn, defaults)
             if self.kind != "jvp" and self.fn.__kwdefaults__:
@@ -253,7 +284,7 @@ class Derivative:
     def __call__(self, *args, **kwargs):
         trees = [_tree_of(a) for a in args] + [_tree_of(v) for v in kwargs.values()]
         if any(t is not None or _is_function(a) for t, a in
-               zip(trees, list(args) + list(kwargs.values()))) or (
+               zip(trees, list(args) + list(kwargs.values()))) or (not self.has_aux and
                 self.kind in ("vjp", "jvp") and _lower(self.fn).result_tree is not None):
             return self._call_structured(args, kwargs)
         spec = None if kwargs else self._float64_spec(args)
@@ -266,6 +297,8 @@ class Derivative:
             return self._call_jvp(f, args, kwargs)
         self._check_args(args, kwargs)
         out = f(*args, **kwargs)
+        if self.has_aux:
+            return self._with_aux(out, args)
         if self.kind == "grad":
             return self._match_types(out, args)
         if self.kind == "value_and_grad":
@@ -273,6 +306,22 @@ class Derivative:
         if self.kind == "vjp":
             return self._wrap_pullback(out, args)
         return out
+
+    def _with_aux(self, out, args):
+        """(gradient, aux), ((value, aux), gradient) or (y, pullback, aux)."""
+        tree = _aux_tree(_lower(self.fn), self.fn.__name__)
+
+        def aux_of(leaves):
+            return _rebuild(tree, list(leaves)) if tree is not None else leaves[0]
+        if self.kind == "grad":
+            grads, aux = out
+            return self._match_types(grads, args), aux_of(aux)
+        if self.kind == "value_and_grad":
+            (value, aux), grads = out
+            return (value, aux_of(aux)), self._match_types(grads, args)
+        (y, aux), pullback = out
+        y, wrapped = self._wrap_pullback((y, pullback), args)
+        return y, wrapped, aux_of(aux)
 
     def _float64_spec(self, args):
         """The parameters whose arguments are float64 arrays or floats, if no argument is an
@@ -293,7 +342,7 @@ class Derivative:
 
     def _specialised(self, spec):
         if spec not in self._f64:
-            c = _build(self.fn, self.kind, self.wrt, self.single, float64=spec)
+            c = _build(self.fn, self.build_kind, self.wrt, self.single, float64=spec)
             f = c.instantiate(self.fn, self.fn.__defaults__ if self.kind != "jvp" else None)
             if self.kind != "jvp" and self.fn.__kwdefaults__:
                 f.__kwdefaults__ = dict(self.fn.__kwdefaults__)
@@ -452,13 +501,13 @@ def _as_type_of(g, arg):
     return g
 
 
-def _transform(kind, fn, wrt):
+def _transform(kind, fn, wrt, has_aux=False):
     if fn is None:
-        return lambda f: Derivative(f, kind, wrt)
-    return Derivative(fn, kind, wrt)
+        return lambda f: Derivative(f, kind, wrt, has_aux)
+    return Derivative(fn, kind, wrt, has_aux)
 
 
-def grad(fn=None, wrt=0):
+def grad(fn=None, wrt=0, has_aux=False):
     """Reverse-mode gradient of a scalar-valued function.
 
     >>> import numpy as np, sourcead as sad
@@ -470,20 +519,24 @@ def grad(fn=None, wrt=0):
 
     `wrt` picks the argument(s): an index or a name, or a tuple of them (then
     a tuple of gradients is returned). Each gradient has its argument's shape.
+    With has_aux=True, f returns `(output, aux)`; the call returns
+    `(gradient, aux)`, aux (any value or structure) passed through undifferentiated.
     """
-    return _transform("grad", fn, wrt)
+    return _transform("grad", fn, wrt, has_aux)
 
 
-def value_and_grad(fn=None, wrt=0):
-    """Like `grad`, but returns `(f(*args), gradient)`."""
-    return _transform("value_and_grad", fn, wrt)
+def value_and_grad(fn=None, wrt=0, has_aux=False):
+    """Like `grad`, but returns `(f(*args), gradient)` (with has_aux,
+    `((output, aux), gradient)`)."""
+    return _transform("value_and_grad", fn, wrt, has_aux)
 
 
-def vjp(fn=None, wrt=0):
+def vjp(fn=None, wrt=0, has_aux=False):
     """Reverse mode for any output: `y, pullback = vjp(f)(*args)`; `pullback(y_bar)`
     returns the gradient(s) of `<y_bar, f>` w.r.t. the `wrt` argument(s). For a
-    function that returns a tuple, `y_bar` is a tuple of the same length."""
-    return _transform("vjp", fn, wrt)
+    function that returns a tuple, `y_bar` is a tuple of the same length. With
+    has_aux=True, f returns `(output, aux)` and the call `(y, pullback, aux)`."""
+    return _transform("vjp", fn, wrt, has_aux)
 
 
 def jvp(fn=None, wrt=0):

@@ -9,6 +9,12 @@ import operator
 import numpy as np
 
 
+def stop_gradient(x):
+    """`x` itself, with no derivative: what is computed from it is a constant to
+    sourcead (as `jax.lax.stop_gradient`)."""
+    return x
+
+
 def keep_zeros(g, c):
     """`c` (a contribution computed from the cotangent `g`), with exact zeros wherever `g`
     is zero: 0 * inf and 0 * nan are 0 here, as the derivative of a branch np.where did

@@ -26,33 +26,35 @@ from .common import bind, check_constant_arguments, derivative_name, emit_temp, 
 from .forward import _rule_args
 
 
-def vjp(fn, wrt, seed="param", return_primal=True):
+def vjp(fn, wrt, seed="param", return_primal=True, n_seeded=None):
     """The reverse-mode derivative of `fn` w.r.t. the parameters at indices `wrt`.
 
     seed="param": the function takes one cotangent parameter per result
     (named `<result>_bar`) after the original parameters. seed="scalar": the
     cotangent of the single result is `sad_rt.seed(result)`, 1 for a scalar.
     Results: the original results (if return_primal), then one adjoint per
-    `wrt` parameter.
+    `wrt` parameter. `n_seeded`: only the first results are differentiated (the others,
+    `has_aux` values, are passed through).
     """
     fn = clone_function(fn)
     inputs = [fn.params[i] for i in wrt]
     results = list(fn.body.results)
-    active = active_vars(fn, inputs, results)
+    seeded = results if n_seeded is None else results[:n_seeded]
+    active = active_vars(fn, inputs, seeded)
     stmts = list(fn.body.stmts)
     stmts.append(Op(P.SWEEP, [], outs=[]))
     ctx = _Context(None, set(), "top")
 
     seed_params = []
     if seed == "param":
-        for r in results:
+        for r in seeded:
             g = Var((r.hint if isinstance(r, Var) else "out") + "_bar",
                     shape_of=r if isinstance(r, Var) else None)
             seed_params.append(g)
             if isinstance(r, Var) and r in active:
                 ctx.accumulate(r, g, stmts, None)
     else:
-        (r,) = results
+        (r,) = seeded
         stmts.append(Op(P.lookup(check_scalar), [r], outs=[]))
         op = Op(P.lookup(seed_fn), [r])
         op.out.hint = (r.hint if isinstance(r, Var) else "out") + "_bar"

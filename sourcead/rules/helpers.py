@@ -48,6 +48,7 @@ P.defprim(runtime.add_at, shape=("arg", 0), differentiable=False, hint="bar", pu
 P.defprim(runtime.fresh_array, shape=("arg", 0), differentiable=False, hint="bar", pure=False)
 P.defprim(runtime.Shape, differentiable=False, hint="shape")
 P.defprim(runtime.keep_zeros, shape="elementwise", differentiable=False, hint="bar")
+nondifferentiable(runtime.stop_gradient, shape=("arg", 0))
 P.defprim(runtime.set_item, shape=("arg", 0), hint="x")
 P.defprim(runtime.appended, hint="items", exact=("xs",))
 P.defprim(runtime.zeroed_at, shape=("arg", 0), differentiable=False, hint="bar")
