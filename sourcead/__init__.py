@@ -11,8 +11,8 @@
     print(loss.source)  # the generated Python
 """
 
-from .api import (cache_info, clear_cache, grad, ir, jvp, source, value_and_grad,  # noqa: F401
-                  vjp)
+from .api import (cache_info, clear_cache, grad, hessian, hvp, ir, jacfwd, jacrev,  # noqa: F401
+                  jvp, source, value_and_grad, vjp)
 from .errors import (NoDerivativeError, SourceADError, SourceUnavailableError,  # noqa: F401
                      UnsupportedSyntaxError, WrtError)
 from .rules.registry import derivative, jvp_rule, vjp_rule  # noqa: F401

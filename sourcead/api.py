@@ -210,6 +210,11 @@ class Derivative:
     """A derivative of a user function: call it, read its `.source`, inspect its `.ir`."""
 
     def __init__(self, fn, kind, wrt=0, has_aux=False):
+        if isinstance(fn, Derivative):   # higher order: differentiate the generated code
+            if fn.has_aux or fn.kind not in ("grad", "jvp"):
+                raise TypeError(f"sourcead differentiates the code of grad and jvp again, not "
+                                f"that of {fn.kind}{' with has_aux' if fn.has_aux else ''}")
+            fn = fn._function()
         if not inspect.isfunction(fn):
             parse_function(fn)  # raises the located "cannot read the source" error
         if has_aux and kind not in ("grad", "value_and_grad", "vjp"):
@@ -546,6 +551,88 @@ def jvp(fn=None, wrt=0):
     that argument's shape); returns the outputs and their tangents.
     """
     return _transform("jvp", fn, wrt)
+
+
+def _basis(x):
+    """The unit arrays of `x`'s shape (floats for a float), one per element."""
+    shape = np.shape(x)
+    for k in range(int(np.prod(shape))):
+        e = np.zeros(shape)
+        e.flat[k] = 1.0
+        yield e if shape else float(e)
+
+
+def _single_wrt(fn, wrt, what):
+    idx, single = _normalize_wrt(fn, wrt)
+    if not single:
+        raise WrtError(f"{what} takes one argument (wrt=0 or a name), not {wrt!r}")
+    return idx[0]
+
+
+def jacfwd(fn, wrt=0):
+    """The Jacobian by forward mode, one JVP per element of the argument: for an output
+    of shape S and an argument of shape A, an array of shape S + A."""
+    i = _single_wrt(fn, wrt, "jacfwd")
+    d = Derivative(fn, "jvp", i)
+
+    def jacobian(*args):
+        cols = [np.asarray(d(*args, e)[1], dtype=float) for e in _basis(args[i])]
+        x_shape = np.shape(args[i])
+        y_shape = np.shape(cols[0]) if cols else ()
+        return np.stack(cols, axis=-1).reshape(y_shape + x_shape) if cols else \
+            np.zeros(y_shape + x_shape)
+    return functools.wraps(_wrapped(fn))(jacobian)
+
+
+def jacrev(fn, wrt=0):
+    """The Jacobian by reverse mode, one pullback per element of the output (shape S + A,
+    as jacfwd)."""
+    i = _single_wrt(fn, wrt, "jacrev")
+    d = Derivative(fn, "vjp", i)
+
+    def jacobian(*args):
+        y, pullback = d(*args)
+        rows = [np.asarray(pullback(e), dtype=float) for e in _basis(y)]
+        return np.stack(rows).reshape(np.shape(y) + np.shape(args[i]))
+    return functools.wraps(_wrapped(fn))(jacobian)
+
+
+def hvp(fn, wrt=0):
+    """Hessian-vector products without forming the Hessian: `hvp(f)(x, v)` is H(x) v,
+    the forward derivative of the generated gradient code along v (forward over reverse).
+    Further arguments of f go between x and v: `hvp(f, wrt=0)(x, y, v)`."""
+    i = _single_wrt(fn, wrt, "hvp")
+    g = Derivative(fn, "grad", i)
+    dg = Derivative(g, "jvp", i)
+
+    def product(*args):
+        *primals, v = args
+        x = primals[i]
+        if np.shape(v) != np.shape(x):
+            raise ValueError(f"hvp: the vector has shape {np.shape(v)}, but the argument it "
+                             f"multiplies has shape {np.shape(x)}")
+        return dg(*primals, v)[1]
+    product.gradient = g
+    product.derivative = dg
+    return functools.wraps(_wrapped(fn))(product)
+
+
+def hessian(fn, wrt=0):
+    """The Hessian of a scalar function (forward over reverse, one HVP per element):
+    an array of shape A + A for an argument of shape A."""
+    i = _single_wrt(fn, wrt, "hessian")
+    h = hvp(fn, i)
+
+    def hessian_of(*args):
+        x = args[i]
+        cols = [np.asarray(h(*args, e), dtype=float) for e in _basis(x)]
+        shape = np.shape(x)
+        return np.stack(cols, axis=-1).reshape(shape + shape) if cols else np.zeros(shape * 2)
+    return functools.wraps(_wrapped(fn))(hessian_of)
+
+
+def _wrapped(fn):
+    return fn.fn if isinstance(fn, Derivative) else fn
 
 
 class IRView:

@@ -132,7 +132,8 @@ def _block(src, stmts, tangents, active):
         for ans, t in zip(s.outs, ts):
             if isinstance(t, Zero) or (isinstance(t, Const) and t.value is None):
                 continue
-            t = emit_temp(stmts, broadcast_like, [t, ans], s.loc)
+            if s.prim.pure:   # (a tape's items and iterators come as they are)
+                t = emit_temp(stmts, broadcast_like, [t, ans], s.loc)
             if isinstance(t, Var):
                 t.hint = ans.hint + "_dot"
                 t.is_temp = ans.is_temp

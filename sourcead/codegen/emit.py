@@ -83,6 +83,7 @@ class Emitter:
                 uses[o] = uses.get(o, 0) + 1
         for r in _result_vars(self.fn.body):
             uses[r] = uses.get(r, 0) + 1
+        self.uses = uses
         self._plan_block(self.fn.body, uses)
         self._name_vars()
 
@@ -348,8 +349,9 @@ class Emitter:
                     out.extend(self.augmented(s))
                     continue
                 value = self.expr(s)
-                if not s.outs:
-                    out.append(ast.Expr(value))
+                if not s.outs or (len(s.outs) == 1 and not s.prim.pure and
+                                  self.uses.get(s.out, 0) == 0):
+                    out.append(ast.Expr(value))   # a call for its effect: check_scalar(y)
                 elif len(s.outs) == 1:
                     out.append(ast.Assign([ast.Name(self.names[s.out], ast.Store())], value))
                 else:

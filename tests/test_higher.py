@@ -1,0 +1,118 @@
+"""Higher order (generated code differentiated again), has_aux and stop_gradient,
+checked against finite differences of gradients."""
+
+import numpy as np
+import pytest
+
+import sourcead as sad
+
+
+def smooth(x, A):
+    return np.sum(np.tanh(A @ x) ** 2) + np.sum(x ** 3) * np.mean(x)
+
+
+def looped(x, a):
+    for i in range(3):
+        x = np.sin(x) * a + x
+    return np.sum(x ** 2)
+
+
+def branchy(x):
+    if np.sum(x) > 0:
+        y = np.exp(x) * x
+    else:
+        y = np.cos(x)
+    return np.sum(y * y)
+
+
+def vector_valued(x, A):
+    return np.tanh(A @ x) * np.sum(x)
+
+
+def _fd_jacobian(g, x, eps=1e-6):
+    cols = [(np.asarray(g(x + eps * e)) - np.asarray(g(x - eps * e))) / (2 * eps)
+            for e in np.eye(x.size).reshape((x.size,) + x.shape)]
+    return np.stack(cols, axis=-1).reshape(np.shape(g(x)) + x.shape)
+
+
+RNG = np.random.default_rng(0)
+X, A = RNG.normal(size=3), RNG.normal(size=(3, 3))
+
+
+@pytest.mark.parametrize("fn, args", [(smooth, (X, A)), (looped, (X, 0.7)),
+                                      (branchy, (X,)), (branchy, (-np.abs(X),))],
+                         ids=lambda v: getattr(v, "__name__", ""))
+def test_hessian_and_hvp_match_finite_differences_of_the_gradient(fn, args):
+    g = sad.grad(fn)
+    want = _fd_jacobian(lambda x: g(x, *args[1:]), args[0])
+    np.testing.assert_allclose(sad.hessian(fn)(*args), want, rtol=1e-5, atol=1e-6)
+    v = RNG.normal(size=3)
+    np.testing.assert_allclose(sad.hvp(fn)(*args, v), want @ v, rtol=1e-5, atol=1e-6)
+
+
+def test_jacfwd_and_jacrev_agree_with_finite_differences():
+    want = _fd_jacobian(lambda x: vector_valued(x, A), X)
+    np.testing.assert_allclose(sad.jacfwd(vector_valued)(X, A), want, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(sad.jacrev(vector_valued)(X, A), want, rtol=1e-6, atol=1e-8)
+    j = sad.jacrev(vector_valued, wrt=1)(X, A)   # with respect to a matrix: (3,) + (3, 3)
+    assert j.shape == (3, 3, 3)
+    np.testing.assert_allclose(j, sad.jacfwd(vector_valued, wrt=1)(X, A), atol=1e-12)
+
+
+def test_grad_of_grad_and_jvp_of_grad():
+    def f(x):
+        return np.sin(x) * x ** 3
+    x = 0.7
+    second = -np.sin(x) * x ** 3 + 6 * np.cos(x) * x ** 2 + 6 * np.sin(x) * x
+    assert sad.grad(sad.grad(f))(x) == pytest.approx(second)
+    assert sad.jvp(sad.grad(f))(x, 1.0)[1] == pytest.approx(second)
+    # reverse over reverse for arrays: the gradient of |grad h|^2
+    w, xs = np.array([0.3, -0.2]), np.array([[1.0, 2.0], [0.5, -1.0]])
+
+    def h(w, x):
+        return np.sum(np.tanh(x @ w) ** 2)
+    g = sad.grad(h)
+    y, pullback = sad.vjp(g)(w, xs)
+    want = _fd_jacobian(lambda v: np.sum(g(v, xs) ** 2), w)
+    np.testing.assert_allclose(pullback(2 * y), want, rtol=1e-5)
+
+
+def test_higher_order_errors_are_clear():
+    with pytest.raises(TypeError, match="scalar"):
+        sad.hessian(vector_valued)(X, A)
+    with pytest.raises(ValueError, match="shape"):
+        sad.hvp(smooth)(X, A, np.ones(4))
+    with pytest.raises(sad.WrtError):
+        sad.hessian(smooth, wrt=(0, 1))
+
+
+def with_aux(w, x):
+    pred = np.tanh(x @ w)
+    return np.sum(pred ** 2), {"pred": pred, "norm": np.sum(w * w)}
+
+
+def test_has_aux_passes_aux_through():
+    w, x = np.array([0.3, -0.2]), np.array([[1.0, 2.0], [0.5, -1.0]])
+    g, aux = sad.grad(with_aux, has_aux=True)(w, x)
+    np.testing.assert_allclose(g, sad.grad(lambda_free_loss)(w, x))
+    np.testing.assert_allclose(aux["pred"], np.tanh(x @ w))
+    (v, aux2), g2 = sad.value_and_grad(with_aux, has_aux=True)(w, x)
+    assert v == pytest.approx(lambda_free_loss(w, x)) and aux2["norm"] == pytest.approx(0.13)
+    y, pullback, aux3 = sad.vjp(with_aux, has_aux=True)(w, x)
+    np.testing.assert_allclose(pullback(1.0), g)
+    with pytest.raises(TypeError, match="pair"):
+        sad.grad(smooth, has_aux=True)(X, A)
+
+
+def lambda_free_loss(w, x):
+    return np.sum(np.tanh(x @ w) ** 2)
+
+
+def test_stop_gradient_makes_a_constant():
+    def f(x):
+        c = sad.stop_gradient(np.sum(x))
+        return np.sum(x * c)
+    x = np.array([1.0, 2.0])
+    np.testing.assert_allclose(sad.grad(f)(x), [3.0, 3.0])
+    assert sad.jvp(f)(x, np.ones(2))[1] == pytest.approx(6.0)
+    assert sad.stop_gradient(x) is x
