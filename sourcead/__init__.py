@@ -15,7 +15,8 @@ from .api import (cache_info, clear_cache, grad, hessian, hvp, ir, jacfwd, jacre
                   jvp, source, value_and_grad, vjp)
 from .errors import (NoDerivativeError, SourceADError, SourceUnavailableError,  # noqa: F401
                      UnsupportedSyntaxError, WrtError)
-from .rules.registry import derivative, jvp_rule, vjp_rule  # noqa: F401
+from .rules.registry import (custom_jvp, custom_vjp, derivative, jvp_rule,  # noqa: F401
+                             vjp_rule)
 from .runtime import stop_gradient  # noqa: F401
 from .testing import check_grads  # noqa: F401
 

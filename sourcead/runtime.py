@@ -9,6 +9,29 @@ import operator
 import numpy as np
 
 
+def checked_cotangent(c, x, ans, rule):
+    """`c`, a user's VJP rule's contribution for `x`; raises unless it has the shape of x or
+    of the output (which is then summed to x's)."""
+    shape = np.shape(c)
+    if shape != np.shape(x) and shape != np.shape(ans):
+        raise ValueError(f"the VJP rule {rule} returned a value of shape {shape} for an "
+                         f"argument of shape {np.shape(x)} (output shape {np.shape(ans)}): "
+                         "a rule must return one value per argument, shaped like it")
+    return c
+
+
+def checked_tangent(t, ans, rule):
+    """`t`, a user's JVP rule's result; raises unless it broadcasts to the output's shape."""
+    try:
+        ok = np.broadcast_shapes(np.shape(t), np.shape(ans)) == np.shape(ans)
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(f"the JVP rule {rule} returned a tangent of shape {np.shape(t)} for "
+                         f"an output of shape {np.shape(ans)}")
+    return t
+
+
 def stop_gradient(x):
     """`x` itself, with no derivative: what is computed from it is a constant to
     sourcead (as `jax.lax.stop_gradient`)."""

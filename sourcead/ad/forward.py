@@ -5,9 +5,10 @@ import operator
 from ..ir import primitives as P
 from ..ir.clone import clone_function, inline
 from ..ir.core import Block, Const, If, Loop, Op, Var, Zero
-from ..runtime import broadcast_like, zeros_like
+from ..runtime import broadcast_like, checked_tangent, zeros_like
 from .activity import varied
-from .common import bind, check_constant_arguments, derivative_name, emit_temp, find_rule
+from .common import (bind, callee_name, check_constant_arguments, derivative_name, emit_temp,
+                     find_rule)
 
 
 def jvp(fn, wrt):
@@ -132,6 +133,12 @@ def _block(src, stmts, tangents, active):
         for ans, t in zip(s.outs, ts):
             if isinstance(t, Zero) or (isinstance(t, Const) and t.value is None):
                 continue
+            if getattr(rule, "user", False):   # a user's rule: its result's shape is checked
+                op = Op(P.lookup(checked_tangent), [t, ans, Const(f"for `{callee_name(s)}`")],
+                        loc=s.loc)
+                op.out.is_temp = True
+                stmts.append(op)
+                t = op.out
             if s.prim.pure:   # (a tape's items and iterators come as they are)
                 t = emit_temp(stmts, broadcast_like, [t, ans], s.loc)
             if isinstance(t, Var):

@@ -19,10 +19,12 @@ import numpy as np
 from ..ir import primitives as P
 from ..ir.clone import clone_function, inline
 from ..ir.core import Block, Const, If, Loop, Op, Var, Zero, defined_in
-from ..runtime import added_at, check_scalar, keep_zeros, unbroadcast, zeros_like
+from ..runtime import (added_at, check_scalar, checked_cotangent, keep_zeros, unbroadcast,
+                       zeros_like)
 from ..runtime import seed as seed_fn
 from .activity import active as active_vars
-from .common import bind, check_constant_arguments, derivative_name, emit_temp, find_rule
+from .common import (bind, callee_name, check_constant_arguments, derivative_name, emit_temp,
+                     find_rule)
 from .forward import _rule_args
 
 
@@ -192,6 +194,10 @@ class _Reverser:
         for name, x, c in zip(rule.required, ins, contribs):
             if not self.is_active(x) or (isinstance(c, Const) and c.value is None):
                 continue
+            if getattr(rule, "user", False):   # a user's rule: its result's shape is checked
+                c = _checked(out, checked_cotangent,
+                             [c, x, s.outs[0] if len(s.outs) == 1 else x,
+                              Const(f"for `{callee_name(s)}`")], s.loc)
             if masked and s.prim.impl in _SINGULAR and isinstance(g, Var):
                 # The cotangent has exact zeros (a branch of np.where not taken) where this
                 # function's derivative may be inf or NaN: keep them zeros, not 0 * inf.
@@ -315,6 +321,13 @@ class _Reverser:
 # Adjoint Vars that may hold exact zeros a where put there (Vars are unique, so one set
 # serves every transformation; it only grows while a derivative is being built).
 _MASKED = set()
+
+
+def _checked(stmts, fn, args, loc):
+    op = Op(P.lookup(fn), args, loc=loc)
+    op.out.is_temp = True
+    stmts.append(op)
+    return op.out
 
 
 def _scatter_into_zeros(c, x, stmts):

@@ -49,6 +49,10 @@ P.defprim(runtime.fresh_array, shape=("arg", 0), differentiable=False, hint="bar
 P.defprim(runtime.Shape, differentiable=False, hint="shape")
 P.defprim(runtime.keep_zeros, shape="elementwise", differentiable=False, hint="bar")
 nondifferentiable(runtime.stop_gradient, shape=("arg", 0))
+P.defprim(runtime.checked_cotangent, shape=("arg", 0), differentiable=False, hint="bar",
+          pure=False)
+P.defprim(runtime.checked_tangent, shape=("arg", 0), differentiable=False, hint="dot",
+          pure=False)
 P.defprim(runtime.set_item, shape=("arg", 0), hint="x")
 P.defprim(runtime.appended, hint="items", exact=("xs",))
 P.defprim(runtime.zeroed_at, shape=("arg", 0), differentiable=False, hint="bar")

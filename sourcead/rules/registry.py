@@ -36,6 +36,9 @@ class Rule:
     def __init__(self, fn, kind):
         self.fn = fn
         self.kind = kind
+        # a user's rule (not one of sourcead's): its results' shapes are checked when used
+        self.user = not (getattr(fn, "__module__", "") or "").startswith("sourcead")
+        self.name = getattr(fn, "__qualname__", repr(fn))
         params = list(inspect.signature(fn).parameters.values())
         names = [p.name for p in params]
         if "ans" not in names:
@@ -124,3 +127,26 @@ def has_rules(prim):
     """(forward, reverse) availability for `prim`."""
     d = prim in _derivatives
     return d or prim in _jvp_rules, d or prim in _vjp_rules
+
+
+def custom_vjp(fn):
+    """Mark the user's function `fn` as one whose reverse-mode derivative the user gives:
+
+        @custom_vjp
+        def logsumexp(x):
+            m = np.max(x)
+            return m + np.log(np.sum(np.exp(x - m)))
+
+        @logsumexp.defvjp
+        def _(g, ans, x):
+            return g * np.exp(x - ans)
+
+    The rule is inlined where `fn` is called, and shown in `.source`. `defjvp` gives the
+    forward-mode rule the same way (`custom_jvp` is the same decorator)."""
+    P.defprim(fn, pure=True)
+    fn.defvjp = vjp_rule(fn)
+    fn.defjvp = jvp_rule(fn)
+    return fn
+
+
+custom_jvp = custom_vjp
