@@ -32,6 +32,22 @@ def checked_tangent(t, ans, rule):
     return t
 
 
+class insert_grad_of:
+    """`with sad.insert_grad_of(x) as gx: ...` in a differentiated function: the block runs
+    in the adjoint sweep, once x's adjoint is complete, with that adjoint as gx; what gx is
+    at the end of the block becomes x's adjoint (clipping, logging, debugging). Called
+    normally, the function runs the block once with gx a zero shaped like x."""
+
+    def __init__(self, x):
+        self.x = x
+
+    def __enter__(self):
+        return zeros_like(self.x)
+
+    def __exit__(self, *exc):
+        return False
+
+
 def stop_gradient(x):
     """`x` itself, with no derivative: what is computed from it is a constant to
     sourcead (as `jax.lax.stop_gradient`)."""

@@ -102,3 +102,33 @@ def test_a_rule_with_the_wrong_shape_is_caught_at_first_use():
         sad.grad(uses_bad_shape)(np.ones(3))
     with pytest.raises(ValueError, match=r"JVP rule for `bad_shape`.*shape \(2,\)"):
         sad.jvp(uses_bad_shape)(np.ones(3), np.ones(3))
+
+
+# --- gradient hooks ----------------------------------------------------------------------------
+
+LOG = []
+
+
+def clipped(x, w):
+    h = np.tanh(x * w)
+    with sad.insert_grad_of(h) as gh:
+        LOG.append(np.sum(gh))          # logging: runs in the adjoint sweep
+        gh = np.clip(gh, -0.1, 0.1)     # clipping: the new adjoint of h
+    with sad.insert_grad_of(w) as gw:   # on an argument: after everything else
+        gw = gw * 0.5
+    return np.sum(h * 5.0)
+
+
+def test_gradient_hooks_see_and_replace_a_complete_adjoint():
+    x, w = np.array([0.3, -0.2]), 0.7
+    LOG.clear()
+    g = sad.grad(clipped, wrt=1)(x, w)
+    h = np.tanh(x * w)
+    assert g == pytest.approx(0.5 * np.sum(0.1 * (1 - h ** 2) * x))
+    assert LOG == [pytest.approx(10.0)]
+    src = sad.grad(clipped, wrt=1).source
+    assert "np.clip(h_bar, -0.1, 0.1)" in src
+    # a plain call runs the block once, on a zero
+    LOG.clear()
+    assert clipped(x, w) == pytest.approx(np.sum(np.tanh(x * w) * 5.0))
+    assert LOG == [0.0]

@@ -17,8 +17,8 @@ import operator
 import numpy as np
 
 from ..ir import primitives as P
-from ..ir.clone import clone_function, inline
-from ..ir.core import Block, Const, If, Loop, Op, Var, Zero, defined_in
+from ..ir.clone import Cloner, clone_function, inline
+from ..ir.core import Block, Const, If, Loop, Op, Var, Zero, defined_in, walk_stmts
 from ..runtime import (added_at, check_scalar, checked_cotangent, keep_zeros, unbroadcast,
                        zeros_like)
 from ..runtime import seed as seed_fn
@@ -65,7 +65,13 @@ def vjp(fn, wrt, seed="param", return_primal=True, n_seeded=None):
         if isinstance(r, Var) and r in active:
             ctx.adj[r] = op.out
 
-    _Reverser(active).block(fn.body.stmts, ctx, stmts)
+    reverser = _Reverser(active)
+    for s in walk_stmts(fn.body):
+        if isinstance(s, Op) and s.prim is P.GRAD_HOOK and isinstance(s.args[0], Var):
+            reverser.hooks.setdefault(s.args[0], []).append(s)
+    reverser.block(fn.body.stmts, ctx, stmts)
+    for p in inputs:
+        reverser.run_hooks(p, ctx, stmts)
 
     grads = []
     for p in inputs:
@@ -145,13 +151,29 @@ _SINGULAR = (np.sqrt, np.log, np.log1p, np.log2, np.log10, np.arcsin, np.arccos,
 class _Reverser:
     def __init__(self, active):
         self.active = active
+        self.hooks = {}         # Var -> its gradient hooks (GRAD_HOOK ops)
         self.masked = _MASKED   # adjoints that may hold exact zeros from a where (see below)
 
     def is_active(self, x):
         return isinstance(x, Var) and x in self.active
 
+    def run_hooks(self, x, ctx, out):
+        """Run the gradient hooks of x (`with sad.insert_grad_of(x) as gx:`) on its adjoint,
+        now complete; what their gx ends as is x's adjoint."""
+        for hook in self.hooks.pop(x, ()):
+            g = ctx.lookup(x)
+            block = hook.attrs["block"]
+            c = Cloner({block.params[0]: g if g is not None else Zero(x)})
+            for t in block.stmts:
+                out.append(c.stmt(t))
+            ctx.set(x, c.operand(block.results[0]))
+            self.masked.discard(ctx.adj.get(x))
+
     def block(self, src, ctx, out):
         for s in reversed(src):
+            for o in s.outs if self.hooks else ():
+                if o in self.hooks:
+                    self.run_hooks(o, ctx, out)
             if isinstance(s, If):
                 self.adjoint_if(s, ctx, out)
             elif isinstance(s, Loop):

@@ -339,7 +339,7 @@ class Emitter:
             if isinstance(s, Op) and s.prim is P.SWEEP:
                 return True
             if isinstance(s, Op):
-                if len(s.outs) == 1 and s.out in self.inlined:
+                if len(s.outs) == 1 and s.out in self.inlined or s.prim.emit[0] == "nothing":
                     continue
                 loc = s.loc
                 if loc is not None and loc.lineno != getattr(current_loc, "lineno", None):

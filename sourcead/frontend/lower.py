@@ -49,7 +49,8 @@ _UNSUPPORTED_HINTS = {
     gast.Global: ("a `global` statement", "pass the value in as an argument and return the new value"),
     gast.Nonlocal: ("a `nonlocal` statement", "pass the value in as an argument and return the new value"),
     gast.Try: ("a `try` statement", "move the try/except outside the differentiated function"),
-    gast.With: ("a `with` statement", "move the with-block outside the differentiated function"),
+    gast.With: ("a `with` statement (other than `with sad.insert_grad_of(x) as gx:`)",
+                "move the with-block outside the differentiated function"),
     gast.AsyncWith: ("an `async with` statement", "differentiate a synchronous function"),
     gast.AsyncFor: ("an `async for` loop", "differentiate a synchronous function"),
     gast.AsyncFunctionDef: ("an async function", "differentiate a synchronous function"),
@@ -964,6 +965,31 @@ class Lowerer:
         results, as_tuple = returned
         return TupleValue(results) if as_tuple else results[0]
 
+    def stmt_With(self, node):
+        """`with sad.insert_grad_of(x) as gx:` (a gradient hook); other with statements are
+        refused."""
+        item = node.items[0] if len(node.items) == 1 else None
+        call = item.context_expr if item is not None else None
+        callee = self.expr(call.func) if isinstance(call, gast.Call) and \
+            isinstance(call.func, (gast.Name, gast.Attribute)) else None
+        if not (isinstance(callee, Static) and callee.obj is runtime.insert_grad_of and
+                len(call.args) == 1 and isinstance(item.optional_vars, gast.Name)):
+            self.unsupported(node)
+        x = self.operand(self.expr(call.args[0]), node)
+        name = item.optional_vars.id
+        gx = Var(name)
+        stmts, env, returned = self.sub(node.body, dict(self.env, **{name: gx}))
+        if returned is not None or _contains(node.body, (gast.Return, gast.Break,
+                                                         gast.Continue)):
+            self.unsupported(node, "return, break or continue in a gradient hook")
+        saved, self.stmts = self.stmts, stmts
+        try:
+            result = self.operand(env[name], node)
+        finally:
+            self.stmts = saved
+        self.stmts.append(Op(P.GRAD_HOOK, [x], outs=[], loc=self.parsed.loc(node),
+                             attrs={"block": Block([gx], stmts, [result])}))
+
     def stmt_Pass(self, node):
         pass
 
@@ -1609,6 +1635,15 @@ class Lowerer:
             target = node.func.value
             if len(args) != 1 or node.keywords or not isinstance(target, gast.Name):
                 self.unsupported(node, "this append", "append one value to a list variable")
+            if target.id not in self.local_names:
+                # a module's or an enclosing function's list: appended to, as in Python
+                # (its items are not differentiated: a log, say)
+                op = Op(P.OPAQUE_CALL, [method.receiver, self.operand(args[0], node)],
+                        loc=self.loc, attrs={"callee": list.append,
+                                             "text": f"{target.id}.append"}, outs=[])
+                op.args = [self.operand(args[0], node)]
+                self.stmts.append(op)
+                return Const(None)
             old = method.receiver
             new = self.emit(runtime.appended, [old, self.operand(args[0], node)])
             new.hint, new.is_temp = _hint(target.id), False

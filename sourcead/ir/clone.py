@@ -30,9 +30,12 @@ class Cloner:
 
     def stmt(self, s):
         if isinstance(s, Op):
+            attrs = s.attrs
+            if "block" in attrs:   # a gradient hook's code, which reads this function's values
+                attrs = dict(attrs, block=self.block(attrs["block"]))
             new = Op(s.prim, [self.operand(a) for a in s.args],
                      {k: self.operand(v) for k, v in s.kwargs.items()},
-                     outs=[], loc=s.loc, attrs=s.attrs)
+                     outs=[], loc=s.loc, attrs=attrs)
             new.outs = [self.var(o) for o in s.outs]
             return new
         if isinstance(s, If):

@@ -187,5 +187,8 @@ GETATTR = Primitive("getattr", emit=("attr",), shape="fresh")
 CALL_USER = Primitive("call", emit=("opaque",), pure=False, shape="fresh")
 CALL_DERIVATIVE = Primitive("call_derivative", emit=("opaque",), pure=False, shape="fresh",
                             differentiable=False)
+# `with sad.insert_grad_of(x) as gx:` (attrs: block, a Block of one parameter, gx): nothing
+# in the forward sweep; in the adjoint sweep the block runs on x's completed adjoint.
+GRAD_HOOK = Primitive("grad_hook", emit=("nothing",), pure=False, differentiable=False)
 CALL_VALUE = Primitive("call_value", emit=("call_value",), pure=False, shape="fresh",
                        differentiable=False)
