@@ -32,6 +32,23 @@ def checked_tangent(t, ans, rule):
     return t
 
 
+def checkpoint(fn):
+    """`fn`, marked so that reverse mode stores the inputs of each call instead of what the
+    call computes, and computes it again in the adjoint sweep (less memory, one more call).
+    As a decorator or at a call site: `y = sad.checkpoint(step)(x)`. Called normally, it is
+    `fn` itself (a copy of the function, so that other calls of `fn` are not marked)."""
+    import types
+    if not isinstance(fn, types.FunctionType):
+        raise TypeError(f"checkpoint takes a Python function, not {fn!r}")
+    marked = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__, fn.__defaults__,
+                                fn.__closure__)
+    marked.__kwdefaults__ = fn.__kwdefaults__
+    marked.__qualname__ = fn.__qualname__
+    marked.__doc__ = fn.__doc__
+    marked.__sourcead_checkpoint__ = True
+    return marked
+
+
 class insert_grad_of:
     """`with sad.insert_grad_of(x) as gx: ...` in a differentiated function: the block runs
     in the adjoint sweep, once x's adjoint is complete, with that adjoint as gx; what gx is

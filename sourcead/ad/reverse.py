@@ -252,9 +252,17 @@ class _Reverser:
             return
         callee = s.attrs["callee"]
         pullback = Var(callee.__name__ + "_pullback")
-        s.prim = P.CALL_DERIVATIVE
-        s.attrs = dict(s.attrs, kind="vjp", wrt=wrt, text=derivative_name(callee, "vjp", wrt))
-        s.outs = s.outs + [pullback]
+        attrs = dict(s.attrs, kind="vjp", wrt=wrt, text=derivative_name(callee, "vjp", wrt))
+        if s.attrs.get("checkpoint"):
+            # checkpointed: the forward sweep only calls it; the adjoint sweep calls its
+            # derivative again, from the inputs (which are what gets recorded in a loop)
+            again = Op(P.CALL_DERIVATIVE, list(s.args), loc=s.loc, attrs=attrs,
+                       outs=[Var(o.hint, is_temp=True) for o in s.outs] + [pullback])
+            out.append(again)
+        else:
+            s.prim = P.CALL_DERIVATIVE
+            s.attrs = attrs
+            s.outs = s.outs + [pullback]
         call = Op(P.CALL_VALUE, [pullback] + gs, loc=s.loc,
                   outs=[Var(getattr(s.args[k], "hint", "arg") + "_bar", is_temp=True)
                         for k in wrt])

@@ -1407,6 +1407,13 @@ class Lowerer:
 
     def expr_Call(self, node):
         callee = self.expr(node.func)
+        if isinstance(callee, Static) and callee.obj is runtime.checkpoint:
+            # sad.checkpoint(f) at a call site: f, marked, known while lowering
+            fn = self.expr(node.args[0]) if len(node.args) == 1 and not node.keywords else None
+            if not isinstance(fn, Static) or not _is_user_function(fn.obj):
+                self.unsupported(node, "sad.checkpoint of something other than a function of "
+                                 "yours", "checkpoint a function defined in a file")
+            return Static(runtime.checkpoint(fn.obj), fn.text)
         if isinstance(callee, BoundMethod):
             return self.method_call(callee, node)
         if isinstance(callee, LocalFunction):
@@ -1488,7 +1495,8 @@ class Lowerer:
         n = _result_count(fn)
         outs = [Var(fn.__name__, is_temp=True) for _ in range(n)]
         op = Op(P.CALL_USER, operands, outs=outs, loc=self.loc,
-                attrs={"callee": fn, "text": text})
+                attrs={"callee": fn, "text": text,
+                       "checkpoint": getattr(fn, "__sourcead_checkpoint__", False)})
         self.stmts.append(op)
         return op.out if n == 1 else TupleValue(op.outs)
 

@@ -1,0 +1,77 @@
+"""Checkpointing: a call's intermediates recomputed in the adjoint sweep instead of
+stored; the same derivative to the last bit, less memory."""
+
+import tracemalloc
+
+import numpy as np
+import pytest
+
+import sourcead as sad
+
+
+def layers(x, w):
+    for i in range(3):
+        x = np.tanh(x @ w)
+    return x
+
+
+checkpointed_layers = sad.checkpoint(layers)
+
+
+def stored(x, w):
+    for t in range(6):
+        x = layers(x, w) + x * 0.1
+    return np.sum(x ** 2)
+
+
+def recomputed(x, w):
+    for t in range(6):
+        x = checkpointed_layers(x, w) + x * 0.1
+    return np.sum(x ** 2)
+
+
+def at_call_site(x, w):
+    for t in range(6):
+        x = sad.checkpoint(layers)(x, w) + x * 0.1
+    return np.sum(x ** 2)
+
+
+RNG = np.random.default_rng(0)
+X, W = RNG.normal(size=(4, 5)), RNG.normal(size=(5, 5)) * 0.5
+
+
+@pytest.mark.parametrize("fn", [recomputed, at_call_site])
+def test_checkpointed_calls_give_the_same_derivative_to_the_last_bit(fn):
+    sad.check_grads(fn, (X, W), wrt=(0, 1))
+    want = sad.grad(stored, wrt=(0, 1))(X, W)
+    got = sad.grad(fn, wrt=(0, 1))(X, W)
+    for a, b in zip(got, want):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(sad.jvp(fn, wrt=1)(X, W, W)[1],
+                                  sad.jvp(stored, wrt=1)(X, W, W)[1])
+
+
+def test_a_checkpointed_call_is_called_again_in_the_adjoint_sweep():
+    src = sad.grad(recomputed, wrt=(0, 1)).source
+    forward, adjoint = src.split("# adjoint sweep")
+    assert "layers(x, w)" in forward and "layers_vjp" not in forward
+    assert "layers_vjp(x, w)" in adjoint
+    assert not hasattr(layers, "__sourcead_checkpoint__")   # only the marked copy
+    np.testing.assert_array_equal(checkpointed_layers(X, W), layers(X, W))
+
+
+def _peak(fn, *args):
+    fn(*args)
+    tracemalloc.start()
+    try:
+        fn(*args)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_checkpointing_stores_less():
+    x, w = RNG.normal(size=(200, 100)), RNG.normal(size=(100, 100)) * 0.1
+    full = _peak(sad.grad(stored, wrt=1), x, w)
+    ckpt = _peak(sad.grad(recomputed, wrt=1), x, w)
+    assert ckpt < 0.7 * full
