@@ -75,3 +75,43 @@ def test_checkpointing_stores_less():
     full = _peak(sad.grad(stored, wrt=1), x, w)
     ckpt = _peak(sad.grad(recomputed, wrt=1), x, w)
     assert ckpt < 0.7 * full
+
+
+# --- schedules ------------------------------------------------------------------------------
+
+from functools import lru_cache  # noqa: E402
+
+from sourcead import schedules  # noqa: E402
+
+
+@lru_cache(maxsize=None)
+def _optimal(n, s):
+    """Forward steps of the best schedule, by exhaustive search over the first snapshot."""
+    if n <= 1:
+        return 0
+    if s == 1:
+        return n * (n - 1) // 2
+    return min(m + _optimal(n - m, s - 1) + _optimal(m, s) for m in range(1, n))
+
+
+def test_binomial_schedule_needs_the_fewest_forward_steps():
+    for n in range(1, 50):
+        for s in range(1, 6):
+            steps, most, peak = schedules.replay(schedules.binomial(n, s), n)
+            assert steps == _optimal(n, s) == schedules.forward_steps(n, s), (n, s)
+            assert peak <= s
+    steps, most, peak = schedules.replay(schedules.binomial(1000, 10), 1000)
+    assert (steps, most, peak) == (3636, 5, 10)    # Griewank and Walther's figures
+
+
+def test_periodic_schedule():
+    steps, most, peak = schedules.replay(schedules.periodic(100, 10), 100)
+    assert most == 3 and peak <= 10 + 10
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5, "3", True])
+def test_a_schedule_refuses_bad_snapshot_counts(bad):
+    with pytest.raises(ValueError):
+        schedules.binomial(10, bad)
+    with pytest.raises(ValueError):
+        schedules.periodic(10, bad)
