@@ -17,7 +17,7 @@ from .errors import (NameResolutionError, NoDerivativeError, SourceADError,  # n
                      SourceUnavailableError, UnsupportedSyntaxError, WrtError)
 from .rules.registry import (custom_jvp, custom_vjp, derivative, jvp_rule,  # noqa: F401
                              vjp_rule)
-from .runtime import checkpoint, insert_grad_of, stop_gradient  # noqa: F401
+from .runtime import checkpoint, checkpointed, insert_grad_of, stop_gradient  # noqa: F401
 from .testing import check_grads  # noqa: F401
 
 __version__ = "0.1.0"

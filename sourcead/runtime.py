@@ -32,6 +32,50 @@ def checked_tangent(t, ans, rule):
     return t
 
 
+def checkpointed(steps, snapshots=None, every=None):
+    """`for i in sad.checkpointed(range(n), snapshots=10):` marks a loop whose reverse mode
+    keeps at most `snapshots` copies of its carried state and recomputes the steps in
+    between on the binomial schedule (Revolve's); `every=k` keeps one every k steps. Run
+    normally, it is `steps` itself."""
+    from .schedules import _check
+    if (snapshots is None) == (every is None):
+        raise ValueError("checkpointed takes one of snapshots= or every=")
+    _check(len(steps), snapshots if every is None else every,
+           "snapshots" if every is None else "every")
+    return steps
+
+
+class Checkpoints:
+    """The snapshots of a checkpointed loop, and where its schedule has got to: the forward
+    sweep runs the actions up to the first reversed step (the loop's last) and keeps that
+    step's pullback; the adjoint sweep runs the rest."""
+
+    def __init__(self, n, snapshots=None, every=None):
+        from . import schedules
+        actions = schedules.binomial(n, snapshots) if every is None else \
+            schedules.periodic(n, every)
+        first = next((k for k, a in enumerate(actions) if a[0] == "reverse"), len(actions))
+        self._forward, self._backward = actions[:first + 1], actions[first + 1:]
+        self.saved = {}
+        self.pullback = None
+        self.steps_run = 0       # forward steps of the loop's body run (recording or not)
+
+    def forward(self):
+        return self._forward
+
+    def backward(self):
+        return self._backward
+
+    def save(self, i, state):
+        self.saved[i] = state
+
+    def load(self, i):
+        return self.saved[i]
+
+    def free(self, i):
+        del self.saved[i]
+
+
 def checkpoint(fn):
     """`fn`, marked so that reverse mode stores the inputs of each call instead of what the
     call computes, and computes it again in the adjoint sweep (less memory, one more call).

@@ -655,9 +655,11 @@ class Lowerer:
                              "set a flag before `break` and test it after the loop")
         loc = self.parsed.loc(node)
         bounds, index, bind, targets = [], None, None, set()
+        checkpoint = None
         if isinstance(node, gast.For):
             targets = _target_names(node.target)
             header = self.loop_header(node)
+            checkpoint, self.checkpoint = self.checkpoint, None
             if isinstance(header, list):
                 return self.unroll(node, header)
             bounds, index, bind = header
@@ -713,6 +715,8 @@ class Lowerer:
         attrs = {}
         if _BRK in carried:
             attrs["exit"] = carried.index(_BRK)
+        if checkpoint is not None:
+            attrs["checkpoint"] = checkpoint
         body = Block(([index] if index is not None else []) + params, stmts, results)
         outs = [Var(_hint(n), is_temp=n.startswith("<comprehension")) for n in carried]
         kind = "range" if isinstance(node, gast.For) else "while"
@@ -725,8 +729,17 @@ class Lowerer:
         """How a for loop runs: (bounds, index Var, binder of the target per iteration),
         or the list of items of a sequence known at transformation time."""
         target, it = node.target, node.iter
+        self.checkpoint = None
+        if isinstance(it, gast.Call) and isinstance(it.func, (gast.Name, gast.Attribute)):
+            marker = self.expr(it.func)
+            if isinstance(marker, Static) and marker.obj is runtime.checkpointed:
+                it = self.checkpoint_marker(it, node)
         call = self.static_call(it)
         index = Var(_hint(target.id)) if isinstance(target, gast.Name) else None
+        if self.checkpoint is not None and not (index is not None and call is not None and
+                                                call[0] is range):
+            self.unsupported(node, "sad.checkpointed around something other than range(...)",
+                             "write for i in sad.checkpointed(range(n), snapshots=s)")
 
         def bind_name():
             self.env[target.id] = index
@@ -758,6 +771,35 @@ class Lowerer:
                                     if isinstance(n, gast.Name)}
         free = [n for n in ("i", "j", "k", "m", "n") if n not in taken]
         return free[min(len(self.loops), len(free) - 1)] if free else "index"
+
+    def checkpoint_marker(self, call, node):
+        """`sad.checkpointed(range(n), snapshots=s)` (or every=k): the schedule, checked now
+        when its numbers are constants; returns the range expression."""
+        if len(call.args) != 1 or len(call.keywords) != 1 or \
+                call.keywords[0].arg not in ("snapshots", "every"):
+            self.unsupported(node, "this sad.checkpointed(...)",
+                             "write sad.checkpointed(range(n), snapshots=s) or every=k")
+        kind = "binomial" if call.keywords[0].arg == "snapshots" else "periodic"
+        count = self.operand(self.expr(call.keywords[0].value), node)
+        if isinstance(count, Const):
+            v = count.value
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise ValueError(f"{self.parsed.loc(node)}: sad.checkpointed needs "
+                                 f"{call.keywords[0].arg} a positive integer, got {v!r}")
+        if _contains(node, (gast.Break, gast.Return), own_loop=True):
+            self.unsupported(node, "break or return in a checkpointed loop",
+                             "run it for the whole range")
+        for sub in gast.walk(node):
+            if isinstance(sub, gast.Call) and isinstance(sub.func, gast.Attribute) and \
+                    sub.func.attr == "append" and isinstance(sub.func.value, gast.Name):
+                self.unsupported(sub, f"appending to `{sub.func.value.id}` in a checkpointed "
+                                 "loop: its steps run again while the loop is reversed, and "
+                                 "would append again",
+                                 "carry the values as arrays, or checkpoint a loop without it")
+            if isinstance(sub, gast.Global) or isinstance(sub, gast.Nonlocal):
+                self.unsupported(sub)
+        self.checkpoint = (kind, count)
+        return call.args[0]
 
     def static_call(self, node):
         """(callable, argument nodes) for a call of a function known statically, else None."""
