@@ -112,7 +112,8 @@ def _build(fn, kind, wrt, single, structure=(), float64=None):
     elif kind in ("grad", "value_and_grad"):
         if ir.returns_tuple or ir.result_tree is not None:
             raise TypeError(f"{kind} requires {name} to return a scalar, but it returns a "
-                            f"tuple of {n_out}; use sourcead.vjp (or has_aux in a later release)")
+                            f"tuple of {n_out}; use sourcead.vjp, or has_aux=True if it "
+                            "returns (output, aux)")
         with_value = kind == "value_and_grad"
         d = _vjp_transform(ir, wrt, seed="scalar", return_primal=with_value)
         grads = _structure(len(wrt), not single, 1 if with_value else 0)
@@ -384,7 +385,7 @@ class Derivative:
                                       fname)
         f, compiled = self._structured.get(structure, (None, None))
         if f is None:
-            compiled = _build(self.fn, self.kind, leaf_wrt, False, structure)
+            compiled = _build(self.fn, self.build_kind, leaf_wrt, False, structure)
             f = compiled.instantiate(self.fn)
             self._structured[structure] = (f, compiled)
         self._compiled = compiled
@@ -413,6 +414,21 @@ class Derivative:
             y, y_dot = f(*flat, *flat_t)
             return results(y), results(y_dot)
         out = f(*flat)
+        if self.has_aux:
+            tree = _aux_tree(_lower(self.fn, structure), self.fn.__name__)
+
+            def aux_of(leaves):
+                return _rebuild(tree, list(leaves)) if tree is not None else leaves[0]
+            if self.kind == "grad":
+                return regroup(out[0]), aux_of(out[1])
+            if self.kind == "value_and_grad":
+                (value, aux), grads = out
+                return (value, aux_of(aux)), regroup(grads)
+            (y, aux), pullback = out
+
+            def aux_pullback(ct):
+                return regroup(pullback(ct))
+            return y, aux_pullback, aux_of(aux)
         if self.kind == "grad":
             return regroup(out)
         if self.kind == "value_and_grad":
@@ -576,6 +592,7 @@ def jacfwd(fn, wrt=0):
     d = Derivative(fn, "jvp", i)
 
     def jacobian(*args):
+        _array_argument(args[i], "jacfwd")
         cols = [np.asarray(d(*args, e)[1], dtype=float) for e in _basis(args[i])]
         x_shape = np.shape(args[i])
         y_shape = np.shape(cols[0]) if cols else ()
@@ -591,10 +608,17 @@ def jacrev(fn, wrt=0):
     d = Derivative(fn, "vjp", i)
 
     def jacobian(*args):
+        _array_argument(args[i], "jacrev")
         y, pullback = d(*args)
         rows = [np.asarray(pullback(e), dtype=float) for e in _basis(y)]
         return np.stack(rows).reshape(np.shape(y) + np.shape(args[i]))
     return functools.wraps(_wrapped(fn))(jacobian)
+
+
+def _array_argument(x, what):
+    if isinstance(x, (tuple, list, dict)):
+        raise TypeError(f"{what} takes an array or a float argument; for a tuple, list or "
+                        "dict of arrays, concatenate them into one array")
 
 
 def hvp(fn, wrt=0):
@@ -608,6 +632,7 @@ def hvp(fn, wrt=0):
     def product(*args):
         *primals, v = args
         x = primals[i]
+        _array_argument(x, "hvp")
         if np.shape(v) != np.shape(x):
             raise ValueError(f"hvp: the vector has shape {np.shape(v)}, but the argument it "
                              f"multiplies has shape {np.shape(x)}")
@@ -625,6 +650,7 @@ def hessian(fn, wrt=0):
 
     def hessian_of(*args):
         x = args[i]
+        _array_argument(x, "hessian")
         cols = [np.asarray(h(*args, e), dtype=float) for e in _basis(x)]
         shape = np.shape(x)
         return np.stack(cols, axis=-1).reshape(shape + shape) if cols else np.zeros(shape * 2)

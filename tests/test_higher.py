@@ -116,3 +116,23 @@ def test_stop_gradient_makes_a_constant():
     np.testing.assert_allclose(sad.grad(f)(x), [3.0, 3.0])
     assert sad.jvp(f)(x, np.ones(2))[1] == pytest.approx(6.0)
     assert sad.stop_gradient(x) is x
+
+
+def test_has_aux_with_a_dict_argument():
+    def g(p, x):
+        return np.sum(p["w"] * x), x * 2.0
+    grads, aux = sad.grad(g, has_aux=True)({"w": np.ones(3)}, np.arange(3.0))
+    np.testing.assert_allclose(grads["w"], np.arange(3.0))
+    np.testing.assert_allclose(aux, 2 * np.arange(3.0))
+    (v, aux), grads = sad.value_and_grad(g, has_aux=True)({"w": np.ones(3)}, np.arange(3.0))
+    assert v == pytest.approx(3.0)
+
+
+def test_higher_order_of_a_dict_argument_is_refused_clearly():
+    def g2(p):
+        return np.sum(p["a"] ** 2 * p["b"])
+    p = {"a": np.ones(2), "b": np.ones(2)}
+    with pytest.raises(TypeError, match="array or a float"):
+        sad.hvp(g2)(p, p)
+    with pytest.raises(TypeError, match="array or a float"):
+        sad.hessian(g2)(p)

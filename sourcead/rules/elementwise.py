@@ -61,9 +61,14 @@ def _(ans, x):
 
 # sqrt'(0) is infinite; we give the subgradient 0 there (dividing by inf instead of
 # by 0), so that sqrt(sum(x**2)) at x = 0 has gradient 0, not 0 * inf = nan.
-@derivative(np.sqrt, math.sqrt)
+@derivative(np.sqrt)
 def _(ans, x):
     return 0.5 / np.where(ans == 0, np.inf, ans)
+
+
+@derivative(math.sqrt)   # scalar code stays scalar code
+def _(ans, x):
+    return 0.0 if ans == 0 else 0.5 / ans
 
 
 @derivative(np.square)
