@@ -18,6 +18,9 @@ from .codegen.emit import Layout
 from .errors import SourceADError, WrtError
 from .frontend.lower import _result_count, lower
 from .frontend.source import parse_function
+from .ir import primitives as P
+from .ir.clone import clone_function
+from .ir.core import Op
 from .ir.printer import format_function
 from .ir.verify import verify
 from .opt import optimize
@@ -154,11 +157,33 @@ def _build(fn, kind, wrt, single, structure=(), float64=None):
     if kind not in ("jvp", "call_jvp"):
         d = record(d)
     d = plan_inplace(d, float64, reentrant=kind in ("vjp", "call_vjp"))
+    _compile_steps(d, fn)
     d = verify(d, recorded=True)
     compiled = compile_ir(d, layout)
     _stats["transforms"] += 1
     _compiled[key] = (code, compiled)
     return compiled
+
+
+def _compile_steps(d, fn):
+    """For each checkpointed loop: its body as a function (`<f>_step`) and that function's
+    derivative (`<f>_step_vjp`), which the drivers in `d` call."""
+    for s in d.body.stmts:
+        if not (isinstance(s, Op) and s.prim is P.CKPT_FORWARD):
+            continue
+        a = s.attrs
+        step, n, wrt = a["step"], a["n"], a["wrt"]
+        name = step.name
+        primal = optimize(verify(clone_function(step)))
+        a["step_compiled"] = compile_ir(plan_inplace(primal), Layout(_structure(n, n > 1),
+                                                                      name=name))
+        dv = _vjp_transform(step, wrt, seed="param", return_primal=True)
+        dv = plan_inplace(record(optimize(verify(dv))))
+        a["vjp_compiled"] = compile_ir(verify(dv, recorded=True), Layout(
+            _structure(n, n > 1), split=True, flat=True,
+            pullback_returns=_structure(len(wrt), len(wrt) > 1, n),
+            name=name + "_vjp", pullback_name=name + "_pullback"))
+        a["step_name"], a["vjp_name"] = name, name + "_vjp"
 
 
 def _aux_tree(ir, name):
@@ -257,6 +282,9 @@ class Derivative:
         todo = list(self._compiled.callees.values())
         while todo:
             fn, kind, wrt = todo.pop(0)
+            if kind == "compiled":   # a checkpointed loop's step and its derivative
+                parts.append(wrt.source)
+                continue
             key = (fn.__code__, kind, tuple(wrt))
             if key in seen:
                 continue

@@ -43,6 +43,7 @@ def vjp(fn, wrt, seed="param", return_primal=True, n_seeded=None):
     results = list(fn.body.results)
     seeded = results if n_seeded is None else results[:n_seeded]
     active = active_vars(fn, inputs, seeded)
+    checkpointed_loops(fn, active)
     stmts = list(fn.body.stmts)
     stmts.append(Op(P.SWEEP, [], outs=[]))
     ctx = _Context(None, set(), "top")
@@ -200,6 +201,9 @@ class _Reverser:
         if s.prim is P.CALL_USER:
             self.adjoint_user_call(s, gs, ctx, out)
             return
+        if s.prim is P.CKPT_FORWARD:
+            self.adjoint_checkpointed(s, gs, ctx, out)
+            return
         kind, rule = find_rule(s, "reverse")
         primal = bind(rule, s)
         check_constant_arguments(rule, primal, s, self.is_active)
@@ -243,6 +247,26 @@ class _Reverser:
             if mark:
                 self.masked.add(c)
             ctx.accumulate(x, c, out, s.loc)
+
+    def adjoint_checkpointed(self, s, gs, ctx, out):
+        """The adjoint driver of a checkpointed loop: its outputs are the adjoints of the
+        loop's start values and of the values from before the loop it reads."""
+        a = s.attrs
+        n, carried, free_active = a["n"], a["carried"], a["free_active"]
+        steps, inits, free = s.args[0], s.args[2:2 + n], s.args[2 + n:]
+        outs = [Var(inits[k].hint + "_bar" if isinstance(inits[k], Var) else "bar")
+                for k in carried]
+        outs += [Var(free[j].hint + "_bar") for j in free_active]
+        temps = [Var(h) for h in a["hints"]] + [Var("action"), Var(a["index"]), Var("pullback")]
+        temps += [Var(free[j].hint + "_bar_step") for j in free_active]
+        op = Op(P.CKPT_REVERSE, [s.outs[n], steps] + list(free) + list(gs[:n]), loc=s.loc,
+                outs=outs + temps, attrs=dict(a, n_outs=len(outs), forward=a))
+        out.append(op)
+        for k, o in zip(carried, outs):
+            if self.is_active(inits[k]):
+                ctx.accumulate(inits[k], o, out, s.loc)
+        for j, o in zip(free_active, outs[len(carried):]):
+            ctx.accumulate(free[j], o, out, s.loc)
 
     def adjoint_user_call(self, s, gs, ctx, out):
         """`y = f(a, b)` becomes `y, f_pullback = f_vjp(a, b)` in the forward sweep, and
@@ -351,6 +375,53 @@ class _Reverser:
 # Adjoint Vars that may hold exact zeros a where put there (Vars are unique, so one set
 # serves every transformation; it only grows while a derivative is being built).
 _MASKED = set()
+
+
+def checkpointed_loops(fn, active):
+    """Replace each checkpointed loop at the top of `fn` whose values are differentiated by
+    a CKPT_FORWARD op: its body becomes a function of its own (`<fn>_step`, of the index, the
+    carried values and the values from before the loop it reads), which codegen calls,
+    and whose derivative the adjoint driver calls, on the loop's schedule."""
+    new = []
+    for s in fn.body.stmts:
+        if not (isinstance(s, Loop) and "checkpoint" in s.attrs and s.kind == "range" and
+                "exit" not in s.attrs):
+            new.append(s)
+            continue
+        n = len(s.inits)
+        params = s.body.params[1:]
+        carried = [k for k in range(n) if params[k] in active or s.outs[k] in active]
+        if not carried:
+            new.append(s)
+            continue
+        inside = defined_in(s.body)
+        free = []
+        for t in walk_stmts(s.body):
+            for x in list(t.operands()) + [r for b in t.blocks() for r in b.results]:
+                if isinstance(x, Var) and x not in inside and x not in free:
+                    free.append(x)
+        for r in s.body.results:
+            if isinstance(r, Var) and r not in inside and r not in free:
+                free.append(r)
+        c = Cloner({f: Var(f.hint) for f in free})
+        body = c.block(s.body)
+        step = fn.copy_meta(fn.name + "_step", body.params + [c.mapping[f] for f in free],
+                            Block([], body.stmts, body.results))
+        step.returns_tuple = n > 1
+        free_active = [j for j, f in enumerate(free) if f in active]
+        wrt = tuple([1 + k for k in carried] + [1 + n + j for j in free_active])
+        steps = Op(P.defprim(range, shape="dynamic"), list(s.bounds), loc=s.loc)
+        steps.out.hint = "steps"
+        state = Var(params[carried[0]].hint + "_checkpoints")
+        kind, count = s.attrs["checkpoint"]
+        count = count if isinstance(count, (Var, Const)) else Const(count)
+        op = Op(P.CKPT_FORWARD, [steps.out, count] + list(s.inits) + free, loc=s.loc,
+                outs=list(s.outs) + [state, Var("action"), Var(s.body.params[0].hint)],
+                attrs={"n": n, "carried": carried, "free_active": free_active, "step": step,
+                       "wrt": wrt, "schedule": kind, "count": count,
+                       "hints": [p.hint for p in params], "index": s.body.params[0].hint})
+        new += [steps, op]
+    fn.body.stmts = new
 
 
 def _checked(stmts, fn, args, loc):

@@ -66,6 +66,8 @@ class Compiled:
         for name in self.code.co_freevars:
             if name in _HELPERS:
                 closure.append(types.CellType(_HELPERS[name]))
+            elif name in self.callees and self.callees[name][1] == "compiled":
+                closure.append(types.CellType(self.callees[name][2].instantiate(user_fn)))
             elif name in self.callees:
                 closure.append(types.CellType(Callee(*self.callees[name])))
             else:
@@ -104,6 +106,10 @@ def compile_ir(fn, layout):
     inner = emitter.module()
     callees = {s.attrs["text"]: (s.attrs["callee"], s.attrs["kind"], s.attrs["wrt"])
                for s in walk_stmts(fn.body) if isinstance(s, Op) and s.prim is P.CALL_DERIVATIVE}
+    for s in walk_stmts(fn.body):   # a checkpointed loop's step, and its derivative
+        if isinstance(s, Op) and s.prim is P.CKPT_FORWARD:
+            callees[s.attrs["step_name"]] = (None, "compiled", s.attrs["step_compiled"])
+            callees[s.attrs["vjp_name"]] = (None, "compiled", s.attrs["vjp_compiled"])
     free = sorted(n for n in fn.free_names if n not in _HELPERS) + sorted(callees)
     params = list(_HELPERS) + free
     factory = function_def(FACTORY, params, [inner, ast.Return(ast.Name(layout.name, ast.Load()))])

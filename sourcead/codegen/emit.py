@@ -170,6 +170,10 @@ class Emitter:
                         use(a, p)
                     for o in s.outs:
                         define(o, p)
+                    if s.prim.emit[0] in ("ckpt_forward", "ckpt_reverse"):
+                        q = tick()   # a driver loop reads its operands all along
+                        for a in _direct_operands(s):
+                            use(a, q)
                     if _augmented(s):   # updated in place: keep the name
                         prefs[s.out] = [s.args[0]]
                 elif isinstance(s, If):
@@ -348,6 +352,9 @@ class Emitter:
                 if _augmented(s):
                     out.extend(self.augmented(s))
                     continue
+                if s.prim.emit[0] in ("ckpt_forward", "ckpt_reverse"):
+                    out.extend(self.checkpointed(s))
+                    continue
                 value = self.expr(s)
                 if not s.outs or (len(s.outs) == 1 and not s.prim.pure and
                                   self.uses.get(s.out, 0) == 0):
@@ -362,6 +369,81 @@ class Emitter:
             elif isinstance(s, Loop):
                 out.extend(self.emit_loop(s, adjoint))
         return False
+
+    def checkpointed(self, s):
+        """The driver loop of a checkpointed loop over its schedule's actions: the forward
+        sweep's (run up to the last step, recorded) or the adjoint sweep's (the rest)."""
+        a = s.attrs
+        n, carried, free_active = a["n"], a["carried"], a["free_active"]
+        name = self.names.get
+        op = self.operand
+        text = ast.unparse
+
+        def tup(xs):   # a tuple display (of one: `y,`)
+            return xs[0] + "," if len(xs) == 1 else ", ".join(xs)
+
+        def names(xs):   # assignment targets (of one: `y`)
+            return ", ".join(xs)
+        if s.prim.emit[0] == "ckpt_forward":
+            steps, count = text(op(s.args[0])), text(op(s.args[1]))
+            inits = [text(op(x)) for x in s.args[2:2 + n]]
+            free = [text(op(x)) for x in s.args[2 + n:]]
+            state_vars = [name(o) for o in s.outs[:n]]
+            ckpt, action, k = (name(o) for o in s.outs[n:n + 3])
+            kw = "snapshots" if a["schedule"] == "binomial" else "every"
+            args = ", ".join([f"{steps}[{{}}]"] + state_vars + free)
+            lines = [
+                f"{ckpt} = sad_rt.Checkpoints(len({steps}), {kw}={count})",
+                f"{names(state_vars)} = {names(inits)}",
+                f"for {action} in {ckpt}.forward():",
+                f"    if {action}[0] == 'snapshot':",
+                f"        {ckpt}.save({action}[1], ({tup(state_vars)}))",
+                f"    elif {action}[0] == 'advance':",
+                f"        for {k} in range({action}[1], {action}[2]):",
+                f"            {names(state_vars)} = {a['step_name']}({args.format(k)})",
+                "    else:   # the loop's last step, recorded for the adjoint sweep",
+                f"        {names(state_vars + [ckpt + '.pullback'])} = "
+                f"{a['vjp_name']}({args.format(action + '[1]')})",
+            ]
+        else:
+            a = dict(a, step_name=a["forward"]["step_name"], vjp_name=a["forward"]["vjp_name"])
+            ckpt, steps = text(op(s.args[0])), text(op(s.args[1]))
+            free = [text(op(x)) for x in s.args[2:len(s.args) - n]]
+            gs = [text(op(x)) for x in s.args[len(s.args) - n:]]
+            n_outs = a["n_outs"]
+            outs = [name(o) for o in s.outs[:n_outs]]
+            bars, free_bars = outs[:len(carried)], outs[len(carried):]
+            temps = [name(o) for o in s.outs[n_outs:]]
+            state_vars, (action, k, pb) = temps[:n], temps[n:n + 3]
+            step_bars = temps[n + 3:]
+            seeds = [bars[carried.index(j)] if j in carried else "0.0" for j in range(n)]
+            args = ", ".join([f"{steps}[{action}[1]]"] + state_vars + free)
+            advance = ", ".join([f"{steps}[{k}]"] + state_vars + free)
+            lines = [f"{names(bars)} = {names([gs[j] for j in carried])}"]
+            lines += [f"{fb} = sad_rt.zeros_like({free[j]})"
+                      for fb, j in zip(free_bars, free_active)]
+            lines.append(f"if {ckpt}.pullback is not None:   # the last step's, recorded")
+            lines.append(f"    {names(bars + step_bars)} = {ckpt}.pullback({', '.join(seeds)})")
+            lines += [f"    {fb} = {fb} + {sb}" for fb, sb in zip(free_bars, step_bars)]
+            lines += [
+                f"for {action} in {ckpt}.backward():",
+                f"    if {action}[0] == 'reverse':",
+                f"        {names(state_vars + [pb])} = {a['vjp_name']}({args})",
+                f"        {names(bars + step_bars)} = {pb}({', '.join(seeds)})",
+            ]
+            lines += [f"        {fb} = {fb} + {sb}" for fb, sb in zip(free_bars, step_bars)]
+            lines += [
+                f"    elif {action}[0] == 'restore':",
+                f"        {tup(state_vars)} = {ckpt}.load({action}[1])",
+                f"    elif {action}[0] == 'snapshot':",
+                f"        {ckpt}.save({action}[1], ({tup(state_vars)}))",
+                f"    elif {action}[0] == 'free':",
+                f"        {ckpt}.free({action}[1])",
+                f"    else:",
+                f"        for {k} in range({action}[1], {action}[2]):",
+                f"            {names(state_vars)} = {a['step_name']}({advance})",
+            ]
+        return ast.parse("\n".join(lines)).body
 
     def augmented(self, s):
         """`acc[index] += g` for an in-place `add_at` with a basic index; `acc += g` (or -=)

@@ -190,5 +190,12 @@ CALL_DERIVATIVE = Primitive("call_derivative", emit=("opaque",), pure=False, sha
 # `with sad.insert_grad_of(x) as gx:` (attrs: block, a Block of one parameter, gx): nothing
 # in the forward sweep; in the adjoint sweep the block runs on x's completed adjoint.
 GRAD_HOOK = Primitive("grad_hook", emit=("nothing",), pure=False, differentiable=False)
+# A checkpointed loop in reverse mode (see ad/reverse.checkpointed_loops): the forward
+# sweep's driver, (range, *inits, *invariants) -> (*finals, checkpoints), and the adjoint
+# sweep's, (checkpoints, range, *invariants, *cotangents) -> (*adjoints), written out by
+# codegen as loops over the schedule's actions.
+CKPT_FORWARD = Primitive("checkpointed_loop", emit=("ckpt_forward",), pure=False)
+CKPT_REVERSE = Primitive("checkpointed_loop_adjoint", emit=("ckpt_reverse",), pure=False,
+                         differentiable=False)
 CALL_VALUE = Primitive("call_value", emit=("call_value",), pure=False, shape="fresh",
                        differentiable=False)
