@@ -47,8 +47,12 @@ class Cloner:
             inits = [self.operand(i) for i in s.inits]
             cond = self.block(s.cond) if s.cond is not None else None
             body = self.block(s.body)
+            attrs = s.attrs
+            if "checkpoint" in attrs:
+                attrs = dict(attrs, checkpoint=(attrs["checkpoint"][0],
+                                                self.operand(attrs["checkpoint"][1])))
             return Loop(s.kind, inits, body, [self.var(o) for o in s.outs], bounds=bounds,
-                        cond=cond, loc=s.loc, attrs=s.attrs)
+                        cond=cond, loc=s.loc, attrs=attrs)
         raise TypeError(s)
 
 

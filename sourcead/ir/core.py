@@ -153,11 +153,17 @@ class Loop:
         self.attrs = dict(attrs or {})
 
     def operands(self):
-        return list(self.bounds) + list(self.inits)
+        extra = []
+        if "checkpoint" in self.attrs:   # a checkpointed loop's snapshot count
+            extra.append(self.attrs["checkpoint"][1])
+        return list(self.bounds) + list(self.inits) + extra
 
     def map_operands(self, f):
         self.bounds = [f(a) for a in self.bounds]
         self.inits = [f(a) for a in self.inits]
+        if "checkpoint" in self.attrs:
+            kind, count = self.attrs["checkpoint"]
+            self.attrs = dict(self.attrs, checkpoint=(kind, f(count)))
 
     def blocks(self):
         return (self.cond, self.body) if self.cond is not None else (self.body,)
