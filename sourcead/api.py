@@ -184,6 +184,10 @@ def _compile_steps(d, fn):
             pullback_returns=_structure(len(wrt), len(wrt) > 1, n),
             name=name + "_vjp", pullback_name=name + "_pullback"))
         a["step_name"], a["vjp_name"] = name, name + "_vjp"
+        if "condition" in a:   # a while loop's test
+            cond = optimize(verify(clone_function(a["condition"])))
+            a["condition_compiled"] = compile_ir(cond, Layout(0, name=a["condition"].name))
+            a["condition_name"] = a["condition"].name
 
 
 def _aux_tree(ir, name):

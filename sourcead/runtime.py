@@ -40,8 +40,8 @@ def checkpointed(steps, snapshots=None, every=None):
     from .schedules import _check
     if (snapshots is None) == (every is None):
         raise ValueError("checkpointed takes one of snapshots= or every=")
-    _check(len(steps), snapshots if every is None else every,
-           "snapshots" if every is None else "every")
+    n = 0 if isinstance(steps, (bool, np.bool_)) else len(steps)   # a while loop's test
+    _check(n, snapshots if every is None else every, "snapshots" if every is None else "every")
     return steps
 
 
@@ -74,6 +74,50 @@ class Checkpoints:
 
     def free(self, i):
         del self.saved[i]
+
+
+class OnlineCheckpoints(Checkpoints):
+    """The snapshots of a checkpointed while loop, whose length is known only at its end:
+    the state before step i is kept when i is a multiple of a stride d, and when more than
+    h = max(1, s // 2) are kept, d doubles and the others are dropped. At the end at most h
+    snapshots stand d < 2 n / h steps apart, and each segment between them is reversed on
+    the binomial schedule with the snapshots left over (at least s - h + 1): no step runs
+    forward more than 1 + r(d, s - h + 1) times, r as in schedules.repetitions, and at most
+    s snapshots are held at once. (For n = 1000, s = 10: 3995 forward steps in all, where
+    the binomial schedule knowing n in advance needs 3636.)"""
+
+    def __init__(self, snapshots):
+        from .schedules import _check
+        _check(0, snapshots, "snapshots")
+        self.snapshots = snapshots
+        self.saved = {}
+        self.stride = 1
+        self.n = 0
+        self.pullback = None
+
+    def step(self, state):
+        """Called before each step with the state it starts from."""
+        i = self.n
+        if i % self.stride == 0:
+            self.saved[i] = state
+            while len(self.saved) > max(1, self.snapshots // 2):
+                self.stride *= 2
+                self.saved = {k: v for k, v in self.saved.items() if k % self.stride == 0}
+        self.n += 1
+
+    def backward(self):
+        from . import schedules
+        starts = sorted(self.saved)
+        actions = []
+        for j in range(len(starts) - 1, -1, -1):
+            a = starts[j]
+            b = starts[j + 1] if j + 1 < len(starts) else self.n
+            slots = max(self.snapshots - j, 1)
+            actions.append(("restore", a))
+            for act in schedules.binomial(b - a, slots)[1:-1]:   # its start is saved as a
+                actions.append((act[0],) + tuple(a + x for x in act[1:]))
+            actions.append(("free", a))
+        return actions
 
 
 def checkpoint(fn):

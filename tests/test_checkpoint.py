@@ -190,3 +190,64 @@ def test_bad_schedules_are_refused():
     with pytest.raises(sad.SourceADError, match="appending") as e:
         sad.grad(appends)(1.0, 3)
     assert e.value.loc.lineno > appends.__code__.co_firstlineno
+
+
+def settle(y, k, t_end):
+    t = 0.0
+    while sad.checkpointed(t < t_end, snapshots=4):
+        y = y + 0.05 * (-k * y + np.sin(y))
+        t = t + 0.05
+    return np.sum(y ** 2)
+
+
+def settle_all(y, k, t_end):
+    t = 0.0
+    while t < t_end:
+        y = y + 0.05 * (-k * y + np.sin(y))
+        t = t + 0.05
+    return np.sum(y ** 2)
+
+
+@pytest.mark.parametrize("t_end", [-1.0, 0.01, 1.0, 3.0])
+def test_checkpointed_while_loops_of_unknown_length(t_end):
+    y0, k = np.array([0.3, 1.0]), np.array([0.5, 1.5])
+    want = sad.grad(settle_all, wrt=(0, 1))(y0, k, t_end)
+    got = sad.grad(settle, wrt=(0, 1))(y0, k, t_end)
+    for a, b in zip(got, want):
+        np.testing.assert_array_equal(a, b)
+    assert "sad_rt.OnlineCheckpoints(snapshots=4)" in sad.grad(settle).source
+
+
+def test_the_online_schedule_keeps_its_bound():
+    from sourcead.runtime import OnlineCheckpoints
+    for n, s in ((1000, 10), (777, 3), (64, 8)):
+        ckpt = OnlineCheckpoints(s)
+        for i in range(n):
+            ckpt.step(i)
+        saved, runs, state, peak = dict(ckpt.saved), [0] * n, None, len(ckpt.saved)
+        order = []
+        for act in ckpt.backward():
+            if act[0] == "restore":
+                state = saved[act[1]]
+            elif act[0] == "snapshot":
+                saved[act[1]] = state
+                peak = max(peak, len(saved))
+            elif act[0] == "free":
+                del saved[act[1]]
+            elif act[0] == "advance":
+                assert state == act[1]
+                for k in range(act[1], act[2]):
+                    runs[k] += 1
+                state = act[2]
+            else:
+                assert state == act[1]
+                runs[act[1]] += 1
+                order.append(act[1])
+        assert order == list(range(n - 1, -1, -1)) and peak <= s and not saved
+        h = max(1, s // 2)
+        assert max(runs) <= 1 + schedules.repetitions(2 * n // h + 1, s - h + 1)
+    ckpt = OnlineCheckpoints(10)
+    for i in range(1000):
+        ckpt.step(i)
+    forward = 1000 + sum(a[2] - a[1] for a in ckpt.backward() if a[0] == "advance")
+    assert forward == 3995   # the documented figure (the binomial schedule, knowing n: 3636)

@@ -379,48 +379,64 @@ _MASKED = set()
 
 def checkpointed_loops(fn, active):
     """Replace each checkpointed loop at the top of `fn` whose values are differentiated by
-    a CKPT_FORWARD op: its body becomes a function of its own (`<fn>_step`, of the index, the
-    carried values and the values from before the loop it reads), which codegen calls,
-    and whose derivative the adjoint driver calls, on the loop's schedule."""
+    a CKPT_FORWARD op: its body becomes a function of its own (`<fn>_step`, of the index
+    (for a `for` loop), the carried values and the values from before the loop it reads;
+    a while loop's test becomes `<fn>_condition`), which codegen calls, and whose
+    derivative the adjoint driver calls, on the loop's schedule."""
     new = []
     for s in fn.body.stmts:
-        if not (isinstance(s, Loop) and "checkpoint" in s.attrs and s.kind == "range" and
-                "exit" not in s.attrs):
+        if not (isinstance(s, Loop) and "checkpoint" in s.attrs and "exit" not in s.attrs):
             new.append(s)
             continue
         n = len(s.inits)
-        params = s.body.params[1:]
+        indexed = s.kind == "range"
+        params = s.body.params[1:] if indexed else s.body.params
         carried = [k for k in range(n) if params[k] in active or s.outs[k] in active]
         if not carried:
             new.append(s)
             continue
-        inside = defined_in(s.body)
+        inside = defined_in(s.body) | (defined_in(s.cond) if s.cond is not None else set())
         free = []
-        for t in walk_stmts(s.body):
-            for x in list(t.operands()) + [r for b in t.blocks() for r in b.results]:
-                if isinstance(x, Var) and x not in inside and x not in free:
-                    free.append(x)
-        for r in s.body.results:
-            if isinstance(r, Var) and r not in inside and r not in free:
-                free.append(r)
+        for b in s.blocks():
+            for t in walk_stmts(b):
+                for x in list(t.operands()) + [r for c in t.blocks() for r in c.results]:
+                    if isinstance(x, Var) and x not in inside and x not in free:
+                        free.append(x)
+            for r in b.results:
+                if isinstance(r, Var) and r not in inside and r not in free:
+                    free.append(r)
         c = Cloner({f: Var(f.hint) for f in free})
         body = c.block(s.body)
         step = fn.copy_meta(fn.name + "_step", body.params + [c.mapping[f] for f in free],
                             Block([], body.stmts, body.results))
         step.returns_tuple = n > 1
+        attrs = {}
+        if s.cond is not None:
+            cc = Cloner({f: Var(f.hint) for f in free})
+            cond = cc.block(s.cond)
+            attrs["condition"] = fn.copy_meta(fn.name + "_condition",
+                                              cond.params + [cc.mapping[f] for f in free],
+                                              Block([], cond.stmts, cond.results))
         free_active = [j for j, f in enumerate(free) if f in active]
-        wrt = tuple([1 + k for k in carried] + [1 + n + j for j in free_active])
-        steps = Op(P.defprim(range, shape="dynamic"), list(s.bounds), loc=s.loc)
-        steps.out.hint = "steps"
-        state = Var(params[carried[0]].hint + "_checkpoints")
+        first = 1 if indexed else 0
+        wrt = tuple([first + k for k in carried] + [first + n + j for j in free_active])
         kind, count = s.attrs["checkpoint"]
         count = count if isinstance(count, (Var, Const)) else Const(count)
-        op = Op(P.CKPT_FORWARD, [steps.out, count] + list(s.inits) + free, loc=s.loc,
-                outs=list(s.outs) + [state, Var("action"), Var(s.body.params[0].hint)],
-                attrs={"n": n, "carried": carried, "free_active": free_active, "step": step,
-                       "wrt": wrt, "schedule": kind, "count": count,
-                       "hints": [p.hint for p in params], "index": s.body.params[0].hint})
-        new += [steps, op]
+        if indexed:
+            steps = Op(P.defprim(range, shape="dynamic"), list(s.bounds), loc=s.loc)
+            steps.out.hint = "steps"
+            new.append(steps)
+            steps = steps.out
+        else:
+            steps = Const(None)
+        state = Var(params[carried[0]].hint + "_checkpoints")
+        index = s.body.params[0].hint if indexed else "i"
+        op = Op(P.CKPT_FORWARD, [steps, count] + list(s.inits) + free, loc=s.loc,
+                outs=list(s.outs) + [state, Var("action"), Var(index)],
+                attrs=dict(attrs, n=n, carried=carried, free_active=free_active, step=step,
+                           wrt=wrt, schedule=kind, indexed=indexed,
+                           hints=[p.hint for p in params], index=index))
+        new.append(op)
     fn.body.stmts = new
 
 

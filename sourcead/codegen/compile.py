@@ -110,6 +110,9 @@ def compile_ir(fn, layout):
         if isinstance(s, Op) and s.prim is P.CKPT_FORWARD:
             callees[s.attrs["step_name"]] = (None, "compiled", s.attrs["step_compiled"])
             callees[s.attrs["vjp_name"]] = (None, "compiled", s.attrs["vjp_compiled"])
+            if "condition_name" in s.attrs:
+                callees[s.attrs["condition_name"]] = (None, "compiled",
+                                                      s.attrs["condition_compiled"])
     free = sorted(n for n in fn.free_names if n not in _HELPERS) + sorted(callees)
     params = list(_HELPERS) + free
     factory = function_def(FACTORY, params, [inner, ast.Return(ast.Name(layout.name, ast.Load()))])

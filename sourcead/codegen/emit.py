@@ -390,8 +390,17 @@ class Emitter:
             free = [text(op(x)) for x in s.args[2 + n:]]
             state_vars = [name(o) for o in s.outs[:n]]
             ckpt, action, k = (name(o) for o in s.outs[n:n + 3])
-            kw = "snapshots" if a["schedule"] == "binomial" else "every"
+            kw = "snapshots" if a["schedule"] in ("binomial", "online") else "every"
             args = ", ".join([f"{steps}[{{}}]"] + state_vars + free)
+            if not a["indexed"]:   # a while loop: snapshots kept online, its length unknown
+                plain = ", ".join(state_vars + free)
+                return ast.parse("\n".join([
+                    f"{ckpt} = sad_rt.OnlineCheckpoints(snapshots={count})",
+                    f"{names(state_vars)} = {names(inits)}",
+                    f"while {a['condition_name']}({plain}):",
+                    f"    {ckpt}.step(({tup(state_vars)}))",
+                    f"    {names(state_vars)} = {a['step_name']}({plain})",
+                ])).body
             lines = [
                 f"{ckpt} = sad_rt.Checkpoints(len({steps}), {kw}={count})",
                 f"{names(state_vars)} = {names(inits)}",
@@ -406,7 +415,8 @@ class Emitter:
                 f"{a['vjp_name']}({args.format(action + '[1]')})",
             ]
         else:
-            a = dict(a, step_name=a["forward"]["step_name"], vjp_name=a["forward"]["vjp_name"])
+            a = dict(a, step_name=a["forward"]["step_name"], vjp_name=a["forward"]["vjp_name"],
+                     indexed=a["forward"]["indexed"])
             ckpt, steps = text(op(s.args[0])), text(op(s.args[1]))
             free = [text(op(x)) for x in s.args[2:len(s.args) - n]]
             gs = [text(op(x)) for x in s.args[len(s.args) - n:]]
@@ -417,14 +427,17 @@ class Emitter:
             state_vars, (action, k, pb) = temps[:n], temps[n:n + 3]
             step_bars = temps[n + 3:]
             seeds = [bars[carried.index(j)] if j in carried else "0.0" for j in range(n)]
-            args = ", ".join([f"{steps}[{action}[1]]"] + state_vars + free)
-            advance = ", ".join([f"{steps}[{k}]"] + state_vars + free)
+            lead = [f"{steps}[{action}[1]]"] if a["indexed"] else []
+            args = ", ".join(lead + state_vars + free)
+            advance = ", ".join(([f"{steps}[{k}]"] if a["indexed"] else []) + state_vars + free)
             lines = [f"{names(bars)} = {names([gs[j] for j in carried])}"]
             lines += [f"{fb} = sad_rt.zeros_like({free[j]})"
                       for fb, j in zip(free_bars, free_active)]
-            lines.append(f"if {ckpt}.pullback is not None:   # the last step's, recorded")
-            lines.append(f"    {names(bars + step_bars)} = {ckpt}.pullback({', '.join(seeds)})")
-            lines += [f"    {fb} = {fb} + {sb}" for fb, sb in zip(free_bars, step_bars)]
+            if a["indexed"]:   # (a while loop's forward sweep records no step)
+                lines.append(f"if {ckpt}.pullback is not None:   # the last step's, recorded")
+                lines.append(f"    {names(bars + step_bars)} = "
+                             f"{ckpt}.pullback({', '.join(seeds)})")
+                lines += [f"    {fb} = {fb} + {sb}" for fb, sb in zip(free_bars, step_bars)]
             lines += [
                 f"for {action} in {ckpt}.backward():",
                 f"    if {action}[0] == 'reverse':",

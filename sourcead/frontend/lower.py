@@ -656,6 +656,16 @@ class Lowerer:
         loc = self.parsed.loc(node)
         bounds, index, bind, targets = [], None, None, set()
         checkpoint = None
+        test = node.test if isinstance(node, gast.While) else None
+        if isinstance(test, gast.Call) and isinstance(test.func, (gast.Name, gast.Attribute)):
+            marker = self.expr(test.func)
+            if isinstance(marker, Static) and marker.obj is runtime.checkpointed:
+                # while sad.checkpointed(cond, snapshots=s): online checkpointing
+                test = self.checkpoint_marker(test, node)
+                if self.checkpoint[0] != "binomial":
+                    self.unsupported(node, "every= for a while loop",
+                                     "give it snapshots=s (its length is not known)")
+                checkpoint, self.checkpoint = ("online", self.checkpoint[1]), None
         if isinstance(node, gast.For):
             targets = _target_names(node.target)
             header = self.loop_header(node)
@@ -687,11 +697,11 @@ class Lowerer:
             cenv = dict(self.env)
             cenv.update(zip(carried, cond_params))
 
-            def test(_):
-                c = self.operand(self.expr(node.test), node)
+            def lower_test(_):
+                c = self.operand(self.expr(test), node)
                 self.env["<cond>"] = c
                 return None
-            cstmts, cenv_after, _ = self.sub(None, cenv, extra=test)
+            cstmts, cenv_after, _ = self.sub(None, cenv, extra=lower_test)
             cond_block = Block(cond_params, cstmts, [cenv_after["<cond>"]])
         for flag, start in ((_BRK, Const(False)), (_RET, Const(False)), (_RETV, Const(None))):
             if flag in carried:
