@@ -70,10 +70,11 @@ def measure(fn, args, repeat):
 
 
 def svg_plot(rows, path):
-    """Memory against time, one labelled point per schedule, as a small SVG."""
+    """Memory (log scale) against time, one labelled point per schedule, as a small SVG."""
     w, h, pad = 560, 360, 60
     tmax = max(r[1] for r in rows) * 1.1
-    mmax = max(r[2] for r in rows) * 1.1
+    lo = math.floor(math.log10(min(r[2] for r in rows)))
+    hi = math.ceil(math.log10(max(r[2] for r in rows)))
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
              'font-family="sans-serif" font-size="12">',
              f'<rect width="{w}" height="{h}" fill="white"/>',
@@ -81,16 +82,17 @@ def svg_plot(rows, path):
              f'<line x1="{pad}" y1="20" x2="{pad}" y2="{h - pad}" stroke="black"/>',
              f'<text x="{w / 2}" y="{h - 20}" text-anchor="middle">time of the gradient (s)</text>',
              f'<text x="15" y="{h / 2}" transform="rotate(-90 15 {h / 2})" '
-             'text-anchor="middle">peak memory (MB)</text>']
+             'text-anchor="middle">peak memory (MB, log scale)</text>']
     for k in range(5):
-        t, m = tmax * k / 4, mmax * k / 4
+        t = tmax * k / 4
         x = pad + (w - 20 - pad) * k / 4
-        y = h - pad - (h - pad - 20) * k / 4
-        parts.append(f'<text x="{x}" y="{h - pad + 15}" text-anchor="middle">{t:.2f}</text>')
-        parts.append(f'<text x="{pad - 5}" y="{y + 4}" text-anchor="end">{m:.0f}</text>')
+        parts.append(f'<text x="{x}" y="{h - pad + 15}" text-anchor="middle">{t:.1f}</text>')
+    for e in range(lo, hi + 1):
+        y = h - pad - (h - pad - 20) * (e - lo) / max(hi - lo, 1)
+        parts.append(f'<text x="{pad - 5}" y="{y + 4}" text-anchor="end">{10.0 ** e:g}</text>')
     for label, t, m, *_ in rows:
         x = pad + (w - 20 - pad) * t / tmax
-        y = h - pad - (h - pad - 20) * m / mmax
+        y = h - pad - (h - pad - 20) * (math.log10(m) - lo) / max(hi - lo, 1)
         parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="steelblue"/>')
         parts.append(f'<text x="{x + 7:.1f}" y="{y - 6:.1f}">{label}</text>')
     parts.append("</svg>")
