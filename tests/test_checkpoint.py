@@ -251,3 +251,15 @@ def test_the_online_schedule_keeps_its_bound():
         ckpt.step(i)
     forward = 1000 + sum(a[2] - a[1] for a in ckpt.backward() if a[0] == "advance")
     assert forward == 3995   # the documented figure (the binomial schedule, knowing n: 3636)
+
+
+def test_a_checkpointed_loop_inside_another_loop_is_refused():
+    def nested(y, n):
+        for j in range(2):
+            for i in sad.checkpointed(range(n), snapshots=2):
+                y = y * 0.9 + 0.1
+        return y
+    with pytest.raises(sad.SourceADError, match="top level") as e:
+        sad.grad(nested)(1.0, 3)
+    assert e.value.loc.lineno == nested.__code__.co_firstlineno + 2
+    assert sad.jvp(nested)(1.0, 3, 1.0)[1] == pytest.approx(0.9 ** 6)   # forward mode: fine

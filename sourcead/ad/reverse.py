@@ -19,6 +19,7 @@ import numpy as np
 from ..ir import primitives as P
 from ..ir.clone import Cloner, clone_function, inline
 from ..ir.core import Block, Const, If, Loop, Op, Var, Zero, defined_in, walk_stmts
+from ..errors import UnsupportedSyntaxError
 from ..runtime import (added_at, check_scalar, checked_cotangent, keep_zeros, unbroadcast,
                        zeros_like)
 from ..runtime import seed as seed_fn
@@ -383,6 +384,16 @@ def checkpointed_loops(fn, active):
     (for a `for` loop), the carried values and the values from before the loop it reads;
     a while loop's test becomes `<fn>_condition`), which codegen calls, and whose
     derivative the adjoint driver calls, on the loop's schedule."""
+    for top in fn.body.stmts:
+        for b in top.blocks():
+            for s in walk_stmts(b):
+                if isinstance(s, Loop) and "checkpoint" in s.attrs and \
+                        any(o in active for o in s.outs):
+                    raise UnsupportedSyntaxError(
+                        "sourcead checkpoints loops at the top level of the function it "
+                        "differentiates, not inside another loop or a branch", s.loc,
+                        hint="move the loop into a function of its own and call that with "
+                             "sad.checkpoint, or checkpoint the outer loop")
     new = []
     for s in fn.body.stmts:
         if not (isinstance(s, Loop) and "checkpoint" in s.attrs and "exit" not in s.attrs):
