@@ -256,6 +256,9 @@ def zeros_like(x, *more):
         return np.zeros(shape, dtype=np.result_type(x, *more, np.float64))
     if isinstance(x, Shape):
         if x.kind == "list":
+            shapes = {v.shape for v in x.items}
+            if len(shapes) == 1 and all(v.kind != "list" for v in x.items):
+                return np.zeros((len(x.items),) + shapes.pop())
             return AdjointList(zeros_like(v) for v in x.items)
         if x.kind == "python scalar":
             return 0.0
@@ -268,6 +271,12 @@ def zeros_like(x, *more):
     if isinstance(x, np.generic):
         return np.zeros((), dtype=np.result_type(x, np.float64))[()]
     if isinstance(x, list):
+        # items of one shape: one array (its slices are views, so taking the adjoint of
+        # one item after another stays linear); of several shapes: a list of arrays
+        shapes = {np.shape(v) for v in x}
+        if len(shapes) == 1 and all(isinstance(v, (float, int, np.ndarray, np.generic))
+                                    for v in x):
+            return np.zeros((len(x),) + shapes.pop(), dtype=np.result_type(*x, np.float64))
         return AdjointList(zeros_like(v) for v in x)
     if isinstance(x, tuple):   # a constant tuple of numbers used as an array
         return np.zeros(np.shape(x))
@@ -318,7 +327,9 @@ def appended(xs, v):
     in place where `xs` is a list nothing else refers to)."""
     out = list(xs)
     out.append(v)
-    return type(xs)(out) if isinstance(xs, AdjointList) else out
+    # a user's list stays a list; an adjoint or tangent (an AdjointList, or the array of
+    # zeros a list of same-shaped items gets) becomes an AdjointList
+    return out if type(xs) is list else AdjointList(out)
 
 
 def basic_index(index):
