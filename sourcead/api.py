@@ -240,11 +240,21 @@ class Derivative:
     """A derivative of a user function: call it, read its `.source`, inspect its `.ir`."""
 
     def __init__(self, fn, kind, wrt=0, has_aux=False):
+        self._symmetric = None
         if isinstance(fn, Derivative):   # higher order: differentiate the generated code
             if fn.has_aux or fn.kind not in ("grad", "jvp"):
                 raise TypeError(f"sourcead differentiates the code of grad and jvp again, not "
                                 f"that of {fn.kind}{' with has_aux' if fn.has_aux else ''}")
+            inner = fn
             fn = fn._function()
+            if inner.kind == "grad" and inner.single and kind in ("grad", "value_and_grad",
+                                                                  "vjp") and not has_aux \
+                    and _normalize_wrt(fn, wrt) == (inner.wrt, True):
+                # The derivative of a gradient with respect to the same argument is the
+                # Hessian, which is symmetric: its products are forward over reverse,
+                # which runs through loops too (reverse over reverse would need the
+                # gradient's tapes reversed).
+                self._symmetric = Derivative(inner, "jvp", wrt)
         if not inspect.isfunction(fn):
             parse_function(fn)  # raises the located "cannot read the source" error
         if has_aux and kind not in ("grad", "value_and_grad", "vjp"):
@@ -320,6 +330,8 @@ class Derivative:
                 _check_differentiable(kwargs[pname], pname, name)
 
     def __call__(self, *args, **kwargs):
+        if self._symmetric is not None:
+            return self._call_symmetric(args, kwargs)
         trees = [_tree_of(a) for a in args] + [_tree_of(v) for v in kwargs.values()]
         if any(t is not None or _is_function(a) for t, a in
                zip(trees, list(args) + list(kwargs.values()))) or (not self.has_aux and
@@ -344,6 +356,28 @@ class Derivative:
         if self.kind == "vjp":
             return self._wrap_pullback(out, args)
         return out
+
+    def _call_symmetric(self, args, kwargs):
+        """grad, value_and_grad or vjp of a gradient, with respect to its own argument."""
+        if kwargs:
+            raise TypeError("a derivative of a gradient takes its arguments by position")
+        i = self.wrt[0]
+        x = args[i]
+        d = self._symmetric
+
+        def hessian_times(v):
+            return d(*args, v)[1]
+        if self.kind == "vjp":
+            y = d(*args, np.zeros_like(np.asarray(x, dtype=float)) if np.ndim(x) else 0.0)[0]
+            return y, hessian_times
+        if np.size(x) != 1:
+            raise TypeError(f"grad requires a function with a scalar output; the gradient of "
+                            f"{self.fn.__name__} has the shape of its argument, "
+                            f"{np.shape(x)}: use sourcead.hessian or sourcead.hvp")
+        one = np.ones_like(x, dtype=float) if isinstance(x, np.ndarray) else 1.0
+        value, second = d(*args, one)
+        second = _as_type_of(second, x)
+        return (value, second) if self.kind == "value_and_grad" else second
 
     def _with_aux(self, out, args):
         """(gradient, aux), ((value, aux), gradient) or (y, pullback, aux)."""

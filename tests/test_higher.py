@@ -136,3 +136,25 @@ def test_higher_order_of_a_dict_argument_is_refused_clearly():
         sad.hvp(g2)(p, p)
     with pytest.raises(TypeError, match="array or a float"):
         sad.hessian(g2)(p)
+
+
+def scalar_looped(x):
+    for i in range(3):
+        x = np.sin(x) * 0.5 + x
+    return x * x
+
+
+def test_derivatives_of_a_gradient_through_loops():
+    g = sad.grad(scalar_looped)
+    eps = 1e-6
+    want = (g(0.3 + eps) - g(0.3 - eps)) / (2 * eps)
+    assert sad.grad(sad.grad(scalar_looped))(0.3) == pytest.approx(want, rel=1e-6)
+    v, d2 = sad.value_and_grad(sad.grad(scalar_looped))(0.3)
+    assert v == pytest.approx(g(0.3)) and d2 == pytest.approx(want, rel=1e-6)
+    # vjp of a gradient: Hessian-vector products, through the loop
+    y, pullback = sad.vjp(sad.grad(looped))(X, 0.7)
+    H = sad.hessian(looped)(X, 0.7)
+    u = RNG.normal(size=3)
+    np.testing.assert_allclose(pullback(u), H.T @ u, rtol=1e-10)
+    with pytest.raises(TypeError, match="hessian"):
+        sad.grad(sad.grad(looped))(X, 0.7)
