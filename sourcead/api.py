@@ -297,7 +297,9 @@ class Derivative:
         while todo:
             fn, kind, wrt = todo.pop(0)
             if kind == "compiled":   # a checkpointed loop's step and its derivative
-                parts.append(wrt.source)
+                if wrt.source not in parts:
+                    parts.append(wrt.source)
+                    todo.extend(wrt.callees.values())
                 continue
             key = (fn.__code__, kind, tuple(wrt))
             if key in seen:

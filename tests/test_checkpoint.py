@@ -263,3 +263,32 @@ def test_a_checkpointed_loop_inside_another_loop_is_refused():
         sad.grad(nested)(1.0, 3)
     assert e.value.loc.lineno == nested.__code__.co_firstlineno + 2
     assert sad.jvp(nested)(1.0, 3, 1.0)[1] == pytest.approx(0.9 ** 6)   # forward mode: fine
+
+
+def _rhs(y, p):
+    return -p * y + np.sin(y)
+
+
+def midpoint(y, p, n):
+    for i in sad.checkpointed(range(n), snapshots=5):
+        k1 = _rhs(y, p)
+        k2 = _rhs(y + 0.005 * k1, p)
+        y = y + 0.01 * k2
+    return np.sum(y ** 2) + np.sum(p * y)
+
+
+def midpoint_all(y, p, n):
+    for i in range(n):
+        k1 = _rhs(y, p)
+        k2 = _rhs(y + 0.005 * k1, p)
+        y = y + 0.01 * k2
+    return np.sum(y ** 2) + np.sum(p * y)
+
+
+def test_several_contributions_per_step_add_up_in_the_same_order():
+    y0, p = np.linspace(0.1, 1.0, 5), np.linspace(0.5, 2.0, 5)
+    want = sad.grad(midpoint_all, wrt=(0, 1))(y0, p, 50)
+    got = sad.grad(midpoint, wrt=(0, 1))(y0, p, 50)
+    for a, b in zip(got, want):
+        np.testing.assert_array_equal(a, b)
+    assert "def _rhs_vjp(y, p):" in sad.grad(midpoint, wrt=(0, 1)).source

@@ -94,9 +94,13 @@ def vjp(fn, wrt, seed="param", return_primal=True, n_seeded=None):
 class _Context:
     """The adjoints known in one block of the adjoint sweep.
 
-    In a loop, a contribution to a value from outside the loop goes to an
-    accumulator the reversed loop carries; in a branch, to a running adjoint
-    the branch yields. Both are created when first needed.
+    In a loop, the contributions of one iteration to a value from outside the
+    loop are summed, and the sum is added to an accumulator the reversed loop
+    carries from zero; after the loop the accumulator is added to the value's
+    adjoint. (That is the order in which a checkpointed loop's step adds them
+    too, so both give the same bits.) An index into such a value adds into the
+    accumulator itself (`X_bar[i] += row_bar`). In a branch, contributions go to
+    a running adjoint the branch yields. All are created when first needed.
     """
 
     def __init__(self, parent, local, kind):
@@ -105,22 +109,32 @@ class _Context:
         self.kind = kind
         self.adj = {}
         self.imported = {}    # outer Var -> (its adjoint on entry, or None; the Var used here)
+        self.iteration_sums = set()   # (loops) outer Vars whose adj here is this iteration's
 
     def lookup(self, x):
         if x in self.adj:
             return self.adj[x]
         if self.kind == "top" or x in self.local:
             return None
-        outer = self.parent.lookup(x)
         if self.kind == "loop":
-            acc = Var(x.hint + "_bar", shape_of=x)
-            self.imported[x] = (outer, acc)
-            self.adj[x] = acc
-            return acc
+            if x not in self.imported:
+                self.imported[x] = (None, Var(x.hint + "_bar", shape_of=x))
+                self.iteration_sums.add(x)
+            return None   # this iteration's sum starts with its first contribution
+        outer = self.parent.lookup(x)
         self.imported[x] = (outer, outer)
         if outer is not None:
             self.adj[x] = outer
         return outer
+
+    def accumulator(self, x):
+        """The adjoint of x to add into in place: in a loop, the carried accumulator
+        itself (unless this iteration already has a sum of its own for x)."""
+        prev = self.lookup(x)
+        if self.kind == "loop" and x in self.iteration_sums and prev is None:
+            self.iteration_sums.discard(x)
+            prev = self.adj[x] = self.imported[x][1]
+        return prev
 
     def accumulate(self, x, c, stmts, loc):
         """adj[x] += c, starting from the first contribution itself."""
@@ -238,7 +252,7 @@ class _Reverser:
             if scatter is not None:
                 # `added_at(zeros_like(x), index, g)` has x's shape; it adds into the
                 # adjoint x has so far instead of into zeros.
-                prev = ctx.lookup(x)
+                prev = ctx.accumulator(x)
                 if prev is not None:
                     scatter.args[0] = prev
                 ctx.set(x, c)
@@ -351,9 +365,17 @@ class _Reverser:
         index = Var(s.body.params[0].hint if s.kind == "range" else "_", )
         yields = [lctx.adj.get(params[k]) or Zero(params[k]) for k in carried]
         acc = list(lctx.imported.items())
-        yields += [lctx.adj[x] for x, _ in acc]
+        for x, (_, a) in acc:
+            total = lctx.adj.get(x)
+            if x in lctx.iteration_sums and total is not None:   # the accumulator + the sum
+                op = Op(P.lookup(operator.add), [a, total], loc=s.loc,
+                        attrs={"accumulate": True})
+                op.out.hint = x.hint + "_bar"
+                stmts.append(op)
+                total = op.out
+            yields.append(total if total is not None else a)
         inits = [gs[k] if gs[k] is not None else Zero(s.outs[k]) for k in carried]
-        inits += [outer if outer is not None else Zero(x) for x, (outer, _) in acc]
+        inits += [Zero(x) for x, _ in acc]   # from zero: added to x's adjoint afterwards
         body = Block([index] + [bars[k] for k in carried] + [a for _, (_, a) in acc], stmts,
                      yields)
         outs = [Var(params[k].hint + "_bar", shape_of=s.inits[k] if isinstance(s.inits[k], Var)
@@ -367,7 +389,7 @@ class _Reverser:
             attrs["index_map"] = (s.body.params[0], index)
         out.append(Loop("range", inits, body, outs, bounds=bounds, loc=s.loc, attrs=attrs))
         for (x, _), o in zip(acc, outs[len(carried):]):
-            ctx.adj[x] = o   # the loop started from the adjoint x had, and added to it
+            ctx.accumulate(x, o, out, s.loc)
         for j, k in enumerate(carried):
             if self.is_active(s.inits[k]):
                 ctx.accumulate(s.inits[k], outs[j], out, s.loc)
