@@ -538,7 +538,10 @@ class Derivative:
             if np.shape(t) != np.shape(primals[i]):
                 raise ValueError(f"the tangent for {self._names[i]!r} has shape {np.shape(t)}, "
                                  f"but {self._names[i]!r} has shape {np.shape(primals[i])}")
-        return f(*args)
+        y, y_dot = f(*args)
+        if isinstance(y, tuple):   # a float output has a float tangent
+            return y, tuple(_as_type_of(t, v) for t, v in zip(y_dot, y))
+        return y, _as_type_of(y_dot, y)
 
     def __repr__(self):
         return f"<sourcead {self.kind} of {self.fn.__qualname__} wrt {self.wrt}>"

@@ -201,3 +201,13 @@ def test_a_pullback_is_not_changed_by_in_place_reuse():
     _, pullback = sad.vjp(elementwise_chain)(np.linspace(-1.0, 1.0, 5))
     first = pullback(1.0)
     np.testing.assert_array_equal(first, pullback(1.0))
+
+
+def scalar_sin(x):
+    return math.sin(x) * x
+
+
+def test_a_float_output_has_a_float_tangent():
+    y, t = sad.jvp(scalar_sin)(0.3, 1.0)
+    assert type(y) is float and type(t) is float
+    assert t == pytest.approx(math.cos(0.3) * 0.3 + math.sin(0.3))
