@@ -187,6 +187,12 @@ def unbroadcast(g, x):
     return g
 
 
+def shares_memory(view, base):
+    """Whether `view` (made from `base` by indexing or a reshape) is a view of it, so
+    that it shows what is later written into `base`."""
+    return isinstance(view, np.ndarray) and np.may_share_memory(view, base)
+
+
 def owned(x):
     """A copy of array `x` (a gradient must not be a read-only view or the caller's array)."""
     return x.copy() if isinstance(x, np.ndarray) else x
@@ -373,7 +379,7 @@ def set_item(x, index, v):
 def zeroed_at(g, index):
     """A copy of `g` with zeros at `index` (the adjoint of what an item assignment
     overwrote); in place where `g` is unshared."""
-    out = np.array(g, copy=True)
+    out = fresh_array(g)
     out[index] = 0.0
     return out
 

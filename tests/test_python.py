@@ -355,6 +355,122 @@ def test_writing_into_a_view_is_refused():
         sad.grad(f)(np.ones(3))
 
 
+# Views and shared arrays see later writes, as in NumPy: the derivative computes what
+# the function computes.
+
+def view_before_write(x):
+    y = x * 2.0
+    r = y[0:2]               # a view: it shows the write below
+    y[0] = 10.0 * y[1]
+    return np.sum(r * y[1:3])
+
+
+def swap_items(x, i, j):
+    y = x * 1.5
+    t = y[i]                 # a number from a vector, a view of a matrix's row
+    y[i] = y[j]
+    y[j] = t
+    return np.sum(y * np.arange(y.size).reshape(y.shape))
+
+
+def transpose_and_reshapes(x):
+    y = x * 2.0
+    t = y.T
+    flat = y.reshape(-1)      # a view
+    copied = y.T.reshape(-1)  # a copy: it keeps the old values
+    y[0, 1] = 5.0 * y[1, 0]
+    return np.sum(t * t[::-1]) + np.sum(np.sin(flat) * copied)
+
+
+def views_in_containers(x):
+    y = x * 2.0
+    d = {"a": y, "b": [y[0:2], 3.0]}
+    y[0] = 7.0 * y[1]
+    return np.sum(d["a"] * d["b"][0].sum())
+
+
+def alias_written_in_a_loop(x):
+    y = x * 2.0
+    z = y
+    for i in range(3):
+        z[i] = z[i] * y[i + 1]
+    return np.sum(y)
+
+
+def view_read_in_a_loop(x):
+    y = x * 2.0
+    r = y[1:3]
+    s = 0.0
+    for i in range(3):
+        y[i] = np.sin(y[i + 1]) + r[0]
+        s = s + r[1] * y[i]
+    return s + np.sum(r)
+
+
+def view_read_after_a_loop(x):
+    y = x * 2.0
+    r = y[1:3]
+    k = 0
+    while k < 3:
+        y[k] = np.sin(y[k + 1]) * 3.0
+        k += 1
+    return np.sum(r * r)
+
+
+SHARED = [
+    (view_before_write, (np.array([0.3, -0.7, 1.2, 0.4]),)),
+    (swap_items, (np.array([0.3, -0.7, 1.2, 0.4, 2.0]), 1, 3)),
+    (swap_items, (np.linspace(-1, 1, 12).reshape(4, 3), 0, 2)),
+    (transpose_and_reshapes, (np.linspace(-1, 1, 9).reshape(3, 3) + 0.1,)),
+    (views_in_containers, (np.array([0.3, -0.7, 1.2, 0.4]),)),
+    (alias_written_in_a_loop, (np.array([0.3, -0.7, 1.2, 0.4, 0.9]),)),
+    (view_read_in_a_loop, (np.array([0.3, -0.7, 1.2, 0.4, 0.9]),)),
+    (view_read_after_a_loop, (np.array([0.3, -0.7, 1.2, 0.4, 0.9]),)),
+]
+
+
+@pytest.mark.parametrize("fn, args", SHARED, ids=lambda v: getattr(v, "__name__", ""))
+def test_views_and_aliases_see_later_writes(fn, args):
+    expected = fn(*[a.copy() if isinstance(a, np.ndarray) else a for a in args])
+    copies = [np.copy(a) for a in args]
+    value, _ = sad.value_and_grad(fn)(*args)
+    assert value == pytest.approx(expected, rel=1e-12)
+    value, _ = sad.jvp(fn)(*args, np.ones_like(args[0]))
+    assert value == pytest.approx(expected, rel=1e-12)
+    sad.check_grads(fn, args)
+    for a, c in zip(args, copies):
+        np.testing.assert_array_equal(a, c)
+
+
+def test_a_view_that_may_be_a_copy_is_decided_at_run_time():
+    src = sad.grad(swap_items).source
+    assert "sad_rt.shares_memory(t, y)" in src      # y[i] is a view only of a matrix
+    src = sad.grad(view_before_write).source        # a slice is a view: no test
+    assert "shares_memory" not in src and "r_1 = y[0:2]" in src
+
+
+def test_sharing_that_a_loop_breaks_is_refused():
+    def rebinds_the_written_array(x):
+        y = x * 2.0
+        z = y
+        for i in range(2):
+            y[i] = 1.0
+            y = y * 2.0
+        return np.sum(z)
+
+    def reassigns_a_sharing_name(x):
+        y = x * 2.0
+        z = y
+        for i in range(2):
+            s = np.sum(z)
+            y[i] = s
+            z = x * 3.0
+        return np.sum(z)
+    for f in (rebinds_the_written_array, reassigns_a_sharing_name):
+        with pytest.raises(sad.SourceADError, match="copy"):
+            sad.grad(f)(np.ones(3))
+
+
 def test_tape_memory_of_slice_writes_is_proportional_to_the_slices():
     import tracemalloc
 

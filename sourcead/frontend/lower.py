@@ -265,6 +265,24 @@ _VIEW_MAKERS = (operator.getitem, np.reshape, np.transpose, np.ravel, np.squeeze
                 np.expand_dims, np.swapaxes, np.moveaxis, np.diagonal, np.broadcast_to)
 
 
+def _surely_view(fn, args):
+    """Whether `fn(*args)` is a view of args[0]: True, False, or None (known only at run
+    time: an integer index views a row of a matrix but copies a number out of a vector,
+    and a reshape copies when it must)."""
+    if fn is operator.getitem:
+        index = args[1]
+        if not isinstance(index, Const):
+            return None
+        parts = index.value if isinstance(index.value, tuple) else (index.value,)
+        if not all(isinstance(p, (int, slice, type(None), type(Ellipsis))) and
+                   not isinstance(p, bool) for p in parts):
+            return False   # advanced indexing copies
+        return True if any(not isinstance(p, int) for p in parts) else None
+    if fn in (np.reshape, np.ravel):
+        return None
+    return True
+
+
 class LocalFunction:
     """A nested def or a lambda: its AST, its default values, and the enclosing
     variables it may read."""
@@ -370,6 +388,31 @@ def _assigned_names(stmts, appends=True):
     return names
 
 
+def _written_arrays(stmts):
+    """The names of arrays `stmts` write items of (`x[i] = v`), with the names they may
+    share the array with by plain assignment there (`z = y; z[i] = v` writes y too)."""
+    written = set()
+    pairs = []
+    for node in stmts:
+        for sub in gast.walk(node):
+            if isinstance(sub, gast.Subscript) and isinstance(sub.ctx, gast.Store):
+                base = sub.value
+                while isinstance(base, gast.Subscript):
+                    base = base.value
+                if isinstance(base, gast.Name):
+                    written.add(base.id)
+            elif isinstance(sub, gast.Assign) and isinstance(sub.value, gast.Name):
+                pairs += [(t.id, sub.value.id) for t in sub.targets if isinstance(t, gast.Name)]
+    grew = True
+    while grew:
+        grew = False
+        for a, b in pairs:
+            if (a in written) != (b in written):
+                written |= {a, b}
+                grew = True
+    return written
+
+
 def _renamed(node, names):
     """A copy of the AST `node` with the variables in `names` renamed."""
     import copy
@@ -405,6 +448,8 @@ class Lowerer:
         self.loc = None
         self.loops = []
         self.loop_envs = []   # the environment each enclosing loop's body started from
+        self.views = {}       # Var -> (fn, args, kwargs, attrs) of a view-making op
+        self.same_array = {}  # Var -> the Var it is the same array as, with items written
         self.structure = {}          # parameter name -> tree of a tuple/list/dict argument
         self.inlining = frozenset()  # the user's functions being inlined (functions passed)
         self.result_tree = _UNSET    # the structure of what the function returns
@@ -684,6 +729,12 @@ class Lowerer:
             self.env.setdefault(_RET, Const(False))
             self.env.setdefault(_RETV, Const(None))
             carried += [_RET, _RETV]
+        shared = self.shared_arrays(node, targets)
+        for w in shared:
+            if w not in carried:
+                carried.append(w)
+        following = set().union(*(follow for follow, _ in shared.values()))
+        carried = [n for n in carried if n not in following]
         inits = [self.operand(self.env.get(n, Const(None)), node) for n in carried]
         for n, v in zip(carried, inits):
             if isinstance(v, Var) and v.is_temp:   # a list made for the loop: `hs = []`
@@ -696,6 +747,13 @@ class Lowerer:
             cond_params = [Var(_hint(n)) for n in carried]
             cenv = dict(self.env)
             cenv.update(zip(carried, cond_params))
+            for w, (follow, _) in shared.items():
+                for m in follow & _names_loaded(node.test):
+                    if cenv.get(m) is not self.env.get(w):
+                        self.unsupported(node.test, f"`{m}`, a view of `{w}`, in the condition "
+                                         f"of a loop that writes into `{w}`",
+                                         f"test `{w}` itself, or a .copy() taken in the loop")
+                    cenv[m] = cenv[w]
 
             def lower_test(_):
                 c = self.operand(self.expr(test), node)
@@ -710,10 +768,15 @@ class Lowerer:
             env[_CONT] = Const(False)
 
         def body(stmts):
+            self.loc = loc
+            for w, (_, tests) in shared.items():
+                # names that share w's array see it as it is at the start of this iteration
+                self.rebind(before[w], self.env[w], tests, node)
+            self.loop_envs[-1].update(self.env)
             if bind is not None:
-                self.loc = loc
                 bind()
             return self.run(stmts)
+        before = {w: self.env[w] for w in shared}
         self.loops.append(node)
         self.loop_envs.append(env)
         try:
@@ -721,6 +784,12 @@ class Lowerer:
         finally:
             self.loops.pop()
             self.loop_envs.pop()
+        for w in shared:
+            if not self.is_same_array(benv[w], env[w]):
+                self.unsupported(node, f"a loop that writes into `{w}` and also assigns "
+                                 f"`{w}` a new array, while other names share its array or "
+                                 "views of it", f"take a .copy() where you make those names, "
+                                 f"or write into `{w}` only by items")
         _, (results,) = self.merge_into([(stmts, benv, None)], node, names=carried)
         attrs = {}
         if _BRK in carried:
@@ -732,8 +801,56 @@ class Lowerer:
         kind = "range" if isinstance(node, gast.For) else "while"
         self.stmts.append(Loop(kind, inits, body, outs, bounds=bounds, cond=cond_block, loc=loc,
                                attrs=attrs))
-        for n, o in zip(carried, outs):
+        for n, o, v in zip(carried, outs, inits):
             self.env[n] = o
+            if n in shared:
+                self.same_array[o] = v
+        for w, (_, tests) in shared.items():   # they see the loop's writes after it too
+            self.rebind(before[w], self.env[w], tests, node)
+
+    def shared_arrays(self, node, targets):
+        """The arrays the loop writes items of that other names share (the same array, a
+        view of it, or a list or dict holding either), where the loop or what follows it
+        reads those names: {written name: (sharing names, run-time view tests)}."""
+        test = node.test if isinstance(node, gast.While) else None
+        reads = _names_loaded(node.body) | _names_loaded(test)
+        after = self.loaded_after(node)
+        rebound = {n.id for n in gast.walk(gast.Module(body=node.body, type_ignores=[]))
+                   if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Del))}
+        rebound |= targets
+        exposed = _upward_exposed(node.body) | _names_loaded(test)
+        shared = {}
+        taken = set()
+        for w in sorted(_written_arrays(node.body) & set(self.env)):
+            old = self.env[w]
+            if not isinstance(old, Var) or w in taken:
+                continue
+            views = set(self.views_of(old))
+            follow = set()
+            for m, value in self.env.items():
+                if m == w or m.startswith("<"):
+                    continue
+                if not any(leaf is old or leaf in views for leaf in flatten(value)[0]):
+                    continue
+                if m in rebound:
+                    if m in exposed:
+                        self.unsupported(node, f"`{m}`, which shares the array of `{w}`, "
+                                         "assigned anew in a loop that writes into that array",
+                                         f"take a .copy() of `{w}` where you make `{m}`")
+                    continue
+                if m in reads or m in after:
+                    follow.add(m)
+            if follow:
+                shared[w] = (follow, self.view_tests(old))
+                taken |= {m for m in follow if self.env[m] is old}
+        return shared
+
+    def is_same_array(self, v, root):
+        while v is not root:
+            v = self.same_array.get(v)
+            if v is None:
+                return False
+        return True
 
     def loop_header(self, node):
         """How a for loop runs: (bounds, index Var, binder of the target per iteration),
@@ -912,7 +1029,8 @@ class Lowerer:
     def carried_names(self, node, targets):
         """Names the loop must carry: assigned in it, and read before being assigned in an
         iteration, or read after the loop."""
-        assigned = (_assigned_names(node.body) & self.local_names) - targets
+        assigned = ((_assigned_names(node.body) | _written_arrays(node.body)) &
+                    self.local_names) - targets
         exposed = _upward_exposed(node.body) | (_names_loaded(node.test)
                                                 if isinstance(node, gast.While) else set())
         after = self.loaded_after(node)
@@ -1124,19 +1242,78 @@ class Lowerer:
                              "(a slice, reshape or transpose of it)",
                              "write into the original array (x[i, j] = v), or take a .copy()")
         index = self.operand(self.expr(target.slice), target)
+        tests = self.view_tests(old)
         new = self.emit(runtime.set_item, [old, index, value])
         new.hint, new.is_temp = _hint(base.id), False
-        for name, v in list(self.env.items()):
-            if v is old:
-                self.env[name] = new
+        self.same_array[new] = old
+        self.rebind(old, new, tests, target)
+
+    def views_of(self, old):
+        """The values bound in the environment (directly or in lists, tuples and dicts)
+        that are views of `old`, directly or through other views, bases first."""
+        found = []
+
+        def visit(v):
+            made = self.views.get(v)
+            if made is None or v in found:
+                return made is not None and v in found
+            if made[1][0] is old or visit(made[1][0]):
+                found.append(v)
+                return True
+            return False
+        for value in self.env.values():
+            for leaf in flatten(value)[0]:
+                if isinstance(leaf, Var):
+                    visit(leaf)
+        return found
+
+    def view_tests(self, old):
+        """For each value in the environment that may or may not be a view of `old` (an
+        integer index gives a view of a matrix but a number from a vector; a reshape may
+        copy), the run-time test of whether it is one, taken before `old` is written."""
+        tests = {}
+        for v in self.views_of(old):
+            fn, args, _, _ = self.views[v]
+            if _surely_view(fn, args) is None:
+                test = self.emit(runtime.shares_memory, [v, args[0]])
+                test.hint = "is_view"
+                tests[v] = test
+        return tests
+
+    def rebind(self, old, new, tests, node):
+        """`old` became `new` (an item was written): every name bound to `old` now sees
+        `new`, and each view of `old` (a slice, a transpose, a reshape...) is taken again
+        from `new`, since in NumPy a view shows what is written into its base."""
+        again = {old: new}
+        for v in self.views_of(old):
+            fn, args, kwargs, attrs = self.views[v]
+            base = again.get(args[0], args[0])
+            if base is args[0] or _surely_view(fn, args) is False:
+                continue
+
+            def retake(fn=fn, args=args, kwargs=kwargs, attrs=attrs, base=base, v=v):
+                out = self.emit(fn, [base] + args[1:], kwargs, attrs)
+                if isinstance(out, Var):
+                    out.hint = v.hint
+                return out
+            if v in tests:
+                out = self.select(tests[v], retake, lambda v=v: v, node)
+                out.hint, out.is_temp = v.hint, v.is_temp
+            else:
+                out = retake()
+            out.is_temp = v.is_temp
+            again[v] = out
+        for name, value in list(self.env.items()):
+            leaves, tree = flatten(value)
+            if any(isinstance(leaf, Var) and leaf in again for leaf in leaves):
+                self.env[name] = unflatten(tree, [again.get(leaf, leaf) if isinstance(leaf, Var)
+                                                  else leaf for leaf in leaves])
 
     def view_source(self, v):
-        """The op that made `v` a view of another array, if it is one we can see."""
-        for s in reversed(self.stmts):
-            if isinstance(s, Op) and v in s.outs:
-                if s.prim.impl in _VIEW_MAKERS:
-                    return s
-                return None
+        """How `v` was made as a view of another array, if it may be one."""
+        made = self.views.get(v)
+        if made is not None and _surely_view(made[0], made[1]) is not False:
+            return made
         return None
 
     def set_item(self, target, value):
@@ -1185,6 +1362,8 @@ class Lowerer:
         outs = [Var(prim.result_hint, is_temp=True) for _ in range(n)] if n != 1 else None
         op = Op(prim, args, kwargs, outs=outs, loc=self.loc, attrs=attrs)
         self.stmts.append(op)
+        if prim.impl in _VIEW_MAKERS and len(op.outs) == 1 and args and isinstance(args[0], Var):
+            self.views[op.out] = (fn, list(args), kwargs, attrs)
         return op.out if len(op.outs) == 1 else TupleValue(op.outs)
 
     def operand(self, value, node):

@@ -49,6 +49,7 @@ P.defprim(runtime.fresh_array, shape=("arg", 0), differentiable=False, hint="bar
 P.defprim(runtime.Shape, differentiable=False, hint="shape")
 P.defprim(runtime.keep_zeros, shape="elementwise", differentiable=False, hint="bar")
 nondifferentiable(runtime.stop_gradient, shape=("arg", 0))
+nondifferentiable(runtime.shares_memory, shape="scalar", hint="is_view")
 P.defprim(runtime.checked_cotangent, shape=("arg", 0), differentiable=False, hint="bar",
           pure=False)
 P.defprim(runtime.checked_tangent, shape=("arg", 0), differentiable=False, hint="dot",
