@@ -193,6 +193,11 @@ def shares_memory(view, base):
     return isinstance(view, np.ndarray) and np.may_share_memory(view, base)
 
 
+def is_array(x):
+    """Whether `x` is a NumPy array (`x += v` then writes into it)."""
+    return isinstance(x, np.ndarray)
+
+
 def owned(x):
     """A copy of array `x` (a gradient must not be a read-only view or the caller's array)."""
     return x.copy() if isinstance(x, np.ndarray) else x

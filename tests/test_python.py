@@ -417,6 +417,49 @@ def view_read_after_a_loop(x):
     return np.sum(r * r)
 
 
+def iterating_an_array_the_loop_writes(X):
+    X = X * 1.0
+    s = 0.0
+    for row in X:            # NumPy's iterator sees the rows as written so far
+        X[1] = X[1] + row * 0.5
+        s = s + np.sum(row * row)
+    return s
+
+
+def normalise_rows(X):
+    Y = X * X + 1.0
+    for row in Y:
+        row /= np.sum(row)   # writes into Y's row
+    return np.sum(Y * X)
+
+
+def augmented_row_views(X):
+    Y = X + 0.0
+    for i in range(len(Y)):
+        row = Y[i]
+        row *= 2.0
+    return np.sum(Y * Y)
+
+
+def augmented_number_from_a_vector(x):
+    s = x[0]                 # a number: `s += ...` does not change x
+    s += x[1]
+    return s * x[0] + np.sum(x)
+
+
+def augmented_alias(x):
+    y = x * 2.0
+    z = y
+    z += 1.0                 # y is z's array: it changes too
+    return np.sum(y * x)
+
+
+def augmented_float_alias(a):
+    b = a
+    b += 1.0                 # a float is re-bound: a keeps its value
+    return a * b
+
+
 SHARED = [
     (view_before_write, (np.array([0.3, -0.7, 1.2, 0.4]),)),
     (swap_items, (np.array([0.3, -0.7, 1.2, 0.4, 2.0]), 1, 3)),
@@ -426,6 +469,12 @@ SHARED = [
     (alias_written_in_a_loop, (np.array([0.3, -0.7, 1.2, 0.4, 0.9]),)),
     (view_read_in_a_loop, (np.array([0.3, -0.7, 1.2, 0.4, 0.9]),)),
     (view_read_after_a_loop, (np.array([0.3, -0.7, 1.2, 0.4, 0.9]),)),
+    (iterating_an_array_the_loop_writes, (np.linspace(-1, 1, 6).reshape(3, 2),)),
+    (normalise_rows, (np.linspace(-1, 1, 6).reshape(3, 2),)),
+    (augmented_row_views, (np.linspace(-1, 1, 6).reshape(3, 2),)),
+    (augmented_number_from_a_vector, (np.array([0.3, -0.7, 1.2]),)),
+    (augmented_alias, (np.array([0.3, -0.7, 1.2]),)),
+    (augmented_float_alias, (0.7,)),
 ]
 
 
@@ -435,7 +484,7 @@ def test_views_and_aliases_see_later_writes(fn, args):
     copies = [np.copy(a) for a in args]
     value, _ = sad.value_and_grad(fn)(*args)
     assert value == pytest.approx(expected, rel=1e-12)
-    value, _ = sad.jvp(fn)(*args, np.ones_like(args[0]))
+    value, _ = sad.jvp(fn)(*args, np.ones_like(args[0]) if np.ndim(args[0]) else 1.0)
     assert value == pytest.approx(expected, rel=1e-12)
     sad.check_grads(fn, args)
     for a, c in zip(args, copies):
@@ -447,6 +496,25 @@ def test_a_view_that_may_be_a_copy_is_decided_at_run_time():
     assert "sad_rt.shares_memory(t, y)" in src      # y[i] is a view only of a matrix
     src = sad.grad(view_before_write).source        # a slice is a view: no test
     assert "shares_memory" not in src and "r_1 = y[0:2]" in src
+
+
+def test_augmented_assignment_through_a_transpose_is_refused():
+    def f(x):
+        y = x * 2.0
+        t = y.T
+        t += 1.0
+        return np.sum(y)
+    with pytest.raises(sad.SourceADError, match="view of another array made by transpose"):
+        sad.grad(f)(np.ones((2, 2)))
+
+
+def test_unshared_augmented_assignment_stays_plain():
+    def f(x, b):
+        h = x * 2.0
+        h += b
+        return np.sum(h)
+    src = sad.grad(f).source
+    assert "is_array" not in src and "shares_memory" not in src
 
 
 def test_sharing_that_a_loop_breaks_is_refused():

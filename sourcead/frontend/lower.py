@@ -401,8 +401,17 @@ def _written_arrays(stmts):
                     base = base.value
                 if isinstance(base, gast.Name):
                     written.add(base.id)
-            elif isinstance(sub, gast.Assign) and isinstance(sub.value, gast.Name):
-                pairs += [(t.id, sub.value.id) for t in sub.targets if isinstance(t, gast.Name)]
+            elif isinstance(sub, gast.AugAssign) and isinstance(sub.target, gast.Name):
+                written.add(sub.target.id)    # a += v writes into a if it is an array
+            elif isinstance(sub, gast.Assign):
+                root = _array_root(sub.value)    # z = y, z = y[i], z = y.T, ...
+                if root is not None:
+                    pairs += [(n, root) for t in sub.targets for n in _target_names(t)]
+            elif isinstance(sub, gast.For):
+                roots = [_array_root(a) for a in (sub.iter.args if isinstance(sub.iter, gast.Call)
+                                                  else [sub.iter])]
+                pairs += [(n, r) for r in roots if r is not None
+                          for n in _target_names(sub.target)]
     grew = True
     while grew:
         grew = False
@@ -411,6 +420,25 @@ def _written_arrays(stmts):
                 written |= {a, b}
                 grew = True
     return written
+
+
+_VIEW_METHODS = ("reshape", "transpose", "ravel", "squeeze", "swapaxes", "diagonal", "view")
+
+
+def _array_root(node):
+    """`y` for an expression that may be `y` or a view of it (`y`, `y[i]`, `y.T`,
+    `y.reshape(...)`), else None."""
+    while True:
+        if isinstance(node, gast.Name):
+            return node.id
+        if isinstance(node, gast.Subscript) or \
+                isinstance(node, gast.Attribute) and node.attr in ("T", "mT", "real"):
+            node = node.value
+        elif isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and \
+                node.func.attr in _VIEW_METHODS:
+            node = node.func.value
+        else:
+            return None
 
 
 def _renamed(node, names):
@@ -733,6 +761,12 @@ class Lowerer:
         for w in shared:
             if w not in carried:
                 carried.append(w)
+        iterated = set()
+        if isinstance(node, gast.For):   # a loop over an array it writes into
+            iterated = {r for r in (_array_root(a) for a in (
+                node.iter.args if isinstance(node.iter, gast.Call) else [node.iter]))
+                if r is not None} & _written_arrays([node]) & set(self.env)
+            carried += sorted(iterated - set(carried))
         following = set().union(*(follow for follow, _ in shared.values()))
         carried = [n for n in carried if n not in following]
         inits = [self.operand(self.env.get(n, Const(None)), node) for n in carried]
@@ -742,6 +776,9 @@ class Lowerer:
         params = [Var(_hint(n)) for n in carried]
         env = dict(self.env)
         env.update(zip(carried, params))
+        for n, p, v in zip(carried, params, inits):
+            if n in iterated:
+                self.same_array[p] = v
         cond_block = None
         if isinstance(node, gast.While):
             cond_params = [Var(_hint(n)) for n in carried]
@@ -784,7 +821,7 @@ class Lowerer:
         finally:
             self.loops.pop()
             self.loop_envs.pop()
-        for w in shared:
+        for w in sorted(set(shared) | iterated):
             if not self.is_same_array(benv[w], env[w]):
                 self.unsupported(node, f"a loop that writes into `{w}` and also assigns "
                                  f"`{w}` a new array, while other names share its array or "
@@ -968,6 +1005,11 @@ class Lowerer:
             if isinstance(value, DictValue):   # a dict iterates over its keys
                 return [Const(k) for k in value.keys]
             seq = self.operand(value, node)
+            if isinstance(it, gast.Name) and isinstance(node, gast.For) and \
+                    it.id in _written_arrays([node]):
+                # NumPy's iterator reads the array as the loop has written it so far
+                return (self.emit(len, [seq]),
+                        lambda k: self.emit(operator.getitem, [self.env[it.id], k]))
             return (self.emit(len, [seq]),
                     lambda k: self.emit(operator.getitem, [seq, k]))
         fn, args = call
@@ -1188,7 +1230,84 @@ class Lowerer:
                              "assign to a variable")
         left = self.operand(self.name(node.target), node)
         right = self.operand(self.expr(node.value), node)
-        self.assign(node.target, self.emit(op, [left, right]))
+        value = self.emit(op, [left, right])
+        if isinstance(left, Var) and self.is_shared(node.target.id, left):
+            self.write_whole(node.target, left, value, node)
+        else:
+            self.assign(node.target, value)
+
+    def is_shared(self, name, v):
+        """Whether array `v`, bound to `name`, is also reachable otherwise: under another
+        name, in a list or dict, through a view of it, or as a view of another array."""
+        if self.view_source(v) is not None or self.views_of(v):
+            return True
+        return any(any(leaf is v for leaf in flatten(value)[0])
+                   for n, value in self.env.items() if n != name)
+
+    def write_whole(self, target, old, new, node):
+        """`a += v` where a's array is shared: if a is an array, NumPy writes the result
+        into it, so every name sharing it (or the array a is a view of) sees the change; a
+        number is just re-bound. Where only the running program can tell which, the
+        generated code asks."""
+        name = target.id
+        made = self.view_source(old)
+        if made is not None:
+            fn, args = made[0], made[1]
+            if fn is not operator.getitem:
+                self.unsupported(node, f"augmented assignment to `{name}`, a view of another "
+                                 f"array made by {getattr(fn, '__name__', fn)} (NumPy would "
+                                 "write through it)", "write into the original array, or "
+                                 f"write `{name} = {name} ...` for a new array")
+            base, index = args[0], args[1]
+
+            def write():
+                tests = self.view_tests(base)
+                written = self.emit(runtime.set_item, [base, index, new])
+                written.hint, written.is_temp = base.hint, False
+                self.same_array[written] = base
+                self.rebind(base, written, tests, target)
+                self.env[name] = self.emit(operator.getitem, [written, index])
+                self.env[name].hint = _hint(name)
+            if _surely_view(fn, args):
+                write()
+                return
+            test = self.emit(runtime.shares_memory, [old, base])
+            test.hint = "is_view"
+        else:
+            def write():
+                tests = self.view_tests(old)
+                self.same_array[new] = old
+                self.rebind(old, new, tests, target)
+            test = self.emit(runtime.is_array, [old])
+            test.hint = "is_array"
+
+        def rebound():
+            self.env[name] = new
+        self.branch(test, write, rebound, node)
+
+    def branch(self, cond, then_fn, else_fn, node):
+        """An If on `cond` whose branches run then_fn() and else_fn() on the environment;
+        names either changes are merged after it."""
+        then = self.sub(None, self.env, extra=lambda _: then_fn())
+        other = self.sub(None, self.env, extra=lambda _: else_fn())
+        names, (r1, r2) = self.merge_into([then, other], node)
+        outs = [Var(_hint(n)) for n in names]
+        self.stmts.append(If(cond, Block([], then[0], r1), Block([], other[0], r2), outs,
+                             loc=self.parsed.loc(node)))
+        for n, v in then[1].items():   # the same new value in both (made before the If)
+            if n not in names and v is not self.env.get(n):
+                self.env[n] = v
+        for n, o, a, b in zip(names, outs, r1, r2):
+            self.env[n] = o
+            for v in (a, b):   # the same array in both branches (written in one)
+                if isinstance(v, Var) and self.is_same_array(v, b if v is a else a):
+                    self.same_array[o] = b if v is a else a
+            made = self.views.get(a)
+            if made is not None and made[0] is operator.getitem:
+                # a view in one branch, a number in the other: a view if NumPy says so
+                base = next((o2 for n2, o2, a2 in zip(names, outs, r1) if a2 is made[1][0]),
+                            made[1][0])
+                self.views[o] = (operator.getitem, [base, made[1][1]], None, None)
 
     def assign(self, target, value):
         if isinstance(target, gast.Name):

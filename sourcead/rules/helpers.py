@@ -50,6 +50,7 @@ P.defprim(runtime.Shape, differentiable=False, hint="shape")
 P.defprim(runtime.keep_zeros, shape="elementwise", differentiable=False, hint="bar")
 nondifferentiable(runtime.stop_gradient, shape=("arg", 0))
 nondifferentiable(runtime.shares_memory, shape="scalar", hint="is_view")
+nondifferentiable(runtime.is_array, shape="scalar", hint="is_array")
 P.defprim(runtime.checked_cotangent, shape=("arg", 0), differentiable=False, hint="bar",
           pure=False)
 P.defprim(runtime.checked_tangent, shape=("arg", 0), differentiable=False, hint="dot",
