@@ -193,6 +193,17 @@ def shares_memory(view, base):
     return isinstance(view, np.ndarray) and np.may_share_memory(view, base)
 
 
+def check_not_view(value, base, where):
+    """Before a loop with `s += v` (at `where`): raise NotImplementedError if s starts
+    as a view of another array, which NumPy would write into on every iteration (the
+    generated code cannot follow that; a number or a copy is fine)."""
+    if isinstance(value, np.ndarray) and np.may_share_memory(value, base):
+        raise NotImplementedError(
+            f"{where}: sourcead cannot differentiate an augmented assignment in a loop to a "
+            "view of another array (NumPy writes into that array on every iteration); "
+            "take a .copy() where you make the view")
+
+
 def is_array(x):
     """Whether `x` is a NumPy array (`x += v` then writes into it)."""
     return isinstance(x, np.ndarray)

@@ -460,6 +460,28 @@ def augmented_float_alias(a):
     return a * b
 
 
+def number_alias_across_a_loop(a):
+    b = a
+    for i in range(3):
+        a += 1.0             # floats: b keeps the first value
+    return a * b
+
+
+def array_alias_across_a_loop(x):
+    a = x * 1.0
+    b = a
+    for i in range(3):
+        a += x               # arrays: b is a, and sees every update
+    return np.sum(a * b)
+
+
+def accumulate_from_an_item(x):
+    s = x[0]
+    for i in range(1, len(x)):
+        s += x[i] * s
+    return s * x[0]
+
+
 SHARED = [
     (view_before_write, (np.array([0.3, -0.7, 1.2, 0.4]),)),
     (swap_items, (np.array([0.3, -0.7, 1.2, 0.4, 2.0]), 1, 3)),
@@ -475,6 +497,9 @@ SHARED = [
     (augmented_number_from_a_vector, (np.array([0.3, -0.7, 1.2]),)),
     (augmented_alias, (np.array([0.3, -0.7, 1.2]),)),
     (augmented_float_alias, (0.7,)),
+    (number_alias_across_a_loop, (0.7,)),
+    (array_alias_across_a_loop, (np.array([0.3, -0.7, 1.2]),)),
+    (accumulate_from_an_item, (np.array([0.3, -0.7, 1.2]),)),
 ]
 
 
@@ -506,6 +531,26 @@ def test_augmented_assignment_through_a_transpose_is_refused():
         return np.sum(y)
     with pytest.raises(sad.SourceADError, match="view of another array made by transpose"):
         sad.grad(f)(np.ones((2, 2)))
+
+
+def test_augmented_assignment_in_a_loop_to_a_view_is_refused():
+    def row_of_a_matrix(X):
+        s = X[0]             # a row: `s += ...` would write into X every iteration
+        for i in range(1, len(X)):
+            s += X[i]
+        return np.sum(s)
+
+    def a_slice(x):
+        s = x[0:2]
+        for i in range(2):
+            s *= 2.0
+        return np.sum(s)
+    g = sad.grad(row_of_a_matrix)
+    assert g(np.ones(3)) is not None                 # a vector's item is a number: fine
+    with pytest.raises(NotImplementedError, match=r"test_python.py:\d+: s \+= \.\.\..*view"):
+        g(np.ones((3, 2)))                           # known only when it runs
+    with pytest.raises(sad.SourceADError, match="starts as a view"):
+        sad.grad(a_slice)(np.ones(3))
 
 
 def test_unshared_augmented_assignment_stays_plain():

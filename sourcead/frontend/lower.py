@@ -25,6 +25,8 @@ _BINOP = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mu
           gast.Div: operator.truediv, gast.FloorDiv: operator.floordiv, gast.Mod: operator.mod,
           gast.Pow: operator.pow, gast.MatMult: operator.matmul,
           gast.BitAnd: operator.and_, gast.BitOr: operator.or_, gast.BitXor: operator.xor}
+_AUG_TEXT = {gast.Add: "+=", gast.Sub: "-=", gast.Mult: "*=", gast.Div: "/=",
+             gast.Pow: "**=", gast.MatMult: "@="}
 _UNARY = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_,
           gast.Invert: operator.invert}
 _COMPARE = {gast.Lt: operator.lt, gast.LtE: operator.le, gast.Gt: operator.gt,
@@ -388,9 +390,10 @@ def _assigned_names(stmts, appends=True):
     return names
 
 
-def _written_arrays(stmts):
-    """The names of arrays `stmts` write items of (`x[i] = v`), with the names they may
-    share the array with by plain assignment there (`z = y; z[i] = v` writes y too)."""
+def _written_arrays(stmts, augmented=True):
+    """The names of arrays `stmts` write items of (`x[i] = v`; with `augmented`, also
+    `x += v`), with the names they may share the array with there (`z = y; z[i] = v`
+    writes y too, and `row = Y[i]; row += v` writes Y)."""
     written = set()
     pairs = []
     for node in stmts:
@@ -401,7 +404,8 @@ def _written_arrays(stmts):
                     base = base.value
                 if isinstance(base, gast.Name):
                     written.add(base.id)
-            elif isinstance(sub, gast.AugAssign) and isinstance(sub.target, gast.Name):
+            elif augmented and isinstance(sub, gast.AugAssign) and \
+                    isinstance(sub.target, gast.Name):
                 written.add(sub.target.id)    # a += v writes into a if it is an array
             elif isinstance(sub, gast.Assign):
                 root = _array_root(sub.value)    # z = y, z = y[i], z = y.T, ...
@@ -478,6 +482,7 @@ class Lowerer:
         self.loop_envs = []   # the environment each enclosing loop's body started from
         self.views = {}       # Var -> (fn, args, kwargs, attrs) of a view-making op
         self.same_array = {}  # Var -> the Var it is the same array as, with items written
+        self.array_aliases = {}  # Var -> the Var whose array it is, if that is an array
         self.structure = {}          # parameter name -> tree of a tuple/list/dict argument
         self.inlining = frozenset()  # the user's functions being inlined (functions passed)
         self.result_tree = _UNSET    # the structure of what the function returns
@@ -767,7 +772,7 @@ class Lowerer:
                 node.iter.args if isinstance(node.iter, gast.Call) else [node.iter]))
                 if r is not None} & _written_arrays([node]) & set(self.env)
             carried += sorted(iterated - set(carried))
-        following = set().union(*(follow for follow, _ in shared.values()))
+        following = set().union(*(entry[0] for entry in shared.values()))
         carried = [n for n in carried if n not in following]
         inits = [self.operand(self.env.get(n, Const(None)), node) for n in carried]
         for n, v in zip(carried, inits):
@@ -784,7 +789,7 @@ class Lowerer:
             cond_params = [Var(_hint(n)) for n in carried]
             cenv = dict(self.env)
             cenv.update(zip(carried, cond_params))
-            for w, (follow, _) in shared.items():
+            for w, (follow, _, _) in shared.items():
                 for m in follow & _names_loaded(node.test):
                     if cenv.get(m) is not self.env.get(w):
                         self.unsupported(node.test, f"`{m}`, a view of `{w}`, in the condition "
@@ -806,9 +811,9 @@ class Lowerer:
 
         def body(stmts):
             self.loc = loc
-            for w, (_, tests) in shared.items():
+            for w, (_, tests, array_test) in shared.items():
                 # names that share w's array see it as it is at the start of this iteration
-                self.rebind(before[w], self.env[w], tests, node)
+                self.rebind(before[w], self.env[w], tests, node, array_test)
             self.loop_envs[-1].update(self.env)
             if bind is not None:
                 bind()
@@ -842,8 +847,8 @@ class Lowerer:
             self.env[n] = o
             if n in shared:
                 self.same_array[o] = v
-        for w, (_, tests) in shared.items():   # they see the loop's writes after it too
-            self.rebind(before[w], self.env[w], tests, node)
+        for w, (_, tests, array_test) in shared.items():   # ... and after it
+            self.rebind(before[w], self.env[w], tests, node, array_test)
 
     def shared_arrays(self, node, targets):
         """The arrays the loop writes items of that other names share (the same array, a
@@ -858,6 +863,8 @@ class Lowerer:
         exposed = _upward_exposed(node.body) | _names_loaded(test)
         shared = {}
         taken = set()
+        items = _written_arrays(node.body, augmented=False)
+        self.guard_views(node, exposed)
         for w in sorted(_written_arrays(node.body) & set(self.env)):
             old = self.env[w]
             if not isinstance(old, Var) or w in taken:
@@ -878,9 +885,35 @@ class Lowerer:
                 if m in reads or m in after:
                     follow.add(m)
             if follow:
-                shared[w] = (follow, self.view_tests(old))
+                maybe_number = w not in items   # only `w += v` in the loop
+                array_test = self.emit(runtime.is_array, [old]) if maybe_number else None
+                if array_test is not None:
+                    array_test.hint = "is_array"
+                shared[w] = (follow, self.view_tests(old), array_test)
                 taken |= {m for m in follow if self.env[m] is old}
         return shared
+
+    def guard_views(self, node, exposed):
+        """`s += v` in a loop, where s starts as a view of another array: NumPy writes
+        into that array on every iteration. A slice or transpose is refused here; a
+        value that is a view or a number depending on the array (`s = x[0]`: a number
+        from a vector, a row of a matrix) is checked before the loop runs."""
+        for sub in gast.walk(gast.Module(body=node.body, type_ignores=[])):
+            if not (isinstance(sub, gast.AugAssign) and isinstance(sub.target, gast.Name)):
+                continue
+            name = sub.target.id
+            value = self.env.get(name)
+            made = self.view_source(value) if isinstance(value, Var) else None
+            if made is None or name not in exposed:
+                continue
+            base = made[1][0]
+            what = f"`{name} {_AUG_TEXT.get(type(sub.op), '+=')} ...` in a loop where `{name}` " \
+                   "starts as a view of another array (NumPy writes into that array)"
+            hint = f"take a copy where you make `{name}` (`.copy()`, or float() of a number)"
+            if _surely_view(made[0], made[1]):
+                self.unsupported(sub, what, hint)
+            where = f"{self.parsed.loc(sub)}: {name} {_AUG_TEXT.get(type(sub.op), '+=')} ..."
+            self.emit(runtime.check_not_view, [value, base, Const(where)])
 
     def is_same_array(self, v, root):
         while v is not root:
@@ -1241,7 +1274,8 @@ class Lowerer:
         name, in a list or dict, through a view of it, or as a view of another array."""
         if self.view_source(v) is not None or self.views_of(v):
             return True
-        return any(any(leaf is v for leaf in flatten(value)[0])
+        return any(any(leaf is v or self.array_aliases.get(leaf) is v
+                       for leaf in flatten(value)[0])
                    for n, value in self.env.items() if n != name)
 
     def write_whole(self, target, old, new, node):
@@ -1399,11 +1433,24 @@ class Lowerer:
                 tests[v] = test
         return tests
 
-    def rebind(self, old, new, tests, node):
+    def rebind(self, old, new, tests, node, array_test=None):
         """`old` became `new` (an item was written): every name bound to `old` now sees
         `new`, and each view of `old` (a slice, a transpose, a reshape...) is taken again
-        from `new`, since in NumPy a view shows what is written into its base."""
-        again = {old: new}
+        from `new`, since in NumPy a view shows what is written into its base. With
+        `array_test` (whether `old` is an array, known at run time), names bound to `old`
+        see `new` only if it is: a number is not shared."""
+        again = {}
+        for value in self.env.values():
+            for leaf in flatten(value)[0]:
+                if isinstance(leaf, Var) and (leaf is old or self.array_aliases.get(leaf) is old):
+                    if array_test is None:
+                        again[leaf] = new
+                    elif leaf not in again:
+                        again[leaf] = self.select(array_test, lambda: new, lambda leaf=leaf: leaf,
+                                                  node)
+                        again[leaf].hint = leaf.hint
+                        self.array_aliases[again[leaf]] = new
+        again[old] = new if array_test is None else again.get(old, old)
         for v in self.views_of(old):
             fn, args, kwargs, attrs = self.views[v]
             base = again.get(args[0], args[0])
