@@ -482,6 +482,65 @@ def accumulate_from_an_item(x):
     return s * x[0]
 
 
+def apply_boundary(u):
+    u[0] = 0.0
+    u[-1] = u[-2]            # no return: the caller's array is changed
+
+
+def sgd_step(w, g, lr=0.1):
+    w -= lr * g              # in place for an array
+
+
+def bump(s, v):
+    s += v                   # re-binds a number; writes into an array
+    return s * 2.0
+
+
+def copies_first(a):
+    a = a.copy()
+    a[0] = 100.0
+    return np.sum(a)
+
+
+def sums_after_boundary(a):
+    apply_boundary(a)        # passes the caller's array on
+    return np.sum(a)
+
+
+def heat_with_boundary(u0, k):
+    u = u0 * 1.0
+    for t in range(3):
+        u[1:-1] = u[1:-1] + k * (u[2:] - 2 * u[1:-1] + u[:-2])
+        apply_boundary(u)
+    return np.sum(u ** 2)
+
+
+def train_in_place(w, x):
+    w = w * 1.0
+    for t in range(3):
+        sgd_step(w, np.cos(w * x))
+    return np.sum(w * w)
+
+
+def bump_numbers(a, b):
+    c = a * 1.0
+    r = bump(c, b)
+    return r + c
+
+
+def bump_arrays(a, b):
+    c = a * 1.0
+    r = bump(c, b)
+    return np.sum(r * c)
+
+
+def callees_in_a_chain(a):
+    y = a * 2.0
+    s = copies_first(y)      # y is not changed
+    t = sums_after_boundary(y)
+    return s + t + np.sum(y)
+
+
 SHARED = [
     (view_before_write, (np.array([0.3, -0.7, 1.2, 0.4]),)),
     (swap_items, (np.array([0.3, -0.7, 1.2, 0.4, 2.0]), 1, 3)),
@@ -500,6 +559,11 @@ SHARED = [
     (number_alias_across_a_loop, (0.7,)),
     (array_alias_across_a_loop, (np.array([0.3, -0.7, 1.2]),)),
     (accumulate_from_an_item, (np.array([0.3, -0.7, 1.2]),)),
+    (heat_with_boundary, (np.array([0.3, -0.7, 1.2, 0.4, 0.9, -0.1]), 0.2)),
+    (train_in_place, (np.array([0.3, -0.7, 1.2]), np.array([1.1, 0.4, -0.6]))),
+    (bump_numbers, (0.3, 0.8)),
+    (bump_arrays, (np.array([0.3, -0.7, 1.2]), np.array([1.1, 0.4, -0.6]))),
+    (callees_in_a_chain, (np.array([0.3, -0.7, 1.2, 0.4]),)),
 ]
 
 
@@ -551,6 +615,24 @@ def test_augmented_assignment_in_a_loop_to_a_view_is_refused():
         g(np.ones((3, 2)))                           # known only when it runs
     with pytest.raises(sad.SourceADError, match="starts as a view"):
         sad.grad(a_slice)(np.ones(3))
+
+
+def test_a_callee_that_writes_into_its_arguments_is_lowered_in_its_caller():
+    src = sad.grad(heat_with_boundary).source
+    assert "apply_boundary_vjp" not in src and "u[0] = 0.0" in src
+    src = sad.grad(callees_in_a_chain).source
+    assert "copies_first_vjp" in src          # it writes only into its own copy
+
+
+def test_a_writing_callee_from_another_module_is_refused():
+    from _callees import clamp_ends
+
+    def f(x):
+        y = x * 2.0
+        clamp_ends(y)
+        return np.sum(y)
+    with pytest.raises(sad.SourceADError, match="writing into its arguments in clamp_ends"):
+        sad.grad(f)(np.ones(3))
 
 
 def test_unshared_augmented_assignment_stays_plain():

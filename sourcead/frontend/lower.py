@@ -390,7 +390,7 @@ def _assigned_names(stmts, appends=True):
     return names
 
 
-def _written_arrays(stmts, augmented=True):
+def _written_arrays(stmts, augmented=True, scope=None):
     """The names of arrays `stmts` write items of (`x[i] = v`; with `augmented`, also
     `x += v`), with the names they may share the array with there (`z = y; z[i] = v`
     writes y too, and `row = Y[i]; row += v` writes Y)."""
@@ -404,6 +404,12 @@ def _written_arrays(stmts, augmented=True):
                     base = base.value
                 if isinstance(base, gast.Name):
                     written.add(base.id)
+            elif isinstance(sub, gast.Call) and scope is not None and \
+                    isinstance(sub.func, gast.Name) and \
+                    _writes_parameters(scope.get(sub.func.id)):
+                # a call of the user's function that writes into the arrays it is given
+                written |= {a.id for a in list(sub.args) + [k.value for k in sub.keywords]
+                            if isinstance(a, gast.Name)}
             elif augmented and isinstance(sub, gast.AugAssign) and \
                     isinstance(sub.target, gast.Name):
                 written.add(sub.target.id)    # a += v writes into a if it is an array
@@ -427,6 +433,34 @@ def _written_arrays(stmts, augmented=True):
 
 
 _VIEW_METHODS = ("reshape", "transpose", "ravel", "squeeze", "swapaxes", "diagonal", "view")
+
+
+_WRITERS = {}
+
+
+def _writes_parameters(fn):
+    """Whether the user's function `fn` may write into an array it is given (`a[i] = v`,
+    `a += v`, or passing it on to a function that does), which its caller would see."""
+    if not isinstance(fn, types.FunctionType):
+        return False
+    key = fn.__code__
+    if key not in _WRITERS:
+        _WRITERS[key] = False   # a recursive call is decided by the rest of the body
+        try:
+            node = parse_function(fn).node
+        except Exception:   # noqa: BLE001 (not ours to read: it is called as it is)
+            return False
+        params = {a.id for a in node.args.args + node.args.kwonlyargs}
+        for stmt in node.body:   # `a = a.copy()` first: writes go into the callee's own array
+            names = {n.id for n in gast.walk(stmt) if isinstance(n, gast.Name)}
+            if isinstance(stmt, gast.Assign) and not isinstance(stmt, gast.AugAssign):
+                rebound = {t.id for t in stmt.targets if isinstance(t, gast.Name)}
+                params -= {p for p in rebound if p in names and not any(
+                    isinstance(t, gast.Subscript) for t in stmt.targets)}
+            if names & params:
+                break
+        _WRITERS[key] = bool(_written_arrays(node.body, scope=fn.__globals__) & params)
+    return _WRITERS[key]
 
 
 def _array_root(node):
@@ -483,6 +517,7 @@ class Lowerer:
         self.views = {}       # Var -> (fn, args, kwargs, attrs) of a view-making op
         self.same_array = {}  # Var -> the Var it is the same array as, with items written
         self.array_aliases = {}  # Var -> the Var whose array it is, if that is an array
+        self.shared_params = set()   # an inlined callee's parameters: the caller's values
         self.structure = {}          # parameter name -> tree of a tuple/list/dict argument
         self.inlining = frozenset()  # the user's functions being inlined (functions passed)
         self.result_tree = _UNSET    # the structure of what the function returns
@@ -770,7 +805,7 @@ class Lowerer:
         if isinstance(node, gast.For):   # a loop over an array it writes into
             iterated = {r for r in (_array_root(a) for a in (
                 node.iter.args if isinstance(node.iter, gast.Call) else [node.iter]))
-                if r is not None} & _written_arrays([node]) & set(self.env)
+                if r is not None} & self.written_arrays([node]) & set(self.env)
             carried += sorted(iterated - set(carried))
         following = set().union(*(entry[0] for entry in shared.values()))
         carried = [n for n in carried if n not in following]
@@ -827,7 +862,8 @@ class Lowerer:
             self.loops.pop()
             self.loop_envs.pop()
         for w in sorted(set(shared) | iterated):
-            if not self.is_same_array(benv[w], env[w]):
+            if not self.is_same_array(benv[w], env[w], numbers=w in shared and
+                                      shared[w][2] is not None):
                 self.unsupported(node, f"a loop that writes into `{w}` and also assigns "
                                  f"`{w}` a new array, while other names share its array or "
                                  "views of it", f"take a .copy() where you make those names, "
@@ -863,9 +899,9 @@ class Lowerer:
         exposed = _upward_exposed(node.body) | _names_loaded(test)
         shared = {}
         taken = set()
-        items = _written_arrays(node.body, augmented=False)
+        items = self.written_arrays(node.body, augmented=False)
         self.guard_views(node, exposed)
-        for w in sorted(_written_arrays(node.body) & set(self.env)):
+        for w in sorted(self.written_arrays(node.body) & set(self.env)):
             old = self.env[w]
             if not isinstance(old, Var) or w in taken:
                 continue
@@ -915,9 +951,14 @@ class Lowerer:
             where = f"{self.parsed.loc(sub)}: {name} {_AUG_TEXT.get(type(sub.op), '+=')} ..."
             self.emit(runtime.check_not_view, [value, base, Const(where)])
 
-    def is_same_array(self, v, root):
+    def written_arrays(self, stmts, augmented=True):
+        return _written_arrays(stmts, augmented, scope=self.globals)
+
+    def is_same_array(self, v, root, numbers=False):
+        """Whether `v` is `root`'s array with items written; with `numbers`, also where
+        that holds only if root is an array (`a += x` on a number re-binds a)."""
         while v is not root:
-            v = self.same_array.get(v)
+            v = self.same_array.get(v) or (self.array_aliases.get(v) if numbers else None)
             if v is None:
                 return False
         return True
@@ -1039,7 +1080,7 @@ class Lowerer:
                 return [Const(k) for k in value.keys]
             seq = self.operand(value, node)
             if isinstance(it, gast.Name) and isinstance(node, gast.For) and \
-                    it.id in _written_arrays([node]):
+                    it.id in self.written_arrays([node]):
                 # NumPy's iterator reads the array as the loop has written it so far
                 return (self.emit(len, [seq]),
                         lambda k: self.emit(operator.getitem, [self.env[it.id], k]))
@@ -1104,7 +1145,7 @@ class Lowerer:
     def carried_names(self, node, targets):
         """Names the loop must carry: assigned in it, and read before being assigned in an
         iteration, or read after the loop."""
-        assigned = ((_assigned_names(node.body) | _written_arrays(node.body)) &
+        assigned = ((_assigned_names(node.body) | self.written_arrays(node.body)) &
                     self.local_names) - targets
         exposed = _upward_exposed(node.body) | (_names_loaded(node.test)
                                                 if isinstance(node, gast.While) else set())
@@ -1272,7 +1313,7 @@ class Lowerer:
     def is_shared(self, name, v):
         """Whether array `v`, bound to `name`, is also reachable otherwise: under another
         name, in a list or dict, through a view of it, or as a view of another array."""
-        if self.view_source(v) is not None or self.views_of(v):
+        if self.view_source(v) is not None or self.views_of(v) or v in self.shared_params:
             return True
         return any(any(leaf is v or self.array_aliases.get(leaf) is v
                        for leaf in flatten(value)[0])
@@ -1310,7 +1351,7 @@ class Lowerer:
         else:
             def write():
                 tests = self.view_tests(old)
-                self.same_array[new] = old
+                self.array_aliases[new] = old   # old's array, if old is an array
                 self.rebind(old, new, tests, target)
             test = self.emit(runtime.is_array, [old])
             test.hint = "is_array"
@@ -1889,6 +1930,9 @@ class Lowerer:
             else:
                 self.unsupported(node, f"the default value of `{name}` in {fn.__name__}",
                                  f"pass `{name}` explicitly")
+        if any(isinstance(a, Var) for a in operands) and _writes_parameters(fn):
+            # it writes into the arrays it is given: lowered here, so the caller sees that
+            return self.inline_call(fn, args, kwargs, node)
         n = _result_count(fn)
         outs = [Var(fn.__name__, is_temp=True) for _ in range(n)]
         op = Op(P.CALL_USER, operands, outs=outs, loc=self.loc,
@@ -1944,13 +1988,15 @@ class Lowerer:
     def inline_call(self, fn, args, kwargs, node):
         """A call that passes a function (np.sin, a nested def, a lambda) to one of the
         user's functions: the callee's body, lowered here with that function known."""
+        why = "passing a function to" if not _writes_parameters(fn) else \
+            "writing into its arguments in"
         if fn.__globals__ is not self.globals:
-            self.unsupported(node, f"passing a function to {fn.__name__}, which is defined in "
-                             "another module", f"define {fn.__name__} in this module, or pass "
-                             "it values instead of a function")
+            self.unsupported(node, f"{why} {fn.__name__}, which is defined in "
+                             "another module", f"define {fn.__name__} in this module, or return "
+                             "the new values from it")
         if fn in self.inlining:
-            self.unsupported(node, f"a recursive call of {fn.__name__} passing a function",
-                             "pass values instead of a function")
+            self.unsupported(node, f"a recursive call of {fn.__name__}, {why} it",
+                             "return the new values instead")
         try:
             bound = inspect.signature(fn).bind(*args, **kwargs)
         except TypeError as e:
@@ -1968,9 +2014,25 @@ class Lowerer:
         sub.local_names = _assigned_names(body, appends=False) | set(values)
         sub.env.update(values)
         sub.loc = self.loc
+        # what the callee learns of the caller's arrays, and writes into them, is shared
+        sub.views, sub.same_array, sub.array_aliases = \
+            self.views, self.same_array, self.array_aliases
+        given = {name: v for name, v in values.items() if isinstance(v, Var)}
+        sub.shared_params = set(given.values())
+        tests = {name: self.view_tests(v) for name, v in given.items()}
         self.inlining_depth_check(node)
         returned = sub.run(body)
         self.stmts.extend(sub.stmts)
+        for name, v in given.items():   # the caller sees what the callee wrote into v
+            final = sub.env.get(name)
+            if final is v or not isinstance(final, Var):
+                continue
+            if self.is_same_array(final, v):
+                self.rebind(v, final, tests[name], node)
+            elif self.is_same_array(final, v, numbers=True):
+                test = self.emit(runtime.is_array, [v])
+                test.hint = "is_array"
+                self.rebind(v, final, tests[name], node, test)
         self.global_names |= sub.global_names
         if sub.free_names:
             self.unsupported(node, f"passing a function to {fn.__name__}, a closure",
