@@ -635,6 +635,28 @@ def test_a_writing_callee_from_another_module_is_refused():
         sad.grad(f)(np.ones(3))
 
 
+def test_writing_into_an_array_a_list_holds_is_refused():
+    def same_array_appended(x):
+        hs = []
+        h = np.zeros(3)
+        for t in range(3):
+            h[t] = x[t] * 2.0   # NumPy: every item of hs is this one array
+            hs.append(h)
+        return np.sum(hs[0] * x)
+
+    def fresh_arrays_appended(x):
+        hs = []
+        h = x * 1.0
+        for t in range(3):
+            h = h.copy()
+            h[t] = x[t] * 2.0
+            hs.append(h)
+        return np.sum(hs[0] * hs[2])
+    with pytest.raises(sad.SourceADError, match="appended to a list"):
+        sad.grad(same_array_appended)(np.ones(3))
+    sad.check_grads(fresh_arrays_appended, (np.array([0.3, 0.5, -0.2]),))
+
+
 def test_unshared_augmented_assignment_stays_plain():
     def f(x, b):
         h = x * 2.0

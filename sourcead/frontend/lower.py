@@ -518,6 +518,8 @@ class Lowerer:
         self.same_array = {}  # Var -> the Var it is the same array as, with items written
         self.array_aliases = {}  # Var -> the Var whose array it is, if that is an array
         self.shared_params = set()   # an inlined callee's parameters: the caller's values
+        self.appended_items = []     # (Var, node) appended to lists built at run time
+        self.writes = []             # the arrays written into (by item or in place)
         self.structure = {}          # parameter name -> tree of a tuple/list/dict argument
         self.inlining = frozenset()  # the user's functions being inlined (functions passed)
         self.result_tree = _UNSET    # the structure of what the function returns
@@ -861,6 +863,9 @@ class Lowerer:
         finally:
             self.loops.pop()
             self.loop_envs.pop()
+        for w in sorted(self.written_arrays(node.body) & set(carried)):
+            if any(self.is_same_array(v, env[w]) for v in self.writes):
+                self.check_appended(benv[w], node)   # the next iteration writes into it
         for w in sorted(set(shared) | iterated):
             if not self.is_same_array(benv[w], env[w], numbers=w in shared and
                                       shared[w][2] is not None):
@@ -950,6 +955,21 @@ class Lowerer:
                 self.unsupported(sub, what, hint)
             where = f"{self.parsed.loc(sub)}: {name} {_AUG_TEXT.get(type(sub.op), '+=')} ..."
             self.emit(runtime.check_not_view, [value, base, Const(where)])
+
+    def check_not_appended(self, v, node):
+        if isinstance(v, Var):
+            self.writes.append(v)
+        self.check_appended(v, node)
+
+    def check_appended(self, v, node):
+        """Refuse a write into an array that a list built at run time already holds (the
+        list would show the write in NumPy; in the derivative it keeps the old values)."""
+        for item, where in self.appended_items:
+            if isinstance(v, Var) and self.is_same_array(v, item):
+                self.unsupported(node, "a write into an array after it was appended to a list "
+                                 f"(line {self.parsed.loc(where).lineno}): the list holds the "
+                                 "same array, and would show the write",
+                                 "append a .copy(), or make a new array before writing")
 
     def written_arrays(self, stmts, augmented=True):
         return _written_arrays(stmts, augmented, scope=self.globals)
@@ -1336,6 +1356,7 @@ class Lowerer:
             base, index = args[0], args[1]
 
             def write():
+                self.check_not_appended(base, node)
                 tests = self.view_tests(base)
                 written = self.emit(runtime.set_item, [base, index, new])
                 written.hint, written.is_temp = base.hint, False
@@ -1350,6 +1371,7 @@ class Lowerer:
             test.hint = "is_view"
         else:
             def write():
+                self.check_not_appended(old, node)
                 tests = self.view_tests(old)
                 self.array_aliases[new] = old   # old's array, if old is an array
                 self.rebind(old, new, tests, target)
@@ -1436,6 +1458,7 @@ class Lowerer:
                              "(a slice, reshape or transpose of it)",
                              "write into the original array (x[i, j] = v), or take a .copy()")
         index = self.operand(self.expr(target.slice), target)
+        self.check_not_appended(old, target)
         tests = self.view_tests(old)
         new = self.emit(runtime.set_item, [old, index, value])
         new.hint, new.is_temp = _hint(base.id), False
@@ -2017,6 +2040,7 @@ class Lowerer:
         # what the callee learns of the caller's arrays, and writes into them, is shared
         sub.views, sub.same_array, sub.array_aliases = \
             self.views, self.same_array, self.array_aliases
+        sub.writes, sub.appended_items = self.writes, self.appended_items
         given = {name: v for name, v in values.items() if isinstance(v, Var)}
         sub.shared_params = set(given.values())
         tests = {name: self.view_tests(v) for name, v in given.items()}
@@ -2112,7 +2136,10 @@ class Lowerer:
                 self.stmts.append(op)
                 return Const(None)
             old = method.receiver
-            new = self.emit(runtime.appended, [old, self.operand(args[0], node)])
+            item = self.operand(args[0], node)
+            if isinstance(item, Var):
+                self.appended_items.append((item, node))
+            new = self.emit(runtime.appended, [old, item])
             new.hint, new.is_temp = _hint(target.id), False
             for name, v in list(self.env.items()):   # every name for this list sees it
                 if v is old:
