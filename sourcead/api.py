@@ -25,6 +25,7 @@ from .ir.printer import format_function
 from .ir.verify import verify
 from .opt import optimize
 from .opt.inplace import plan_inplace
+from .opt.kinds import fold_kinds
 
 _stats = {"lowerings": 0, "transforms": 0, "hits": 0}
 _lowered = {}      # id(code) -> (code, Function)
@@ -106,6 +107,8 @@ def _build(fn, kind, wrt, single, structure=(), float64=None):
         _stats["hits"] += 1
         return entry[1]
     ir = _lower(fn, structure)
+    if float64 is not None:   # the sharing tests that the arguments' kinds decide
+        ir = fold_kinds(ir, {entry[0]: entry[2] for entry in float64})
     name = fn.__name__
     n_out = len(ir.results)
     primal = _structure(n_out, ir.returns_tuple)
@@ -409,9 +412,12 @@ class Derivative:
                 if a.dtype != np.float64:
                     return None
                 # a 0-d array is not one: NumPy's arithmetic on it gives a scalar
-                spec.append((name, "array" if np.ndim(a) > 0 else "scalar"))
+                if np.ndim(a) > 0:
+                    spec.append((name, "array", np.ndim(a)))
+                else:   # a NumPy scalar is a number; a 0-d array is neither for opt.kinds
+                    spec.append((name, "scalar", 0 if isinstance(a, np.generic) else None))
             elif isinstance(a, float):
-                spec.append((name, "scalar"))
+                spec.append((name, "scalar", 0))
         return frozenset(spec)
 
     def _specialised(self, spec):

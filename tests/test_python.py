@@ -657,6 +657,27 @@ def test_writing_into_an_array_a_list_holds_is_refused():
     sad.check_grads(fresh_arrays_appended, (np.array([0.3, 0.5, -0.2]),))
 
 
+def test_float64_arguments_decide_the_sharing_tests():
+    # the general code asks at run time; a call with float64 arguments knows the answers
+    g = sad.grad(accumulate_from_an_item)
+    assert "check_not_view" in g.source
+    g(np.array([0.3, -0.7, 1.2]))
+    assert "check_not_view" not in g.source      # x[0] of a vector is a number
+    g = sad.jvp(number_alias_across_a_loop)
+    g(0.7, 1.0)
+    assert "is_array" not in g.source and "if " not in g.source
+    g = sad.grad(normalise_rows)
+    g(np.linspace(-1, 1, 6).reshape(3, 2))
+    assert "shares_memory" not in g.source and "Y[i] = truediv" in g.source   # in place
+    g = sad.grad(train_in_place)
+    g(np.array([0.3, -0.7, 1.2]), np.array([1.1, 0.4, -0.6]))
+    assert "is_array" not in g.source
+    # a 0-d array or a float32 array decides nothing: the tests stay, and are right
+    for x in (np.array(0.7), np.float32(0.7)):
+        value, _ = sad.value_and_grad(number_alias_across_a_loop)(x)
+        assert value == pytest.approx(number_alias_across_a_loop(x.copy()), rel=1e-6)
+
+
 def test_unshared_augmented_assignment_stays_plain():
     def f(x, b):
         h = x * 2.0

@@ -61,7 +61,10 @@ def clone_function(fn):
     params = [c.var(p) for p in fn.params]
     body = c.block(fn.body)
     new = fn.copy_meta(fn.name, params, body)
-    new.n_primal_results = fn.n_primal_results
+    for key, value in vars(fn).items():   # what passes attached (result_tree, ...)
+        if key not in ("params", "body") and not hasattr(new, key) or \
+                key == "n_primal_results":
+            setattr(new, key, value)
     return new
 
 

@@ -50,7 +50,7 @@ def plan_inplace(fn, float64_params=None, reentrant=True):
     planner = _Planner(fn)
     planner.reentrant = reentrant
     if float64_params is not None:
-        kinds = dict(float64_params)
+        kinds = {entry[0]: entry[1] for entry in float64_params}
         planner.float64 = {p for p in fn.params if p.hint in kinds}
         planner.arrays = {p for p in fn.params if kinds.get(p.hint) == "array"}
     planner.run()
