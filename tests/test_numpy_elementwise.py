@@ -329,6 +329,8 @@ NONDIFF = [
 ]
 
 
+# np.fix is deprecated in NumPy 2.5 (in favour of np.trunc) but still there to be used
+@pytest.mark.filterwarnings("ignore:numpy.fix is deprecated:DeprecationWarning")
 @pytest.mark.parametrize("fn, domains, shapes, wrt", cases(NONDIFF, None))
 def test_nondifferentiable_helpers(fn, domains, shapes, wrt):
     run_check(fn, domains, shapes, wrt)
