@@ -662,6 +662,14 @@ def when_nonempty(value, x, default):
     return value if np.size(x) > 0 else default
 
 
+def checked(x, ok, message):
+    """`x`, if `ok`; else raise NotImplementedError(message): a rule's precondition that
+    matters only where `x` (one of its results) is used."""
+    if not ok:
+        raise NotImplementedError(message)
+    return x
+
+
 def require(ok, message):
     """Raise NotImplementedError(message) unless `ok`: a derivative rule's precondition
     that only the run-time shapes can tell (a wide matrix, full_matrices=True)."""

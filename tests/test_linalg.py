@@ -176,6 +176,28 @@ def lstsq_rank2(u, v, b):
     x, residuals, rank, s = np.linalg.lstsq(u @ v, b, rcond=1e-10)
     return x
 
+# Outputs that nothing reads: their cotangents are known to be zero, and the rules leave
+# their terms out (see registry.vjp_rule's zeros_as_none).
+def svd_s_of_full(a):
+    u, s, vt = np.linalg.svd(a)          # full u and vt, only s read
+    return s
+def svd_s_vt(a):
+    u, s, vt = np.linalg.svd(a, full_matrices=False)
+    return s, vt * vt[..., :, :1]
+def qr_r_of_pair(a):
+    q, r = np.linalg.qr(a)
+    return r
+def qr_q_of_pair(a):
+    q, r = np.linalg.qr(a)
+    return q * r[..., :1, :1]
+def lstsq_s(a, b):
+    x, residuals, rank, s = np.linalg.lstsq(a, b, rcond=None)
+    return s
+def lstsq_x_s(a, b):
+    x, residuals, rank, s = np.linalg.lstsq(a, b, rcond=None)
+    return x, s
+
+
 G, S, P, R, A = general, symmetric, spd, rect, anything
 
 TABLE = [
@@ -223,6 +245,12 @@ TABLE = [
                               ((3, 4), (3,)), ((3, 4), (3, 2))]),
     ("lstsq(all)", lstsq_all, (R, A), [((4, 3), (4,)), ((5, 3), (5, 2)), ((3, 4), (3, 2))]),
     ("lstsq.residuals", lstsq_residuals, (R, A), [((5, 3), (5, 2)), ((4, 3), (4,))]),
+    ("svd(full).s", svd_s_of_full, (R,), [((4, 3),), ((3, 4),), ((2, 3, 3),)]),
+    ("svd.s,vt", svd_s_vt, (R,), [((4, 3),), ((3, 4),)]),
+    ("qr.r of (q, r)", qr_r_of_pair, (R,), [((4, 3),), ((2, 3, 3),)]),
+    ("qr.q of (q, r)", qr_q_of_pair, (R,), [((4, 3),), ((3, 3),)]),
+    ("lstsq.s", lstsq_s, (R, A), [((4, 3), (4,)), ((3, 4), (3, 2))]),
+    ("lstsq.x,s", lstsq_x_s, (R, A), [((4, 3), (4,)), ((5, 3), (5, 2))]),
     ("lstsq(rank 2)", lstsq_rank2, (A, A, A), [((5, 2), (2, 4), (5,)), ((4, 2), (2, 3), (4, 2))]),
 ]
 
@@ -341,8 +369,14 @@ def svd_full_u(a):
     return u
 
 
+def svd_full_vt(a):
+    u, s, vt = np.linalg.svd(a)
+    return vt
+
+
 @pytest.mark.parametrize("fn, shape", [(qr, (3, 4)), (qr_complete_q, (4, 3)), (qr_raw, (4, 3)),
-                                       (svd_full_u, (4, 3)), (svd_full_u, (3, 4))])
+                                       (svd_full_u, (4, 3)), (svd_full_u, (3, 4)),
+                                       (svd_full_vt, (4, 3)), (svd_full_vt, (3, 4))])
 def test_decompositions_without_a_derivative_are_refused(fn, shape):
     a = rect(np.random.default_rng(6), shape)
     for transform in (sad.jvp, sad.vjp):
@@ -383,3 +417,19 @@ def test_nuclear_norm_gradient_is_u_vt():
     a = np.random.default_rng(3).normal(size=(4, 3))
     u, s, vt = np.linalg.svd(a, full_matrices=False)
     np.testing.assert_allclose(sad.grad(norm_nuc)(a), u @ vt, atol=1e-12)
+
+
+def test_outputs_nobody_reads_get_no_adjoint_code():
+    def eigenvalues(a):
+        w, v = np.linalg.eigh(a)
+        return np.sum(w ** 2)
+
+    def singular_values(a):
+        u, s, vt = np.linalg.svd(a)
+        return np.sum(s)
+    for fn in (eigenvalues, singular_values):
+        src = sad.grad(fn).source
+        assert "zeros_like" not in src and "eye" not in src, src
+    # without the eigenvector terms, repeated eigenvalues are fine: d sum(w^2) = 2 A
+    a = np.eye(3) * 2.0
+    np.testing.assert_allclose(sad.grad(eigenvalues)(a), 2.0 * a)

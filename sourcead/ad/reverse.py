@@ -225,8 +225,13 @@ class _Reverser:
         ins = [primal[name] for name in rule.required]
         if not any(self.is_active(x) for x in ins):
             return
-        lowered = rule.lowered(primal, len(s.outs))
-        args = _rule_args(rule, primal, s.outs, [] if kind == "derivative" else gs)
+        zeros = ()
+        if getattr(rule, "zeros_as_none", False) and len(gs) > 1:   # outputs nobody reads
+            zeros = tuple(k for k, g in enumerate(gs) if isinstance(g, Zero))
+        lowered = rule.lowered(primal, len(s.outs), zeros=zeros) if zeros else \
+            rule.lowered(primal, len(s.outs))
+        leads = [g for k, g in enumerate(gs) if k not in zeros]
+        args = _rule_args(rule, primal, s.outs, [] if kind == "derivative" else leads)
         start = len(out)
         contribs = inline(lowered, args, out, s.loc)
         if kind == "derivative":

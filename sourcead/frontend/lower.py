@@ -356,15 +356,30 @@ def _variadic(obj):
 
 class TupleParams:
     """A binding (rules only) that turns one parameter into `n`, seen in the body as a
-    tuple: the `ans` of a primitive with several outputs."""
+    tuple: the `ans` of a primitive with several outputs. The items at the positions in
+    `nones` are None instead (cotangents known to be zero; see registry.vjp_rule)."""
 
-    __slots__ = ("n",)
+    __slots__ = ("n", "nones")
 
-    def __init__(self, n):
+    def __init__(self, n, nones=()):
         self.n = n
+        self.nones = tuple(nones)
 
     def _key(self):
-        return ("tuple_params", self.n)
+        return ("tuple_params", self.n, self.nones)
+
+
+class NeverNone:
+    """A binding (rules only): the cotangent parameters `names` hold arrays, never None
+    (the others are bound to None: see registry.vjp_rule)."""
+
+    __slots__ = ("names",)
+
+    def __init__(self, names):
+        self.names = tuple(names)
+
+    def _key(self):
+        return ("never_none", self.names)
 
 
 def _assigned_names(stmts, appends=True):
@@ -520,6 +535,7 @@ class Lowerer:
         self.shared_params = set()   # an inlined callee's parameters: the caller's values
         self.appended_items = []     # (Var, node) appended to lists built at run time
         self.writes = []             # the arrays written into (by item or in place)
+        self.never_none = set()      # a rule's cotangents (see registry.vjp_rule)
         self.structure = {}          # parameter name -> tree of a tuple/list/dict argument
         self.inlining = frozenset()  # the user's functions being inlined (functions passed)
         self.result_tree = _UNSET    # the structure of what the function returns
@@ -553,15 +569,20 @@ class Lowerer:
                     a.id, self.structure[a.id], leaves))
                 params += leaves
             elif isinstance(bound, TupleParams):   # one parameter per item, packed as a tuple
-                items = [Var(f"{a.id}{k}") for k in range(bound.n)]
-                params += items
+                items = [Const(None) if k in bound.nones else Var(f"{a.id}{k}")
+                         for k in range(bound.n)]
+                params += [v for v in items if isinstance(v, Var)]
                 self.env[a.id] = TupleValue(items)
+                if a.id in self.bindings.get("<cotangents>", NeverNone(())).names:
+                    self.never_none.update(v for v in items if isinstance(v, Var))
             elif bound is not None:
                 self.env[a.id] = bound
             else:
                 v = Var(a.id)
                 params.append(v)
                 self.env[a.id] = v
+                if a.id in (self.bindings or {}).get("<cotangents>", NeverNone(())).names:
+                    self.never_none.add(v)
         # `xs.append(v)` assigns xs only where xs is a local list (np.append is not)
         self.local_names = _assigned_names(node.body, appends=False) | \
             {a.id for a in args.args} | {a.id for a in args.posonlyargs} | \
@@ -1784,7 +1805,14 @@ class Lowerer:
         result = None
         for op_node, comp in zip(node.ops, node.comparators):
             right = self.operand(self.expr(comp), node)
-            value = self.emit(_COMPARE[type(op_node)], [left, right])
+            if isinstance(op_node, (gast.Is, gast.IsNot)) and \
+                    any(isinstance(v, Const) and v.value is None for v in (left, right)) and \
+                    any(v in self.never_none for v in (left, right) if isinstance(v, Var)):
+                # a rule's cotangent is None only where it is known to be zero, and that
+                # is bound while lowering (see registry.vjp_rule)
+                value = Const(isinstance(op_node, gast.IsNot))
+            else:
+                value = self.emit(_COMPARE[type(op_node)], [left, right])
             result = value if result is None else self.short_circuit(result, value, node, "and")
             left = right
         return result

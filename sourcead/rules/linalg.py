@@ -35,10 +35,10 @@ import inspect
 
 import numpy as np
 
-from ..frontend.lower import TupleParams, lower
+from ..frontend.lower import NeverNone, TupleParams, lower
 from ..ir import primitives as P
 from ..ir.core import Const
-from ..runtime import (as_columns, from_columns, require, solve_reads_vector, when_nonempty,
+from ..runtime import (as_columns, checked, from_columns, require, solve_reads_vector, when_nonempty,
                        zeros_like)
 from . import registry
 from .registry import jvp_rule, vjp_rule
@@ -49,6 +49,17 @@ P.defprim(as_columns, zero="first", differentiable=False)
 P.defprim(from_columns, zero="first", differentiable=False)
 P.defprim(when_nonempty, zero="first", differentiable=False)
 P.defprim(require, differentiable=False, pure=False, n_outs=0)
+
+
+# checked(x, ok, message) is x (a precondition kept only where x is used)
+@vjp_rule(checked, shape=("arg", 0))
+def _(g, ans, x, ok, message):
+    return g, None, None
+
+
+@jvp_rule(checked, shape=("arg", 0))
+def _(dx, dok, dmessage, ans, x, ok, message):
+    return checked(dx, ok, message)
 
 
 def _const_arg(args, kwargs, index, name, default):
@@ -73,12 +84,13 @@ class _CotangentTuple(registry.Rule):
             raise TypeError(f"rule {fn.__qualname__} must take one cotangent parameter")
         self.lead = next(iter(inspect.signature(fn).parameters))
 
-    def lowered(self, primal, n_outs=1):
+    def lowered(self, primal, n_outs=1, zeros=()):
         if n_outs == 1:
             return super().lowered(primal, 1)
         consts = {k: v for k, v in primal.items() if isinstance(v, Const)}
         consts["ans"] = TupleParams(n_outs)
-        consts[self.lead] = TupleParams(n_outs)
+        consts[self.lead] = TupleParams(n_outs, zeros)
+        consts["<cotangents>"] = NeverNone((self.lead,))
         key = tuple(sorted((k, v._key()) for k, v in consts.items()))
         fn = self._lowered.get(key)
         if fn is None:
@@ -91,7 +103,9 @@ def _vjp_rule_cotangent_tuple(obj, **prim_props):
     """`vjp_rule` for a rule written `def _(g, ans, ...)` whose `g` and `ans` are tuples
     when the call returns several values (see `_CotangentTuple`)."""
     def register(fn):
-        registry._vjp_rules[P.defprim(obj, **prim_props)] = _CotangentTuple(fn, "vjp")
+        rule = _CotangentTuple(fn, "vjp")
+        rule.zeros_as_none = True   # the items of g nothing reads are None
+        registry._vjp_rules[P.defprim(obj, **prim_props)] = rule
         return fn
     return register
 
@@ -153,10 +167,12 @@ def _(da, ans, a):
     return ans * np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1)
 
 
-@vjp_rule(np.linalg.slogdet, n_outs=2)
+@vjp_rule(np.linalg.slogdet, n_outs=2, zeros_as_none=True)
 def _(gsign, glogdet, ans, a):
     """(sign, log|det A|): the sign is piecewise constant (no derivative); d log|det A| =
     tr(A^-1 dA), so A's cotangent is glogdet A^-T (A invertible)."""
+    if glogdet is None:
+        return None
     return np.expand_dims(glogdet, (-2, -1)) * np.linalg.inv(np.swapaxes(a, -1, -2))
 
 
@@ -268,9 +284,16 @@ def _(g, ans, a, mode="reduced"):
         m = g @ np.swapaxes(r, -1, -2)
         back = q @ (np.triu(m) + np.tril(np.swapaxes(m, -1, -2), -1))
     else:
-        gq, gr = g
-        m = gr @ np.swapaxes(r, -1, -2) - np.swapaxes(q, -1, -2) @ gq
-        back = gq + q @ (np.triu(m) + np.tril(np.swapaxes(m, -1, -2), -1))
+        gq, gr = g                      # None: a factor nothing reads
+        if gq is None:
+            m = gr @ np.swapaxes(r, -1, -2)
+        elif gr is None:
+            m = -(np.swapaxes(q, -1, -2) @ gq)
+        else:
+            m = gr @ np.swapaxes(r, -1, -2) - np.swapaxes(q, -1, -2) @ gq
+        back = q @ (np.triu(m) + np.tril(np.swapaxes(m, -1, -2), -1))
+        if gq is not None:
+            back = gq + back
     return np.swapaxes(np.linalg.solve(r, np.swapaxes(back, -1, -2)), -1, -2)
 
 
@@ -297,18 +320,25 @@ def _(da, ans, a, mode="reduced"):
 
 # --- symmetric eigendecomposition -------------------------------------------------
 
-@vjp_rule(np.linalg.eigh, n_outs=2)
+@vjp_rule(np.linalg.eigh, n_outs=2, zeros_as_none=True)
 def _(gw, gv, ans, a, UPLO="L"):
     """A = V diag(w) V^T from one triangle of A (see the module docstring), eigenvalues
     w distinct. With F[i, j] = 1 / (w[j] - w[i]) off the diagonal and 0 on it,
     dw = diag(V^T dS V) and dV = V (F * (V^T dS V)), so S's cotangent is
     G = V (diag(gw) + F * (V^T gv)) V^T, and the triangle read gets G plus the
-    transpose of G's other triangle."""
+    transpose of G's other triangle. Without gv (the eigenvectors unused), G is
+    V diag(gw) V^T, which holds for repeated eigenvalues too."""
     w, v = ans
     vt = np.swapaxes(v, -1, -2)
-    eye = np.eye(np.shape(w)[-1])
-    f = (1.0 - eye) / (w[..., None, :] - w[..., :, None] + eye)
-    gs = v @ (gw[..., :, None] * eye + f * (vt @ gv)) @ vt
+    if gv is None:
+        gs = (v * gw[..., None, :]) @ vt
+    else:
+        eye = np.eye(np.shape(w)[-1])
+        f = (1.0 - eye) / (w[..., None, :] - w[..., :, None] + eye)
+        inner = f * (vt @ gv)
+        if gw is not None:
+            inner = gw[..., :, None] * eye + inner
+        gs = v @ inner @ vt
     if UPLO == "U" or UPLO == "u":
         return np.triu(gs) + np.triu(np.swapaxes(gs, -1, -2), 1)
     return np.tril(gs) + np.tril(np.swapaxes(gs, -1, -2), -1)
@@ -361,29 +391,39 @@ def _(g, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
     U diag(gs) V^T (the lecture notes' dL/dW = U dL/dSigma V^T), U and V recomputed.
     With hermitian=True NumPy decomposes the symmetric matrix of A's lower triangle."""
     if compute_uv:
-        gu, gs, gvt = g
+        gu, gs, gvt = g                 # None: an output nothing reads
         u, s, vt = ans
-        if full_matrices:
-            require(np.shape(u)[-1] == np.shape(vt)[-2],
-                    "sourcead differentiates u and vt of np.linalg.svd of square matrices, and of "
-                    "others with full_matrices=False (a full u or vt has columns that the "
-                    "matrix does not determine)")
-        v = np.swapaxes(vt, -1, -2)
-        sj = s[..., None, :]
-        si = s[..., :, None]
-        eye = np.eye(np.shape(s)[-1])
-        f = (1.0 - eye) / ((sj - si) * (sj + si) + eye)
-        ju = np.swapaxes(u, -1, -2) @ gu
-        jv = vt @ np.swapaxes(gvt, -1, -2)
-        core = (f * (ju - np.swapaxes(ju, -1, -2))) * sj + gs[..., :, None] * eye \
-            + si * (f * (jv - np.swapaxes(jv, -1, -2)))
-        ga = u @ core @ vt
-        # the parts outside the span of U (of V) exist only for a tall (a wide) matrix;
-        # for a square one they are rounding errors, which small s would amplify
-        if np.shape(u)[-2] > np.shape(u)[-1]:
-            ga = ga + ((gu - u @ ju) / sj) @ vt
-        if np.shape(vt)[-1] > np.shape(vt)[-2]:
-            ga = ga + (u / sj) @ (gvt - (gvt @ v) @ vt)
+        if gu is None and gvt is None:   # the singular values alone: U diag(gs) V^T
+            k = np.shape(s)[-1]
+            ga = (u[..., :, :k] * gs[..., None, :]) @ vt[..., :k, :]
+        else:
+            if full_matrices:
+                require(np.shape(u)[-1] == np.shape(vt)[-2],
+                        "sourcead differentiates u and vt of np.linalg.svd of square matrices, "
+                        "and of others with full_matrices=False (a full u or vt has columns "
+                        "that the matrix does not determine)")
+            sj = s[..., None, :]
+            si = s[..., :, None]
+            eye = np.eye(np.shape(s)[-1])
+            f = (1.0 - eye) / ((sj - si) * (sj + si) + eye)
+            core = None
+            if gu is not None:
+                ju = np.swapaxes(u, -1, -2) @ gu
+                core = (f * (ju - np.swapaxes(ju, -1, -2))) * sj
+            if gvt is not None:
+                jv = vt @ np.swapaxes(gvt, -1, -2)
+                term = si * (f * (jv - np.swapaxes(jv, -1, -2)))
+                core = term if core is None else core + term
+            if gs is not None:
+                core = core + gs[..., :, None] * eye
+            ga = u @ core @ vt
+            # the parts outside the span of U (of V) exist only for a tall (a wide)
+            # matrix; for a square one they are rounding errors, which small s would
+            # amplify
+            if gu is not None and np.shape(u)[-2] > np.shape(u)[-1]:
+                ga = ga + ((gu - u @ ju) / sj) @ vt
+            if gvt is not None and np.shape(vt)[-1] > np.shape(vt)[-2]:
+                ga = ga + (u / sj) @ (gvt - (gvt @ np.swapaxes(vt, -1, -2)) @ vt)
     else:
         u, s, vt = np.linalg.svd(a, full_matrices=False, hermitian=hermitian)
         ga = (u * g[..., None, :]) @ vt
@@ -399,19 +439,25 @@ def _(da, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
         d = np.tril(da) + np.swapaxes(np.tril(da, -1), -1, -2)
     if compute_uv:
         u, s, vt = ans
-        if full_matrices:
-            require(np.shape(u)[-1] == np.shape(vt)[-2],
-                    "sourcead differentiates u and vt of np.linalg.svd of square matrices, and of "
-                    "others with full_matrices=False (a full u or vt has columns that the "
-                    "matrix does not determine)")
     else:
         u, s, vt = np.linalg.svd(a, full_matrices=False, hermitian=hermitian)
     v = np.swapaxes(vt, -1, -2)
-    eye = np.eye(np.shape(s)[-1])
-    p = np.swapaxes(u, -1, -2) @ d @ v                     # U^T dA V
+    k = np.shape(s)[-1]
+    eye = np.eye(k)
+    if compute_uv and full_matrices:   # ds needs only the first k columns of U and V
+        p = np.swapaxes(u[..., :, :k], -1, -2) @ d @ v[..., :, :k]
+    else:
+        p = np.swapaxes(u, -1, -2) @ d @ v                 # U^T dA V
     ds = np.sum(p * eye, axis=-1)
     if not compute_uv:
         return ds
+    if full_matrices:
+        ok = np.shape(u)[-1] == np.shape(vt)[-2]
+        message = "sourcead differentiates u and vt of np.linalg.svd of square matrices, " \
+            "and of others with full_matrices=False (a full u or vt has columns that the " \
+            "matrix does not determine)"
+        u = checked(u, ok, message)   # where du or dvt is used
+        v = checked(v, ok, message)
     sj = s[..., None, :]
     si = s[..., :, None]
     f = (1.0 - eye) / ((sj - si) * (sj + si) + eye)
@@ -456,7 +502,7 @@ def _(da, ans, a, rcond=None, hermitian=False, *, rtol=None):
     return -(p @ d @ p) + (p @ pt) @ (dt - (dt @ a) @ p) + (dt - p @ (a @ dt)) @ (pt @ p)
 
 
-@vjp_rule(np.linalg.lstsq, n_outs=4)
+@vjp_rule(np.linalg.lstsq, n_outs=4, zeros_as_none=True)
 def _(gx, gres, grank, gs, ans, a, b, rcond=None):
     """(x, residuals, rank, s) for a 2-D A and b a vector or a matrix. x = A^+ b, the
     minimum-norm least-squares solution, differentiated where the rank of A (as the
@@ -471,18 +517,26 @@ def _(gx, gres, grank, gs, ans, a, b, rcond=None):
     x, res, rank, s = ans
     vector = np.ndim(b) == 1
     xc = as_columns(x, vector)
-    gxc = as_columns(gx, vector)
-    at = np.transpose(a)
     r = as_columns(b, vector) - a @ xc
-    gb = np.linalg.lstsq(at, gxc, rcond=rcond)[0]                   # A^+^T gx
-    pgb = np.linalg.lstsq(a, gb, rcond=rcond)[0]                    # A^+ A^+^T gx
-    ptx = np.linalg.lstsq(at, xc, rcond=rcond)[0]                   # A^+^T x
-    free = gxc - np.linalg.lstsq(a, a @ gxc, rcond=rcond)[0]        # (I - A^+ A) gx
-    gr = 2.0 * r * when_nonempty(gres, res, 0.0)                    # from the residuals
-    ga = r @ np.transpose(pgb) - (gb + gr) @ np.transpose(xc) + ptx @ np.transpose(free)
     u, s2, vt = np.linalg.svd(a, full_matrices=False)
-    ga = ga + (u * gs) @ vt
-    return ga, from_columns(gb + gr, vector)
+    if gx is None and gres is None:     # the singular values alone
+        return (u * gs) @ vt, None
+    if gx is not None:
+        gxc = as_columns(gx, vector)
+        at = np.transpose(a)
+        gbc = np.linalg.lstsq(at, gxc, rcond=rcond)[0]              # A^+^T gx
+        pgb = np.linalg.lstsq(a, gbc, rcond=rcond)[0]               # A^+ A^+^T gx
+        ptx = np.linalg.lstsq(at, xc, rcond=rcond)[0]               # A^+^T x
+        free = gxc - np.linalg.lstsq(a, a @ gxc, rcond=rcond)[0]    # (I - A^+ A) gx
+        if gres is not None:                                        # from the residuals
+            gbc = gbc + 2.0 * r * when_nonempty(gres, res, 0.0)
+        ga = r @ np.transpose(pgb) + ptx @ np.transpose(free) - gbc @ np.transpose(xc)
+    else:
+        gbc = 2.0 * r * when_nonempty(gres, res, 0.0)
+        ga = -(gbc @ np.transpose(xc))
+    if gs is not None:
+        ga = ga + (u * gs) @ vt
+    return ga, from_columns(gbc, vector)
 
 
 @jvp_rule(np.linalg.lstsq, n_outs=4)

@@ -23,7 +23,7 @@ rule can branch on them and only the branch taken reaches generated code.
 
 import inspect
 
-from ..frontend.lower import TupleParams, lower
+from ..frontend.lower import NeverNone, TupleParams, lower
 from ..ir import primitives as P
 from ..ir.core import Const, Var, Zero
 
@@ -47,6 +47,10 @@ class Rule:
         self.n_lead = i
         self.primal_sig = inspect.Signature(params[i + 1:])
         self.required = [p.name for p in params[i + 1:] if p.default is inspect.Parameter.empty]
+        self.leads = names[:i]
+        # a VJP rule of several outputs may take the cotangents known to be zero as None
+        # (and skip their terms): see vjp_rule
+        self.zeros_as_none = False
         self._lowered = {}
 
     def bind(self, op):
@@ -55,10 +59,15 @@ class Rule:
         bound.apply_defaults()
         return {k: v if isinstance(v, (Var, Const, Zero)) else Const(v) for k, v in bound.arguments.items()}
 
-    def lowered(self, primal, n_outs=1):
+    def lowered(self, primal, n_outs=1, zeros=()):
         """The rule's IR, with the constant primal arguments in `primal` bound. For a
-        primitive with several outputs, `ans` is a tuple of them (one parameter each)."""
+        primitive with several outputs, `ans` is a tuple of them (one parameter each);
+        the cotangents at the positions in `zeros` are None."""
         consts = {k: v for k, v in primal.items() if isinstance(v, Const)}
+        consts.update((self.leads[k], Const(None)) for k in zeros)
+        if self.zeros_as_none:
+            consts["<cotangents>"] = NeverNone(n for k, n in enumerate(self.leads)
+                                               if k not in zeros)
         if n_outs != 1:
             consts["ans"] = TupleParams(n_outs)
         key = tuple(sorted((k, v._key()) for k, v in consts.items()))
@@ -69,11 +78,17 @@ class Rule:
         return fn
 
 
-def vjp_rule(*objs, **prim_props):
-    """Register a reverse-mode rule for the callables `objs` (see the module docstring)."""
+def vjp_rule(*objs, zeros_as_none=False, **prim_props):
+    """Register a reverse-mode rule for the callables `objs` (see the module docstring).
+
+    With `zeros_as_none`, a rule of a primitive with several outputs receives None for
+    the cotangent of an output nothing reads (`w, v = eigh(a)` where only w is used), so
+    that it can leave out that output's terms: the rule is read once per such pattern."""
     def register(fn):
         for obj in objs:
-            _vjp_rules[P.defprim(obj, **prim_props)] = Rule(fn, "vjp")
+            rule = Rule(fn, "vjp")
+            rule.zeros_as_none = zeros_as_none
+            _vjp_rules[P.defprim(obj, **prim_props)] = rule
         return fn
     return register
 
