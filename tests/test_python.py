@@ -541,6 +541,30 @@ def callees_in_a_chain(a):
     return s + t + np.sum(y)
 
 
+def nested_functions_that_write(x):
+    y = x * 2.0
+
+    def clamp():
+        y[0] = 0.0           # the enclosing function's array
+
+    def scale(a, k):
+        a *= k               # the array it is given
+
+    clamp()
+    scale(y, 3.0)
+    return np.sum(y * y)
+
+
+def first_two(a):
+    return a[0:2]            # a view of its argument
+
+
+def head_of(a, n):
+    if n > 0:
+        a = a * 1.0
+    return a                 # its argument itself, where n <= 0
+
+
 SHARED = [
     (view_before_write, (np.array([0.3, -0.7, 1.2, 0.4]),)),
     (swap_items, (np.array([0.3, -0.7, 1.2, 0.4, 2.0]), 1, 3)),
@@ -564,6 +588,7 @@ SHARED = [
     (bump_numbers, (0.3, 0.8)),
     (bump_arrays, (np.array([0.3, -0.7, 1.2]), np.array([1.1, 0.4, -0.6]))),
     (callees_in_a_chain, (np.array([0.3, -0.7, 1.2, 0.4]),)),
+    (nested_functions_that_write, (np.array([0.3, -0.7, 1.2]),)),
 ]
 
 
@@ -676,6 +701,32 @@ def test_float64_arguments_decide_the_sharing_tests():
     for x in (np.array(0.7), np.float32(0.7)):
         value, _ = sad.value_and_grad(number_alias_across_a_loop)(x)
         assert value == pytest.approx(number_alias_across_a_loop(x.copy()), rel=1e-6)
+
+
+def test_writing_into_what_a_function_returned_of_its_argument():
+    def through_a_view(x):
+        y = x * 2.0
+        r = first_two(y)     # inlined: known to be a view of y
+        r[0] = 5.0
+        return np.sum(y * y)
+
+    def maybe_the_argument(x, n):
+        y = x * 2.0
+        r = head_of(y, n)    # y itself when n <= 0: NumPy would write into y
+        r[0] = 5.0
+        return np.sum(y * r)
+
+    def argument_not_read_again(x, n):
+        y = x * 2.0
+        y = head_of(y, n)    # nothing else holds the old y: the write is fine
+        y[0] = 5.0
+        return np.sum(y * y)
+    with pytest.raises(sad.SourceADError, match="a view of another array"):
+        sad.grad(through_a_view)(np.ones(3))
+    with pytest.raises(sad.SourceADError, match="what head_of returned, which may be"):
+        sad.grad(maybe_the_argument)(np.ones(3), 0)
+    sad.check_grads(argument_not_read_again, (np.array([0.3, -0.7, 1.2]), 1), wrt=0)
+    assert "head_of_vjp" in sad.grad(argument_not_read_again).source   # still a call
 
 
 def test_unshared_augmented_assignment_stays_plain():

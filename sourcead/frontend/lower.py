@@ -478,6 +478,26 @@ def _writes_parameters(fn):
     return _WRITERS[key]
 
 
+def _returns_parameters(fn, rebound_too=False):
+    """The parameters of the user's function `fn` whose arrays it returns, or views of
+    them (`return a`, `return a[0:2]`, `return a.T`), which its caller could write into:
+    those never assigned anew in `fn` (with `rebound_too`, any: returned on some path)."""
+    try:
+        node = parse_function(fn).node
+    except Exception:   # noqa: BLE001 (not ours to read: it is called as it is)
+        return set()
+    params = {a.id for a in node.args.args + node.args.kwonlyargs}
+    if not rebound_too:
+        params -= {n.id for n in gast.walk(node) if isinstance(n, gast.Name) and
+                   isinstance(n.ctx, gast.Store)}
+    returned = set()
+    for ret in gast.walk(node):
+        if isinstance(ret, gast.Return) and ret.value is not None:
+            values = ret.value.elts if isinstance(ret.value, gast.Tuple) else [ret.value]
+            returned |= {_array_root(v) for v in values} & params
+    return returned
+
+
 def _array_root(node):
     """`y` for an expression that may be `y` or a view of it (`y`, `y[i]`, `y.T`,
     `y.reshape(...)`), else None."""
@@ -536,6 +556,7 @@ class Lowerer:
         self.appended_items = []     # (Var, node) appended to lists built at run time
         self.writes = []             # the arrays written into (by item or in place)
         self.never_none = set()      # a rule's cotangents (see registry.vjp_rule)
+        self.maybe_arguments = {}    # Var -> the function whose result may be its argument
         self.structure = {}          # parameter name -> tree of a tuple/list/dict argument
         self.inlining = frozenset()  # the user's functions being inlined (functions passed)
         self.result_tree = _UNSET    # the structure of what the function returns
@@ -982,7 +1003,21 @@ class Lowerer:
             self.writes.append(v)
         self.check_appended(v, node)
 
+    def still_read(self, arrays):
+        """Whether a name still holds one of `arrays` or a view of one."""
+        for a in arrays:
+            seen = {a} | set(self.views_of(a))
+            if any(leaf in seen for value in self.env.values()
+                   for leaf in flatten(value)[0] if isinstance(leaf, Var)):
+                return True
+        return False
+
     def check_appended(self, v, node):
+        for out, (name, given) in self.maybe_arguments.items():
+            if isinstance(v, Var) and self.is_same_array(v, out) and self.still_read(given):
+                self.unsupported(node, f"a write into what {name} returned, which may be "
+                                 "the array it was given (NumPy would write into that array "
+                                 "too)", "take a .copy() of the result before writing")
         """Refuse a write into an array that a list built at run time already holds (the
         list would show the write in NumPy; in the derivative it keeps the old values)."""
         for item, where in self.appended_items:
@@ -1280,11 +1315,14 @@ class Lowerer:
         sub.env = {n: env[n] for n in fn.free if n in env}
         sub.env.update(values)
         sub.loc = self.loc
+        given, tests = self.share_with(sub, sub.env)
         try:
             returned = sub.run(list(fn.node.body))
         finally:
             fn.lowering = False
         self.stmts.extend(sub.stmts)
+        self.see_writes(sub, given, tests, node,
+                        names=None if fn.owner is self else set(given) - set(values))
         self.global_names |= sub.global_names
         self.free_names |= sub.free_names
         if returned is None:
@@ -1981,11 +2019,18 @@ class Lowerer:
             else:
                 self.unsupported(node, f"the default value of `{name}` in {fn.__name__}",
                                  f"pass `{name}` explicitly")
-        if any(isinstance(a, Var) for a in operands) and _writes_parameters(fn):
-            # it writes into the arrays it is given: lowered here, so the caller sees that
+        if any(isinstance(a, Var) for a in operands) and (
+                _writes_parameters(fn) or _returns_parameters(fn)):
+            # it writes into the arrays it is given, or returns one of them or a view of
+            # one: lowered here, so the caller sees that
             return self.inline_call(fn, args, kwargs, node)
         n = _result_count(fn)
         outs = [Var(fn.__name__, is_temp=True) for _ in range(n)]
+        returned = _returns_parameters(fn, rebound_too=True)   # on some path: not followed
+        if returned:
+            given = [a for a, name in zip(operands, sig.parameters)
+                     if name in returned and isinstance(a, Var)]
+            self.maybe_arguments.update((o, (fn.__name__, given)) for o in outs)
         op = Op(P.CALL_USER, operands, outs=outs, loc=self.loc,
                 attrs={"callee": fn, "text": text,
                        "checkpoint": getattr(fn, "__sourcead_checkpoint__", False)})
@@ -2065,26 +2110,11 @@ class Lowerer:
         sub.local_names = _assigned_names(body, appends=False) | set(values)
         sub.env.update(values)
         sub.loc = self.loc
-        # what the callee learns of the caller's arrays, and writes into them, is shared
-        sub.views, sub.same_array, sub.array_aliases = \
-            self.views, self.same_array, self.array_aliases
-        sub.writes, sub.appended_items = self.writes, self.appended_items
-        given = {name: v for name, v in values.items() if isinstance(v, Var)}
-        sub.shared_params = set(given.values())
-        tests = {name: self.view_tests(v) for name, v in given.items()}
+        given, tests = self.share_with(sub, values)
         self.inlining_depth_check(node)
         returned = sub.run(body)
         self.stmts.extend(sub.stmts)
-        for name, v in given.items():   # the caller sees what the callee wrote into v
-            final = sub.env.get(name)
-            if final is v or not isinstance(final, Var):
-                continue
-            if self.is_same_array(final, v):
-                self.rebind(v, final, tests[name], node)
-            elif self.is_same_array(final, v, numbers=True):
-                test = self.emit(runtime.is_array, [v])
-                test.hint = "is_array"
-                self.rebind(v, final, tests[name], node, test)
+        self.see_writes(sub, given, tests, node)
         self.global_names |= sub.global_names
         if sub.free_names:
             self.unsupported(node, f"passing a function to {fn.__name__}, a closure",
@@ -2096,6 +2126,39 @@ class Lowerer:
         if tree is not None:
             return unflatten(tree, results)
         return TupleValue(results) if as_tuple else results[0]
+
+    def share_with(self, sub, values):
+        """Before lowering an inlined body in `sub`: what is known of the arrays it is given
+        (views, writes) is shared, and its parameters are treated as shared arrays.
+        Returns ({name: given Var}, the view tests taken before it may write)."""
+        sub.views, sub.same_array, sub.array_aliases = \
+            self.views, self.same_array, self.array_aliases
+        sub.writes, sub.appended_items = self.writes, self.appended_items
+        sub.maybe_arguments = self.maybe_arguments
+        given = {name: v for name, v in values.items() if isinstance(v, Var)}
+        sub.shared_params = set(given.values())
+        return given, {name: self.view_tests(v) for name, v in given.items()}
+
+    def see_writes(self, sub, given, tests, node, names=None):
+        """After an inlined body: the caller sees what it wrote into the arrays it was
+        given. Those in `names` (an enclosing function's variables read by a nested def
+        called from elsewhere) cannot be followed: refused."""
+        for name, v in given.items():
+            final = sub.env.get(name)
+            if final is v or not isinstance(final, Var):
+                continue
+            numbers = not self.is_same_array(final, v)
+            if numbers and not self.is_same_array(final, v, numbers=True):
+                continue   # re-bound to a new value there: nothing the caller sees
+            if names is not None and name in names:
+                self.unsupported(node, f"a call of a nested function that writes into `{name}` "
+                                 "of its enclosing function, from another function",
+                                 f"pass `{name}` to it as an argument")
+            test = None
+            if numbers:
+                test = self.emit(runtime.is_array, [v])
+                test.hint = "is_array"
+            self.rebind(v, final, tests[name], node, test)
 
     def inlining_depth_check(self, node):
         if len(self.inlining) > 20:
