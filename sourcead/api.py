@@ -244,20 +244,28 @@ class Derivative:
 
     def __init__(self, fn, kind, wrt=0, has_aux=False):
         self._symmetric = None
+        self._mixed = None
         if isinstance(fn, Derivative):   # higher order: differentiate the generated code
             if fn.has_aux or fn.kind not in ("grad", "jvp"):
                 raise TypeError(f"sourcead differentiates the code of grad and jvp again, not "
                                 f"that of {fn.kind}{' with has_aux' if fn.has_aux else ''}")
             inner = fn
             fn = fn._function()
-            if inner.kind == "grad" and inner.single and kind in ("grad", "value_and_grad",
-                                                                  "vjp") and not has_aux \
-                    and _normalize_wrt(fn, wrt) == (inner.wrt, True):
-                # The derivative of a gradient with respect to the same argument is the
-                # Hessian, which is symmetric: its products are forward over reverse,
-                # which runs through loops too (reverse over reverse would need the
-                # gradient's tapes reversed).
-                self._symmetric = Derivative(inner, "jvp", wrt)
+            if inner.kind == "grad" and kind in ("grad", "value_and_grad", "vjp") and \
+                    not has_aux:
+                if inner.single and _normalize_wrt(fn, wrt) == (inner.wrt, True):
+                    # The derivative of a gradient with respect to the same argument is
+                    # the Hessian, which is symmetric: its products are forward over
+                    # reverse, which runs through loops too (reverse over reverse would
+                    # need the gradient's tapes reversed).
+                    self._symmetric = Derivative(inner, "jvp", wrt)
+                else:
+                    # With respect to other arguments: u . grad_x f is the directional
+                    # derivative of f along u, so the VJP of the gradient is the gradient
+                    # of f's JVP, reverse over forward (no tapes to reverse either).
+                    tangents = inner.wrt[0] if inner.single else inner.wrt
+                    self._mixed = (inner, Derivative(Derivative(inner.fn, "jvp", tangents),
+                                                     "vjp", wrt))
         if not inspect.isfunction(fn):
             parse_function(fn)  # raises the located "cannot read the source" error
         if has_aux and kind not in ("grad", "value_and_grad", "vjp"):
@@ -291,7 +299,10 @@ class Derivative:
     def source(self):
         """The generated Python source of this derivative (as last called, for the
         structure of its tuple, list and dict arguments), followed by that of the
-        derivatives of the user's functions it calls."""
+        derivatives of the user's functions it calls. For a derivative of a gradient,
+        the code that computes it (see `_call_symmetric` and `_call_mixed`)."""
+        if self._via is not None:
+            return self._via.source
         if self._compiled is None:
             self._function()
         parts = [self._compiled.source]
@@ -316,14 +327,25 @@ class Derivative:
     @property
     def ir(self):
         """The optimised IR this derivative was generated from."""
+        if self._via is not None:
+            return self._via.ir
         self._function()
         return IRView(self._compiled.ir)
 
     @property
     def source_map(self):
         """{line of .source: line of the user's file} for the generated statements."""
+        if self._via is not None:
+            return self._via.source_map
         self._function()
         return dict(self._compiled.line_map)
+
+    @property
+    def _via(self):
+        """The derivative that computes this one, for a derivative of a gradient."""
+        if self._symmetric is not None:
+            return self._symmetric
+        return self._mixed[1] if self._mixed is not None else None
 
     def _check_args(self, args, kwargs):
         name = self.fn.__name__
@@ -337,6 +359,8 @@ class Derivative:
     def __call__(self, *args, **kwargs):
         if self._symmetric is not None:
             return self._call_symmetric(args, kwargs)
+        if self._mixed is not None:
+            return self._call_mixed(args, kwargs)
         trees = [_tree_of(a) for a in args] + [_tree_of(v) for v in kwargs.values()]
         if any(t is not None or _is_function(a) for t, a in
                zip(trees, list(args) + list(kwargs.values()))) or (not self.has_aux and
@@ -383,6 +407,32 @@ class Derivative:
         value, second = d(*args, one)
         second = _as_type_of(second, x)
         return (value, second) if self.kind == "value_and_grad" else second
+
+    def _call_mixed(self, args, kwargs):
+        """grad, value_and_grad or vjp of a gradient, with respect to other arguments than
+        its own (or several): the gradient of the directional derivative u . grad_x f,
+        which is f's JVP along u in x."""
+        if kwargs:
+            raise TypeError("a derivative of a gradient takes its arguments by position")
+        inner, d = self._mixed
+        x = args[inner.wrt[0]]
+
+        def pullback(u):
+            (y, y_dot), pb = d(*args, *((u,) if inner.single else tuple(u)))
+            zero = np.zeros_like(y) if isinstance(y, np.ndarray) else 0.0
+            one = np.ones_like(y_dot) if isinstance(y_dot, np.ndarray) else 1.0
+            return pb((zero, one))
+        if self.kind == "vjp":
+            return inner(*args), pullback
+        if not inner.single:
+            raise TypeError(f"grad requires a function with a scalar output; the gradient of "
+                            f"{self.fn.__name__} is a tuple: use sourcead.vjp")
+        if np.size(x) != 1:
+            raise TypeError(f"grad requires a function with a scalar output; the gradient of "
+                            f"{self.fn.__name__} has the shape of its argument, "
+                            f"{np.shape(x)}: use sourcead.vjp")
+        second = pullback(np.ones_like(x, dtype=float) if isinstance(x, np.ndarray) else 1.0)
+        return (inner(*args), second) if self.kind == "value_and_grad" else second
 
     def _with_aux(self, out, args):
         """(gradient, aux), ((value, aux), gradient) or (y, pullback, aux)."""

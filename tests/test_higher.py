@@ -158,3 +158,45 @@ def test_derivatives_of_a_gradient_through_loops():
     np.testing.assert_allclose(pullback(u), H.T @ u, rtol=1e-10)
     with pytest.raises(TypeError, match="hessian"):
         sad.grad(sad.grad(looped))(X, 0.7)
+
+
+def while_looped(a, b):
+    s = a
+    k = 0
+    while k < 3:
+        s = np.sin(s * b) + s * a
+        k += 1
+    return s * b
+
+
+def test_mixed_second_derivatives_through_loops():
+    # d/da of dL/dx, and of several arguments: reverse over forward, through loops
+    eps = 1e-6
+    g = sad.grad(looped)                        # with respect to x
+    u = RNG.normal(size=3)
+    y, pullback = sad.vjp(g, wrt=1)(X, 0.7)
+    want = (g(X, 0.7 + eps) @ u - g(X, 0.7 - eps) @ u) / (2 * eps)
+    assert pullback(u) == pytest.approx(want, rel=1e-6)
+    np.testing.assert_allclose(y, g(X, 0.7))
+    y, pullback = sad.vjp(g, wrt=(0, 1))(X, 0.7)
+    hx, ha = pullback(u)
+    np.testing.assert_allclose(hx, sad.hessian(looped)(X, 0.7) @ u, rtol=1e-8)
+    assert ha == pytest.approx(want, rel=1e-6)
+    # a scalar gradient, differentiated with respect to the other argument of a while loop
+    ga = sad.grad(while_looped)
+    want = (ga(0.4, 0.9 + eps) - ga(0.4, 0.9 - eps)) / (2 * eps)
+    assert sad.grad(ga, wrt=1)(0.4, 0.9) == pytest.approx(want, rel=1e-6)
+    value, (daa, dab) = sad.value_and_grad(ga, wrt=(0, 1))(0.4, 0.9)
+    assert value == pytest.approx(ga(0.4, 0.9)) and dab == pytest.approx(want, rel=1e-6)
+    assert "while_looped_jvp" in sad.grad(ga, wrt=1).source   # the code that ran
+    # a gradient with respect to several arguments: its VJP takes one cotangent each
+    g2 = sad.grad(looped, wrt=(0, 1))
+    y, pullback = sad.vjp(g2, wrt=1)(X, 0.7)
+
+    def phi(a):
+        gx, ga_ = g2(X, a)
+        return gx @ u + 0.5 * ga_
+    assert pullback((u, 0.5)) == pytest.approx((phi(0.7 + eps) - phi(0.7 - eps)) / (2 * eps),
+                                              rel=1e-6)
+    with pytest.raises(TypeError, match="tuple"):
+        sad.grad(g2, wrt=1)(X, 0.7)
