@@ -473,3 +473,21 @@ def test_the_derivative_is_that_of_the_branch_taken():
     g = sad.grad(relu_like)
     assert g(1.0) == 3.0 and g(-1.0) == 0.5
     assert sad.jvp(relu_like)(1.0, 1.0) == (3.0, 3.0)
+
+
+def test_break_and_continue_read_as_flags_set_by_their_conditions():
+    def f(x, tol):
+        s = 0.0
+        for i in range(100):
+            if np.abs(x) < tol:
+                break
+            if i % 2 == 0:
+                continue
+            x = np.sin(x) * 0.9
+            s = s + x * x
+        return s
+    src = sad.jvp(f).source
+    assert "stop = np.absolute(x) < tol" in src and "stop = True" not in src
+    assert "stop = False\n" not in src.split("for i in")[1]   # no resets in the loop
+    sad.check_grads(f, (1.3, 0.2))
+    sad.check_grads(f, (0.1, 0.2))

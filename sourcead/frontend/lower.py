@@ -9,6 +9,7 @@ so generated code sees the same module state as the user's function.
 
 import builtins
 import inspect
+import math
 import operator
 import types
 
@@ -405,6 +406,20 @@ def _assigned_names(stmts, appends=True):
     return names
 
 
+_TRUTH_OPS = tuple(_COMPARE.values()) + (operator.not_, np.isnan, np.isfinite, np.isinf,
+                                        math.isnan, math.isfinite, math.isinf, bool)
+
+
+def _exit_flag_of(stmt):
+    """The flag `if c: break` (or `continue`) sets, for an if with nothing else in it."""
+    if len(stmt.body) == 1 and not stmt.orelse:
+        if isinstance(stmt.body[0], gast.Break):
+            return _BRK
+        if isinstance(stmt.body[0], gast.Continue):
+            return _CONT
+    return None
+
+
 def _written_arrays(stmts, augmented=True, scope=None):
     """The names of arrays `stmts` write items of (`x[i] = v`; with `augmented`, also
     `x += v`), with the names they may share the array with there (`z = y; z[i] = v`
@@ -669,7 +684,16 @@ class Lowerer:
                 cond = self.operand(cond, stmt)
                 if not self.loops and _contains(stmt, gast.Return):
                     return self.returning_if(stmt, cond, body)
-                self.lower_if(cond, stmt.body, stmt.orelse, stmt)
+                flag = _exit_flag_of(stmt)
+                if flag is not None and self.loops and \
+                        isinstance(self.env.get(flag, Const(False)), Const) and \
+                        not self.env.get(flag, Const(False)).value:
+                    # `if c: break` sets the flag to c itself (no branch that sets it)
+                    self.env[flag] = cond if self.is_truth_value(cond) else \
+                        self.emit(bool, [cond])
+                    self.env[flag].hint = _hint(flag)
+                else:
+                    self.lower_if(cond, stmt.body, stmt.orelse, stmt)
             elif isinstance(stmt, (gast.For, gast.While)):
                 self.lower_loop(stmt)
                 if not self.loops and _contains(stmt, gast.Return):
@@ -688,6 +712,13 @@ class Lowerer:
                 self.lower_if(guard, [], body, stmt, guard_only=True)
                 return None
         return None
+
+    def is_truth_value(self, v):
+        """Whether `v` is made by a comparison or a logical operator (True or False)."""
+        for s in reversed(self.stmts):
+            if isinstance(s, Op) and v in s.outs:
+                return s.prim.impl in _TRUTH_OPS
+        return False
 
     def exit_flag(self, names):
         """The OR of the flags in `names` that are set, or Const(False)."""
@@ -741,6 +772,12 @@ class Lowerer:
                 if flag in env:
                     env[flag] = Const(False)
         other = self.sub(orelse, env)
+        if guard_only:
+            for flag in (_CONT, _BRK, _RET):
+                # the flag is the guard where the rest ran (False) unless the rest set it:
+                # it keeps the guard's value, with no `flag = False` there
+                if then[1].get(flag) is cond and _same(other[1].get(flag), Const(False)):
+                    other[1][flag] = cond
         names, (then_res, else_res) = self.merge_into([then, other], node)
         outs = [Var(_hint(n)) for n in names]
         self.stmts.append(If(cond, Block([], then[0], then_res), Block([], other[0], else_res),

@@ -32,7 +32,13 @@ def _block(b, live):
         if _pure(s) and not any(o in live for o in s.outs):
             continue
         if isinstance(s, If):
-            # The branches' results must be live for the outputs that are.
+            # Outputs nobody reads are dropped (their results with them); the branches'
+            # results must be live for the outputs that are.
+            keep = [k for k, o in enumerate(s.outs) if o in live]
+            if len(keep) < len(s.outs):
+                s.outs = [s.outs[k] for k in keep]
+                for blk in (s.then, s.orelse):
+                    blk.results = [blk.results[k] for k in keep]
             for blk in (s.then, s.orelse):
                 inner = set(live)
                 for r in blk.results:
