@@ -565,6 +565,25 @@ def head_of(a, n):
     return a                 # its argument itself, where n <= 0
 
 
+def list_item_augmented(w, x):
+    ws = [w * 1.0, w * 2.0]
+    first = ws[0]
+    ws[0] += x               # writes into the array that `first` is
+    return np.sum(first * ws[1])
+
+
+def alias_in_one_branch(x, flag):
+    y = x * 2.0
+    if flag > 0:
+        z = y                # the same array only where flag > 0
+    else:
+        z = y.copy()
+    z[0] = 7.0
+    w = y if flag > 0 else y * 1.0
+    w += 1.0
+    return np.sum(y * x) + np.sum(z * w)
+
+
 SHARED = [
     (view_before_write, (np.array([0.3, -0.7, 1.2, 0.4]),)),
     (swap_items, (np.array([0.3, -0.7, 1.2, 0.4, 2.0]), 1, 3)),
@@ -589,6 +608,9 @@ SHARED = [
     (bump_arrays, (np.array([0.3, -0.7, 1.2]), np.array([1.1, 0.4, -0.6]))),
     (callees_in_a_chain, (np.array([0.3, -0.7, 1.2, 0.4]),)),
     (nested_functions_that_write, (np.array([0.3, -0.7, 1.2]),)),
+    (list_item_augmented, (np.array([0.3, -0.7, 1.2]), np.array([1.1, 0.4, -0.6]))),
+    (alias_in_one_branch, (np.array([0.3, -0.7, 1.2]), 1.0)),
+    (alias_in_one_branch, (np.array([0.3, -0.7, 1.2]), -1.0)),
 ]
 
 

@@ -572,6 +572,7 @@ class Lowerer:
         self.writes = []             # the arrays written into (by item or in place)
         self.never_none = set()      # a rule's cotangents (see registry.vjp_rule)
         self.maybe_arguments = {}    # Var -> the function whose result may be its argument
+        self.maybe_same = {}         # Var -> the Vars it is in some branch (an if's result)
         self.structure = {}          # parameter name -> tree of a tuple/list/dict argument
         self.inlining = frozenset()  # the user's functions being inlined (functions passed)
         self.result_tree = _UNSET    # the structure of what the function returns
@@ -782,8 +783,44 @@ class Lowerer:
         outs = [Var(_hint(n)) for n in names]
         self.stmts.append(If(cond, Block([], then[0], then_res), Block([], other[0], else_res),
                              outs, loc=self.parsed.loc(node)))
-        for n, o in zip(names, outs):
+        for n, o, a, b in zip(names, outs, then_res, else_res):
             self.env[n] = o
+            self.note_branches(o, a, b)
+
+    def note_branches(self, out, a, b):
+        """`out` is `a` in one branch and `b` in the other: the same array as either."""
+        same = {v for v in (a, b) if isinstance(v, Var)}
+        if same:
+            self.maybe_same[out] = same
+
+    def branch_sharing(self, v):
+        """The Vars bound in the environment that may be `v`'s array depending on the
+        branch an if took (`z = y if c else y.copy()`), in either direction."""
+        def closure(x):
+            seen, todo = set(), [x]
+            while todo:
+                for y in self.maybe_same.get(todo.pop(), ()):
+                    if y not in seen:
+                        seen.add(y)
+                        todo.append(y)
+            return seen
+        held = {leaf for value in self.env.values() for leaf in flatten(value)[0]
+                if isinstance(leaf, Var)}
+        mine = closure(v)
+        return sorted((h for h in held if h is not v and (h in mine or v in closure(h))),
+                      key=lambda x: x.id)
+
+    def follow_branch_sharing(self, old, new, node):
+        """After `old`'s array was written (as `new`): names that hold an array that is
+        `old`'s in some branch see the write where it is (asked at run time)."""
+        for v in self.branch_sharing(old):
+            if self.views_of(v) or self.view_source(v) is not None:
+                self.unsupported(node, "a write into an array that is, depending on the "
+                                 "branch an if took, the array of another name with views "
+                                 "of it", "take a .copy() in every branch")
+            test = self.emit(operator.is_, [old, v])
+            test.hint = "same"
+            self.rebind(v, new, {}, node, test)
 
     def returning_if(self, node, cond, rest):
         """An if with a return in it, outside loops: what follows runs in the branches
@@ -1413,7 +1450,16 @@ class Lowerer:
         if isinstance(node.target, gast.Subscript):   # x[i] += v is x[i] = x[i] + v
             current = self.operand(self.expr(node.target), node)
             right = self.operand(self.expr(node.value), node)
-            self.assign(node.target, self.emit(op, [current, right]))
+            value = self.emit(op, [current, right])
+            base = node.target.value
+            if isinstance(base, gast.Name) and isinstance(
+                    self.env.get(base.id), (DictValue, ListValue)) and \
+                    isinstance(current, Var) and self.is_shared(base.id, current):
+                # xs[0] += v on an array a list holds: written into that array
+                self.write_whole(f"{base.id}[...]", current, value, node,
+                                 lambda v: self.set_item(node.target, v))
+            else:
+                self.assign(node.target, value)
             return
         if not isinstance(node.target, gast.Name):
             self.unsupported(node, "augmented assignment to an attribute",
@@ -1422,25 +1468,29 @@ class Lowerer:
         right = self.operand(self.expr(node.value), node)
         value = self.emit(op, [left, right])
         if isinstance(left, Var) and self.is_shared(node.target.id, left):
-            self.write_whole(node.target, left, value, node)
+            self.write_whole(node.target.id, left, value, node)
         else:
             self.assign(node.target, value)
 
     def is_shared(self, name, v):
         """Whether array `v`, bound to `name`, is also reachable otherwise: under another
         name, in a list or dict, through a view of it, or as a view of another array."""
-        if self.view_source(v) is not None or self.views_of(v) or v in self.shared_params:
+        if self.view_source(v) is not None or self.views_of(v) or v in self.shared_params \
+                or self.branch_sharing(v):
             return True
         return any(any(leaf is v or self.array_aliases.get(leaf) is v
                        for leaf in flatten(value)[0])
                    for n, value in self.env.items() if n != name)
 
-    def write_whole(self, target, old, new, node):
+    def write_whole(self, name, old, new, node, set_target=None):
         """`a += v` where a's array is shared: if a is an array, NumPy writes the result
         into it, so every name sharing it (or the array a is a view of) sees the change; a
         number is just re-bound. Where only the running program can tell which, the
-        generated code asks."""
-        name = target.id
+        generated code asks. `set_target(value)` binds the target (`name` by default)."""
+        if set_target is None:
+            def set_target(value):
+                self.env[name] = value
+        target = node
         made = self.view_source(old)
         if made is not None:
             fn, args = made[0], made[1]
@@ -1458,8 +1508,10 @@ class Lowerer:
                 written.hint, written.is_temp = base.hint, False
                 self.same_array[written] = base
                 self.rebind(base, written, tests, target)
-                self.env[name] = self.emit(operator.getitem, [written, index])
-                self.env[name].hint = _hint(name)
+                self.follow_branch_sharing(base, written, node)
+                item = self.emit(operator.getitem, [written, index])
+                item.hint = old.hint
+                set_target(item)
             if _surely_view(fn, args):
                 write()
                 return
@@ -1471,11 +1523,12 @@ class Lowerer:
                 tests = self.view_tests(old)
                 self.array_aliases[new] = old   # old's array, if old is an array
                 self.rebind(old, new, tests, target)
+                self.follow_branch_sharing(old, new, node)
             test = self.emit(runtime.is_array, [old])
             test.hint = "is_array"
 
         def rebound():
-            self.env[name] = new
+            set_target(new)
         self.branch(test, write, rebound, node)
 
     def branch(self, cond, then_fn, else_fn, node):
@@ -1483,6 +1536,12 @@ class Lowerer:
         names either changes are merged after it."""
         then = self.sub(None, self.env, extra=lambda _: then_fn())
         other = self.sub(None, self.env, extra=lambda _: else_fn())
+        for n, v in then[1].items():   # lists and dicts with the same items in both
+            w = other[1].get(n)
+            if isinstance(v, (TupleValue, DictValue)) and type(w) is type(v) and \
+                    flatten(v)[1] == flatten(w)[1] and \
+                    all(a is b for a, b in zip(flatten(v)[0], flatten(w)[0])):
+                other[1][n] = v
         names, (r1, r2) = self.merge_into([then, other], node)
         outs = [Var(_hint(n)) for n in names]
         self.stmts.append(If(cond, Block([], then[0], r1), Block([], other[0], r2), outs,
@@ -1560,6 +1619,7 @@ class Lowerer:
         new.hint, new.is_temp = _hint(base.id), False
         self.same_array[new] = old
         self.rebind(old, new, tests, target)
+        self.follow_branch_sharing(old, new, target)
 
     def views_of(self, old):
         """The values bound in the environment (directly or in lists, tuples and dicts)
@@ -1915,6 +1975,7 @@ class Lowerer:
             return v1
         out = Var("t", is_temp=True)
         self.stmts.append(If(cond, Block([], s1, [v1]), Block([], s2, [v2]), [out], loc=self.loc))
+        self.note_branches(out, v1, v2)
         return out
 
     def expr_BoolOp(self, node):
@@ -2171,7 +2232,7 @@ class Lowerer:
         sub.views, sub.same_array, sub.array_aliases = \
             self.views, self.same_array, self.array_aliases
         sub.writes, sub.appended_items = self.writes, self.appended_items
-        sub.maybe_arguments = self.maybe_arguments
+        sub.maybe_arguments, sub.maybe_same = self.maybe_arguments, self.maybe_same
         given = {name: v for name, v in values.items() if isinstance(v, Var)}
         sub.shared_params = set(given.values())
         return given, {name: self.view_tests(v) for name, v in given.items()}
