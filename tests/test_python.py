@@ -1,6 +1,8 @@
 """Everyday Python in both modes, against finite differences: calls of the user's
 own functions, array methods and attributes, builtins on scalars and sequences."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -584,6 +586,20 @@ def alias_in_one_branch(x, flag):
     return np.sum(y * x) + np.sum(z * w)
 
 
+def numpy_in_place_calls(x):
+    y = np.zeros_like(x)
+    np.multiply(x, 3.0, out=y)        # y[...] = x * 3.0
+    z = y                             # ... seen through every name for y
+    w = x * 2.0
+    np.copyto(w, np.sin(x))
+    v = x * 1.0
+    v.sort()
+    u = x * 1.0
+    u.fill(0.5)
+    np.add.at(u, np.array([0, 0, 2]), x[:3] ** 2)   # repeated indices add up
+    return np.sum(z * x) + np.sum(w * x) + np.sum(v * np.arange(v.size)) + np.sum(u * x)
+
+
 SHARED = [
     (view_before_write, (np.array([0.3, -0.7, 1.2, 0.4]),)),
     (swap_items, (np.array([0.3, -0.7, 1.2, 0.4, 2.0]), 1, 3)),
@@ -611,6 +627,7 @@ SHARED = [
     (list_item_augmented, (np.array([0.3, -0.7, 1.2]), np.array([1.1, 0.4, -0.6]))),
     (alias_in_one_branch, (np.array([0.3, -0.7, 1.2]), 1.0)),
     (alias_in_one_branch, (np.array([0.3, -0.7, 1.2]), -1.0)),
+    (numpy_in_place_calls, (np.array([0.3, -0.7, 1.2, 0.4]),)),
 ]
 
 
@@ -749,6 +766,26 @@ def test_writing_into_what_a_function_returned_of_its_argument():
         sad.grad(maybe_the_argument)(np.ones(3), 0)
     sad.check_grads(argument_not_read_again, (np.array([0.3, -0.7, 1.2]), 1), wrt=0)
     assert "head_of_vjp" in sad.grad(argument_not_read_again).source   # still a call
+
+
+def test_other_in_place_numpy_calls_are_refused():
+    def put(x):
+        y = x * 2.0
+        np.put(y, [0], 5.0)
+        return np.sum(y)
+
+    def multiply_at(x):
+        y = x * 2.0
+        np.multiply.at(y, [0], 3.0)
+        return np.sum(y)
+
+    def resize(x):
+        y = x * 2.0
+        y.resize(2)
+        return np.sum(y)
+    for f, what in ((put, "np.put"), (multiply_at, "np.multiply.at"), (resize, ".resize")):
+        with pytest.raises(sad.SourceADError, match=f"{re.escape(what)}.*in place"):
+            sad.grad(f)(np.ones(3))
 
 
 def test_unshared_augmented_assignment_stays_plain():

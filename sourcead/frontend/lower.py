@@ -328,6 +328,13 @@ class BoundMethod:
 
 # Array attributes and methods, by the NumPy functions that compute them.
 _ARRAY_ATTRIBUTES = {"T": np.transpose, "shape": np.shape, "ndim": np.ndim, "size": np.size}
+# Methods and NumPy functions that change an array in place (see Lowerer.write_all).
+_IN_PLACE_METHODS = ("fill", "sort", "resize", "put", "itemset", "partition", "setfield",
+                     "setflags")
+_IN_PLACE_FUNCTIONS = tuple(f for f in (np.put, np.place, np.putmask, np.fill_diagonal,
+                                        np.copyto, np.random.shuffle,
+                                        getattr(np, "put_along_axis", None)) if f is not None)
+
 _ARRAY_METHODS = {
     "sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min, "prod": np.prod,
     "std": np.std, "var": np.var, "cumsum": np.cumsum, "cumprod": np.cumprod,
@@ -1613,13 +1620,19 @@ class Lowerer:
                              "(a slice, reshape or transpose of it)",
                              "write into the original array (x[i, j] = v), or take a .copy()")
         index = self.operand(self.expr(target.slice), target)
-        self.check_not_appended(old, target)
+        self.write_items(base.id, old, runtime.set_item, index, value, target)
+
+    def write_items(self, name, old, fn, index, value, node):
+        """`name`'s array `old` with items at `index` written by `fn` (set_item, or
+        added_at for np.add.at): a new value in the IR, the same array for every name and
+        view that shares it."""
+        self.check_not_appended(old, node)
         tests = self.view_tests(old)
-        new = self.emit(runtime.set_item, [old, index, value])
-        new.hint, new.is_temp = _hint(base.id), False
+        new = self.emit(fn, [old, index, value])
+        new.hint, new.is_temp = _hint(name), False
         self.same_array[new] = old
-        self.rebind(old, new, tests, target)
-        self.follow_branch_sharing(old, new, target)
+        self.rebind(old, new, tests, node)
+        self.follow_branch_sharing(old, new, node)
 
     def views_of(self, old):
         """The values bound in the environment (directly or in lists, tuples and dicts)
@@ -1854,6 +1867,8 @@ class Lowerer:
             return BoundMethod(base, node.attr)
         if isinstance(base, Var) and node.attr == "append":   # a list at run time
             return BoundMethod(base, node.attr)
+        if isinstance(base, Var) and node.attr in _IN_PLACE_METHODS:   # y.fill(0.0)
+            return BoundMethod(base, node.attr)
         if isinstance(base, (TupleValue, DictValue)) or node.attr not in _ARRAY_ATTRIBUTES and \
                 node.attr not in _ARRAY_METHODS:
             base = self.operand(base, node)
@@ -2066,6 +2081,33 @@ class Lowerer:
                     self.unsupported(node, "**kwargs in a call", "pass the arguments by name")
                 kwargs[kw.arg] = self.expr(kw.value)
             return self.user_call(callee.obj, callee.text, args, kwargs, node)
+        out = next((kw for kw in node.keywords if kw.arg == "out"), None)
+        if out is not None and not (isinstance(out.value, gast.Constant) and
+                                    out.value.value is None):
+            # f(x, out=y) computes f(x) and writes it into y
+            call = gast.Call(func=node.func, args=node.args,
+                             keywords=[kw for kw in node.keywords if kw is not out])
+            gast.copy_location(call, node)
+            return self.write_all(out.value, self.expr(call), node)
+        if callee.obj is np.copyto and len(node.args) == 2 and not node.keywords:
+            self.write_all(node.args[0], self.expr(node.args[1]), node)
+            return Const(None)
+        if getattr(callee.obj, "__name__", "") == "at" and \
+                getattr(callee.obj, "__self__", None) is np.add and len(node.args) == 3 and \
+                not node.keywords:
+            # np.add.at(y, idx, v): v added at idx into y, repeated indices adding up
+            target = node.args[0]
+            old = self.expr(target) if isinstance(target, gast.Name) else None
+            if not isinstance(old, Var) or self.view_source(old) is not None:
+                self.unsupported(node, "np.add.at into something other than an array variable",
+                                 "pass the array's name")
+            index, value = (self.operand(self.expr(a), node) for a in node.args[1:])
+            self.write_items(target.id, old, runtime.added_at, index, value, node)
+            return Const(None)
+        if callee.obj in _IN_PLACE_FUNCTIONS or getattr(callee.obj, "__name__", "") == "at" \
+                and isinstance(getattr(callee.obj, "__self__", None), np.ufunc):
+            self.unsupported(node, f"{callee.text}, which changes its argument in place",
+                             "write the new values with an item assignment (y[idx] = v)")
         variadic = _variadic(callee.obj)
         args = self.call_arguments(node, keep_tuples=variadic is not None)
         kwargs = {}
@@ -2301,6 +2343,37 @@ class Lowerer:
             out = self.emit(fn, [out, self.operand(a, node)])
         return out
 
+    def write_all(self, name_node, value, node):
+        """`y[...] = value`: what an in-place NumPy call (out=y, y.fill(v), np.copyto(y, v))
+        does to y, as an item assignment (so names and views sharing y see it)."""
+        if not isinstance(name_node, gast.Name):
+            self.unsupported(node, "an in-place NumPy call on something other than a "
+                             "variable", "write into a variable: y[...] = value")
+        target = gast.Subscript(value=gast.Name(name_node.id, gast.Load(), None, None),
+                                slice=gast.Constant(Ellipsis, None), ctx=gast.Store())
+        gast.copy_location(target, node)
+        gast.copy_location(target.value, node)
+        gast.copy_location(target.slice, node)
+        self.assign_item(target, self.operand(value, node))
+        return self.env[name_node.id]
+
+    def in_place_method(self, method, args, node):
+        """y.fill(v) and y.sort(axis=...): written as y[...] = v and y[...] = np.sort(y);
+        other methods that change their array in place are refused."""
+        name = method.name
+        kwargs = {kw.arg: self.operand(self.expr(kw.value), node) for kw in node.keywords}
+        if name == "fill" and len(args) == 1 and not kwargs:
+            self.write_all(node.func.value, args[0], node)
+            return Const(None)
+        if name == "sort" and len(args) <= 1 and set(kwargs) <= {"axis"}:
+            axis = args[0] if args else kwargs.get("axis", Const(-1))
+            self.write_all(node.func.value,
+                           self.emit(np.sort, [method.receiver], {"axis": self.operand(axis, node)}),
+                           node)
+            return Const(None)
+        self.unsupported(node, f"`.{name}(...)`, which changes its array in place",
+                         "compute a new array (np.partition, np.resize, ...) and assign it")
+
     def method_call(self, method, node):
         """`x.sum(axis=0)`, `x.reshape(2, 3)`, `x.astype(float)`: an array method, lowered
         to the NumPy function of the same meaning."""
@@ -2309,6 +2382,8 @@ class Lowerer:
             self.unsupported(node, "*args or **kwargs in a method call",
                              "pass the arguments one by one")
         args = [self.expr(a) for a in node.args]
+        if method.name in _IN_PLACE_METHODS:
+            return self.in_place_method(method, args, node)
         if isinstance(method.receiver, (DictValue, ListValue)):
             return self.container_method(method, args, node)
         if method.name == "append":
