@@ -360,6 +360,12 @@ def test_writing_into_a_view_is_refused():
 # Views and shared arrays see later writes, as in NumPy: the derivative computes what
 # the function computes.
 
+def swap_by_unpacking(x):
+    y = x * 1.5
+    y[0], y[2] = y[2], y[0]  # rows of a matrix are views: NumPy copies one row twice
+    return np.sum(y * np.arange(y.size).reshape(y.shape))
+
+
 def view_before_write(x):
     y = x * 2.0
     r = y[0:2]               # a view: it shows the write below
@@ -624,6 +630,8 @@ SHARED = [
     (bump_arrays, (np.array([0.3, -0.7, 1.2]), np.array([1.1, 0.4, -0.6]))),
     (callees_in_a_chain, (np.array([0.3, -0.7, 1.2, 0.4]),)),
     (nested_functions_that_write, (np.array([0.3, -0.7, 1.2]),)),
+    (swap_by_unpacking, (np.array([0.3, -0.7, 1.2]),)),
+    (swap_by_unpacking, (np.linspace(-1, 1, 6).reshape(3, 2),)),
     (list_item_augmented, (np.array([0.3, -0.7, 1.2]), np.array([1.1, 0.4, -0.6]))),
     (alias_in_one_branch, (np.array([0.3, -0.7, 1.2]), 1.0)),
     (alias_in_one_branch, (np.array([0.3, -0.7, 1.2]), -1.0)),

@@ -1581,8 +1581,15 @@ class Lowerer:
             if len(value.items) != len(target.elts):
                 self.unsupported(target, f"unpacking {len(value.items)} values into "
                                  f"{len(target.elts)} names")
-            for t, v in zip(target.elts, value.items):
-                self.assign(t, v)
+            # the values not yet assigned see the writes of those before them, as in NumPy
+            # (`X[0], X[2] = X[2], X[0]` with rows of a matrix: views)
+            key = f"<unpacking {id(target)}>"
+            self.env[key] = type(value)(value.items)
+            try:
+                for k, t in enumerate(target.elts):
+                    self.assign(t, self.env[key].items[k])
+            finally:
+                self.env.pop(key, None)
         elif isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name) and \
                 isinstance(self.env.get(target.value.id), (DictValue, ListValue)):
             self.set_item(target, value)
