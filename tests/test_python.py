@@ -796,6 +796,20 @@ def test_other_in_place_numpy_calls_are_refused():
             sad.grad(f)(np.ones(3))
 
 
+def test_writing_into_an_integer_array_rounds_away_the_derivative():
+    def f(x):
+        counts = np.zeros(3, dtype=int)
+        counts[0] = x * 10.0             # NumPy truncates: no derivative through it
+        flags = x > np.zeros(3)
+        flags[1] = x * 0.0 + 1.0
+        return np.sum(counts * 1.5) + np.sum(flags) * x + x ** 2
+    x = 0.37
+    value, g = sad.value_and_grad(f)(x)
+    assert value == pytest.approx(f(x))
+    assert g == pytest.approx(3 + 2 * x)   # sum(flags) = 3 for any x > 0
+    assert sad.jvp(f)(x, 1.0)[1] == pytest.approx(g)
+
+
 def test_unshared_augmented_assignment_stays_plain():
     def f(x, b):
         h = x * 2.0

@@ -417,6 +417,10 @@ _TRUTH_OPS = tuple(_COMPARE.values()) + (operator.not_, np.isnan, np.isfinite, n
                                         math.isnan, math.isfinite, math.isinf, bool)
 
 
+_CONSTRUCTORS = (np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like,
+                 np.empty_like, np.full_like, np.array, np.asarray, np.arange)
+
+
 def _exit_flag_of(stmt):
     """The flag `if c: break` (or `continue`) sets, for an if with nothing else in it."""
     if len(stmt.body) == 1 and not stmt.orelse:
@@ -580,6 +584,7 @@ class Lowerer:
         self.never_none = set()      # a rule's cotangents (see registry.vjp_rule)
         self.maybe_arguments = {}    # Var -> the function whose result may be its argument
         self.maybe_same = {}         # Var -> the Vars it is in some branch (an if's result)
+        self.outer_stmts = []        # the statement lists of the blocks being lowered around
         self.structure = {}          # parameter name -> tree of a tuple/list/dict argument
         self.inlining = frozenset()  # the user's functions being inlined (functions passed)
         self.result_tree = _UNSET    # the structure of what the function returns
@@ -746,12 +751,14 @@ class Lowerer:
     def sub(self, body, env, extra=None):
         """Lower `body` into a fresh statement list from `env`; returns (stmts, env, returned)."""
         saved_stmts, saved_env = self.stmts, self.env
+        self.outer_stmts.append(saved_stmts)
         self.stmts, self.env = [], dict(env)
         try:
             returned = self.run(body) if extra is None else extra(body)
             return self.stmts, self.env, returned
         finally:
             self.stmts, self.env = saved_stmts, saved_env
+            self.outer_stmts.pop()
 
     def merge_into(self, branches, node, names=None):
         """Make the branch environments agree; returns (names, per-branch result lists)."""
@@ -1633,6 +1640,9 @@ class Lowerer:
         """`name`'s array `old` with items at `index` written by `fn` (set_item, or
         added_at for np.add.at): a new value in the IR, the same array for every name and
         view that shares it."""
+        if self.is_discrete(old) and isinstance(value, Var):
+            # an integer or boolean array rounds what is written into it: no derivative
+            value = self.emit(runtime.stop_gradient, [value])
         self.check_not_appended(old, node)
         tests = self.view_tests(old)
         new = self.emit(fn, [old, index, value])
@@ -1640,6 +1650,56 @@ class Lowerer:
         self.same_array[new] = old
         self.rebind(old, new, tests, node)
         self.follow_branch_sharing(old, new, node)
+
+    def is_discrete(self, v):
+        """Whether `v` is known while lowering to be an integer or boolean array (made with
+        an integer dtype, by .astype(int), or by comparisons), or a view of one."""
+        seen = set()
+        while isinstance(v, Var) and v not in seen:
+            seen.add(v)
+            made = self.views.get(v)
+            if made is not None:
+                v = made[1][0]
+                continue
+            if v in self.same_array:
+                v = self.same_array[v]
+                continue
+            op = next((s for s in self.defining_ops() if v in s.outs), None)
+            if op is None:
+                return False
+            fn = op.prim.impl
+            if fn is runtime.astype_discrete or fn in _TRUTH_OPS:
+                return True
+            dtype = self.static_value(op.kwargs.get("dtype"))
+            if fn in _CONSTRUCTORS and dtype is not None:
+                try:
+                    return np.dtype(dtype).kind in "biu"
+                except TypeError:
+                    return False
+            return False
+        return False
+
+    def static_value(self, x):
+        """The value of a constant, or of a name of a module or builtin (`int`, `np.int32`)
+        loaded as a global; None otherwise."""
+        if isinstance(x, Const):
+            return x.value
+        op = next((s for s in self.defining_ops() if x in s.outs), None) \
+            if isinstance(x, Var) else None
+        if op is None or op.prim is not P.LOAD_GLOBAL:
+            return None
+        first, *rest = op.attrs["name"].split(".")
+        value = self.globals.get(first, getattr(builtins, first, None))
+        for part in rest:
+            value = getattr(value, part, None)
+        return value
+
+    def defining_ops(self):
+        """The ops lowered so far in this block and the blocks around it (newest first)."""
+        for stmts in [self.stmts] + [s for s in reversed(self.outer_stmts)]:
+            for s in reversed(stmts):
+                if isinstance(s, Op):
+                    yield s
 
     def views_of(self, old):
         """The values bound in the environment (directly or in lists, tuples and dicts)
