@@ -245,6 +245,7 @@ class Derivative:
     def __init__(self, fn, kind, wrt=0, has_aux=False):
         self._symmetric = None
         self._mixed = None
+        self._higher = isinstance(fn, Derivative)
         if isinstance(fn, Derivative):   # higher order: differentiate the generated code
             if fn.has_aux or fn.kind not in ("grad", "jvp"):
                 raise TypeError(f"sourcead differentiates the code of grad and jvp again, not "
@@ -357,6 +358,11 @@ class Derivative:
                 _check_differentiable(kwargs[pname], pname, name)
 
     def __call__(self, *args, **kwargs):
+        if self._higher and any(isinstance(a, (tuple, list, dict)) for a in
+                                list(args) + list(kwargs.values())):
+            raise TypeError("a derivative of a derivative takes arrays and floats; for a "
+                            "tuple, list or dict argument, sourcead.hvp gives Hessian-vector "
+                            "products, or concatenate the leaves into one array")
         if self._symmetric is not None:
             return self._call_symmetric(args, kwargs)
         if self._mixed is not None:
@@ -480,6 +486,28 @@ class Derivative:
         f, self._compiled = self._f64[spec]
         return f
 
+    def _leaf_level(self, primals, trees, structure):
+        """The derivative built for the structure of tuple, list and dict arguments: (the
+        compiled function of their leaves, the leaves, the indices of the differentiated
+        leaves, the number of leaves of each argument)."""
+        n = len(self._names)
+        counts = [len(_leaves(a)) for a in primals]
+        starts = [sum(counts[:i]) for i in range(n)]
+        leaf_wrt = tuple(j for i in self.wrt for j in range(starts[i], starts[i] + counts[i]))
+        flat = [leaf for a in primals for leaf in _leaves(a)]
+        fname = self.fn.__name__
+        for i in self.wrt:
+            for k, leaf in enumerate(_leaves(primals[i])):
+                _check_differentiable(leaf, self._names[i] + (f" (leaf {k})" if trees[i] else ""),
+                                      fname)
+        f, compiled = self._structured.get(structure, (None, None))
+        if f is None:
+            compiled = _build(self.fn, self.build_kind, leaf_wrt, False, structure)
+            f = compiled.instantiate(self.fn)
+            self._structured[structure] = (f, compiled)
+        self._compiled = compiled
+        return f, flat, leaf_wrt, counts
+
     def _call_structured(self, args, kwargs):
         """A call with tuple, list or dict arguments (pytrees): the derivative is built for
         their structure, with one parameter per leaf, and gradients come back in the
@@ -498,21 +526,7 @@ class Derivative:
         # a function passed as an argument is known while lowering (np.sin, a def)
         structure += tuple((self._names[i], ("callable", a)) for i, a in enumerate(primals)
                            if _is_function(a))
-        counts = [len(_leaves(a)) for a in primals]
-        starts = [sum(counts[:i]) for i in range(n)]
-        leaf_wrt = tuple(j for i in self.wrt for j in range(starts[i], starts[i] + counts[i]))
-        flat = [leaf for a in primals for leaf in _leaves(a)]
-        fname = self.fn.__name__
-        for i in self.wrt:
-            for k, leaf in enumerate(_leaves(primals[i])):
-                _check_differentiable(leaf, self._names[i] + (f" (leaf {k})" if trees[i] else ""),
-                                      fname)
-        f, compiled = self._structured.get(structure, (None, None))
-        if f is None:
-            compiled = _build(self.fn, self.build_kind, leaf_wrt, False, structure)
-            f = compiled.instantiate(self.fn)
-            self._structured[structure] = (f, compiled)
-        self._compiled = compiled
+        f, flat, leaf_wrt, counts = self._leaf_level(primals, trees, structure)
         result_tree = _lower(self.fn, structure).result_tree
 
         def regroup(grads):
@@ -562,7 +576,7 @@ class Derivative:
         def structured_pullback(ct):
             # the generated pullback takes a tuple of cotangents for a tuple of results
             return regroup(pullback(tuple(_leaves(ct)) if result_tree is not None else ct))
-        structured_pullback.source = compiled.source
+        structured_pullback.source = self._compiled.source
         return results(y), structured_pullback
 
     def _match_types(self, grads, args):
@@ -756,9 +770,29 @@ def hvp(fn, wrt=0):
     g = Derivative(fn, "grad", i)
     dg = Derivative(g, "jvp", i)
 
+    by_structure = {}
+
+    def structured_product(primals, v):
+        """H v for a tuple, list or dict argument: the forward derivative of the gradient
+        built for its structure (a function of the leaves), along v's leaves."""
+        x = primals[i]
+        if _tree_of(v) != _tree_of(x) or any(np.shape(a) != np.shape(b) for a, b in
+                                             zip(_leaves(v), _leaves(x))):
+            raise ValueError("hvp: the vector must have the structure and shapes of the "
+                             "argument it multiplies")
+        trees = [_tree_of(a) for a in primals]
+        structure = tuple((g._names[k], t) for k, t in enumerate(trees) if t is not None)
+        f, flat, leaf_wrt, counts = g._leaf_level(list(primals), trees, structure)
+        if structure not in by_structure:
+            by_structure[structure] = Derivative(f, "jvp", leaf_wrt)
+        _, dots = by_structure[structure](*flat, *_leaves(v))
+        return _rebuild(trees[i], [_as_type_of(d, leaf) for d, leaf in zip(dots, _leaves(x))])
+
     def product(*args):
         *primals, v = args
         x = primals[i]
+        if isinstance(x, (tuple, list, dict)):
+            return structured_product(primals, v)
         _array_argument(x, "hvp")
         if np.shape(v) != np.shape(x):
             raise ValueError(f"hvp: the vector has shape {np.shape(v)}, but the argument it "

@@ -128,14 +128,29 @@ def test_has_aux_with_a_dict_argument():
     assert v == pytest.approx(3.0)
 
 
-def test_higher_order_of_a_dict_argument_is_refused_clearly():
-    def g2(p):
-        return np.sum(p["a"] ** 2 * p["b"])
-    p = {"a": np.ones(2), "b": np.ones(2)}
+def test_hvp_of_a_dict_of_parameters_and_other_higher_order_refused_clearly():
+    def loss(p, x):
+        h = np.tanh(x @ p["W"] + p["b"])
+        return np.sum(h ** 2) + np.sum(p["W"] ** 4)
+    rng = np.random.default_rng(3)
+    p = {"W": rng.normal(size=(3, 2)), "b": rng.normal(size=2)}
+    x = rng.normal(size=(4, 3))
+    v = {"W": rng.normal(size=(3, 2)), "b": rng.normal(size=2)}
+    hv = sad.hvp(loss)(p, x, v)
+    g = sad.grad(loss)
+    eps = 1e-6
+    plus = g({k: p[k] + eps * v[k] for k in p}, x)
+    minus = g({k: p[k] - eps * v[k] for k in p}, x)
+    assert set(hv) == {"W", "b"}
+    for k in p:
+        np.testing.assert_allclose(hv[k], (plus[k] - minus[k]) / (2 * eps), rtol=1e-6,
+                                   atol=1e-8)
+    with pytest.raises(ValueError, match="structure"):
+        sad.hvp(loss)(p, x, {"W": v["W"]})
     with pytest.raises(TypeError, match="array or a float"):
-        sad.hvp(g2)(p, p)
-    with pytest.raises(TypeError, match="array or a float"):
-        sad.hessian(g2)(p)
+        sad.hessian(loss)(p, x)
+    with pytest.raises(TypeError, match="sourcead.hvp"):
+        sad.jvp(sad.grad(loss))(p, x, v)
 
 
 def scalar_looped(x):
