@@ -292,3 +292,33 @@ def test_several_contributions_per_step_add_up_in_the_same_order():
     for a, b in zip(got, want):
         np.testing.assert_array_equal(a, b)
     assert "def _rhs_vjp(y, p):" in sad.grad(midpoint, wrt=(0, 1)).source
+
+
+def _clamp_first(u):
+    u[0] = 0.0
+    return np.sum(u ** 2)
+
+
+def test_a_checkpointed_function_that_writes_into_its_argument_is_refused():
+    clamped = sad.checkpoint(_clamp_first)
+
+    def f(x):
+        y = x * 2.0
+        return clamped(y) + np.sum(y * x)
+    with pytest.raises(sad.SourceADError, match="checkpoint of _clamp_first, which writes"):
+        sad.grad(f)(np.ones(3))
+
+
+def test_checkpointed_loops_follow_views_and_aliases():
+    def f(x):
+        y = x * 1.0
+        r = y[1:3]           # a view of y, read in the loop
+        z = y                # y under another name, written in the loop
+        s = 0.0
+        for t in sad.checkpointed(range(4), snapshots=2):
+            z[0] = np.sin(y[1]) + r[1]
+            s = s + np.sum(r * y[0])
+        return s + np.sum(y)
+    x = np.array([0.3, -0.7, 1.2, 0.4])
+    assert sad.value_and_grad(f)(x)[0] == pytest.approx(f(x.copy()))
+    sad.check_grads(f, (x,))

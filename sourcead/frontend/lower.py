@@ -2230,6 +2230,11 @@ class Lowerer:
                 _writes_parameters(fn) or _returns_parameters(fn)):
             # it writes into the arrays it is given, or returns one of them or a view of
             # one: lowered here, so the caller sees that
+            if getattr(fn, "__sourcead_checkpoint__", False):
+                self.unsupported(node, f"sad.checkpoint of {fn.__name__}, which writes into "
+                                 "the arrays it is given or returns one of them (a call "
+                                 "recomputed later cannot share them)",
+                                 "return new arrays from it instead")
             return self.inline_call(fn, args, kwargs, node)
         n = _result_count(fn)
         outs = [Var(fn.__name__, is_temp=True) for _ in range(n)]
