@@ -108,7 +108,8 @@ def _build(fn, kind, wrt, single, structure=(), float64=None):
         return entry[1]
     ir = _lower(fn, structure)
     if float64 is not None:   # the sharing tests that the arguments' kinds decide
-        ir = fold_kinds(ir, {entry[0]: entry[2] for entry in float64})
+        ir = fold_kinds(ir, {entry[0]: entry[2] for entry in float64},
+                        {entry[0] for entry in float64 if entry[1] == "int"})
     name = fn.__name__
     n_out = len(ir.results)
     primal = _structure(n_out, ir.returns_tuple)
@@ -474,6 +475,8 @@ class Derivative:
                     spec.append((name, "scalar", 0 if isinstance(a, np.generic) else None))
             elif isinstance(a, float):
                 spec.append((name, "scalar", 0))
+            elif isinstance(a, int) and not isinstance(a, bool):
+                spec.append((name, "int", 0))   # for opt.kinds: an index, say
         return frozenset(spec)
 
     def _specialised(self, spec):

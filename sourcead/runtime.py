@@ -204,6 +204,16 @@ def check_not_view(value, base, where):
             "take a .copy() where you make the view")
 
 
+def check_is_view(value, base, where):
+    """Before writing into `value`, taken from `base` by an index known only at run time:
+    raise NotImplementedError if it is a copy (an index array), which NumPy would change
+    instead of `base`."""
+    if not (isinstance(value, np.ndarray) and np.may_share_memory(value, base)):
+        raise NotImplementedError(
+            f"{where}: x[index] is a copy here (an index array or a number), so NumPy would "
+            "not change x; sourcead cannot differentiate that: write x[index, ...] = v")
+
+
 def is_array(x):
     """Whether `x` is a NumPy array (`x += v` then writes into it)."""
     return isinstance(x, np.ndarray)

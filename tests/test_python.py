@@ -810,6 +810,20 @@ def test_writing_into_an_integer_array_rounds_away_the_derivative():
     assert sad.jvp(f)(x, 1.0)[1] == pytest.approx(g)
 
 
+def test_writing_into_a_copy_made_by_an_index_array_is_refused():
+    def nested(x, idx):
+        y = x * 1.0
+        y[idx][0] = 5.0       # NumPy: y[idx] is a copy, y is unchanged
+        return np.sum(y * x)
+    g = sad.grad(nested)
+    with pytest.raises(NotImplementedError, match=r"test_python.py:\d+: an item assignment"):
+        g(np.array([0.3, -0.5, 0.8]), np.array([1, 2]))
+    X = np.linspace(-1, 1, 6).reshape(3, 2)
+    sad.check_grads(nested, (X, 1), wrt=0)   # a row of a matrix is a view: written
+    g(X, 1)
+    assert "check_is_view" not in g.source   # float64 arguments: known to be a view
+
+
 def test_unshared_augmented_assignment_stays_plain():
     def f(x, b):
         h = x * 2.0

@@ -10,6 +10,7 @@ so generated code sees the same module state as the user's function.
 import builtins
 import inspect
 import math
+import os
 import operator
 import types
 
@@ -726,6 +727,11 @@ class Lowerer:
                 return None
         return None
 
+    def short_loc(self, node):
+        """`file.py:line` of `node`, for messages written into generated code."""
+        loc = self.parsed.loc(node)
+        return f"{os.path.basename(loc.filename)}:{loc.lineno}"
+
     def is_truth_value(self, v):
         """Whether `v` is made by a comparison or a logical operator (True or False)."""
         for s in reversed(self.stmts):
@@ -1083,7 +1089,7 @@ class Lowerer:
             hint = f"take a copy where you make `{name}` (`.copy()`, or float() of a number)"
             if _surely_view(made[0], made[1]):
                 self.unsupported(sub, what, hint)
-            where = f"{self.parsed.loc(sub)}: {name} {_AUG_TEXT.get(type(sub.op), '+=')} ..."
+            where = f"{self.short_loc(sub)}: {name} {_AUG_TEXT.get(type(sub.op), '+=')} ..."
             self.emit(runtime.check_not_view, [value, base, Const(where)])
 
     def check_not_appended(self, v, node):
@@ -1617,6 +1623,16 @@ class Lowerer:
         base = target.value
         if isinstance(base, gast.Subscript):   # x[i][j] = v: x[i] with v at j, back into x
             inner = self.operand(self.expr(base), target)
+            made = self.views.get(inner)
+            surely = _surely_view(made[0], made[1]) if made is not None else None
+            if surely is False:
+                self.unsupported(target, "an item assignment into x[index][...] where "
+                                 "x[index] is a copy (an index array or mask): NumPy changes "
+                                 "the copy, not x", "write x[index, ...] = v")
+            if surely is None and made is not None:
+                # only the run can tell (an index computed at run time): checked then
+                where = f"{self.short_loc(target)}: an item assignment into x[index][...]"
+                self.emit(runtime.check_is_view, [inner, made[1][0], Const(where)])
             index = self.operand(self.expr(target.slice), target)
             self.assign_item(base, self.emit(runtime.set_item, [inner, index, value]))
             return

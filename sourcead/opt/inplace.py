@@ -51,7 +51,7 @@ def plan_inplace(fn, float64_params=None, reentrant=True):
     planner.reentrant = reentrant
     if float64_params is not None:
         kinds = {entry[0]: entry[1] for entry in float64_params}
-        planner.float64 = {p for p in fn.params if p.hint in kinds}
+        planner.float64 = {p for p in fn.params if kinds.get(p.hint) in ("array", "scalar")}
         planner.arrays = {p for p in fn.params if kinds.get(p.hint) == "array"}
     planner.run()
     return fn
@@ -252,7 +252,7 @@ class _Planner:
         for t in before:
             n = sum(1 for a in t.operands() if a is acc)
             if isinstance(t, Op):
-                if n and not t.prim.pure:
+                if n and not t.prim.pure and t.prim.impl not in _CHECKS:
                     return
                 if n and t.prim.impl in _VIEWS:
                     for o in t.outs:
@@ -373,6 +373,9 @@ _FLOAT_KEEPING = _IN_PLACE_BINOPS + _FLOAT_UFUNCS + (
 _ELEMENTWISE_ARRAYS = _IN_PLACE_BINOPS + _FLOAT_UFUNCS + (
     operator.neg, np.add, np.subtract, np.multiply, np.divide, np.maximum, np.minimum)
 
+# Impure only in that they may raise: they read their arguments and keep nothing.
+_CHECKS = (runtime.check_is_view, runtime.check_not_view, runtime.check_scalar)
+
 _VIEWS = (operator.getitem, np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims,
           np.swapaxes, np.moveaxis, np.diagonal, np.broadcast_to, runtime.broadcast_like,
           runtime.unbroadcast)
@@ -396,7 +399,7 @@ def _read_only_here(v, stmts, later):
         if not isinstance(t, Op):
             if any(v in _reads(b.stmts, b.results) for b in t.blocks()):
                 return False
-        elif v in t.operands() and not t.prim.pure:
+        elif v in t.operands() and not t.prim.pure and t.prim.impl not in _CHECKS:
             return False
     return True
 

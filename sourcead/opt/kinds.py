@@ -25,20 +25,29 @@ from ..ir.clone import clone_function
 from ..ir.core import Const, If, Loop, Op, Var
 from .inplace import _ELEMENTWISE_ARRAYS
 
+# Results of the dimensions of their first argument; results shaped by a shape argument.
+_SAME_SHAPE = (runtime.set_item, np.zeros_like, np.ones_like, np.empty_like, np.full_like,
+               np.copy, runtime.zeros_like, runtime.fresh_array, runtime.added_at,
+               runtime.astype)
+_SHAPED = (np.zeros, np.ones, np.empty, np.full)
 _REDUCTIONS = (np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin, np.var, np.std)
 _INDEX_LOOP = "range"
 
 
-def fold_kinds(fn, params):
+def fold_kinds(fn, params, ints=()):
     """A copy of `fn` with the sharing tests decided by `params`: {parameter name: ndim}
-    (ndim as above); `fn` itself (a cached lowering) is not changed."""
-    tests = (runtime.is_array, runtime.shares_memory, runtime.check_not_view)
+    (ndim as above), `ints` naming the parameters that are ints; `fn` itself (a cached
+    lowering) is not changed."""
+    tests = (runtime.is_array, runtime.shares_memory, runtime.check_not_view,
+             runtime.check_is_view)
     if not any(isinstance(s, Op) and s.prim.impl in tests for s in _walk(fn.body)):
         return fn
     fn = clone_function(fn)
     folder = _Folder()
     for p in fn.params:
         folder.nd[p] = params.get(p.hint)
+        if p.hint in ints:
+            folder.ints.add(p)
     folder.block(fn.body)
     return fn
 
@@ -160,6 +169,9 @@ class _Folder:
         elif fn is runtime.check_not_view:
             if self.is_view(op.args[0]) is False:
                 return True
+        elif fn is runtime.check_is_view:
+            if self.is_view(op.args[0]) is True:
+                return True
         self.op_kind(op)
         return False
 
@@ -190,8 +202,12 @@ class _Folder:
                 nd = max(nds)
         elif fn in _REDUCTIONS and not op.kwargs and len(op.args) == 1:
             nd = 0 if nds[0] is not None else None
-        elif fn is runtime.set_item:
+        elif fn in _SAME_SHAPE:
             nd = nds[0]
+        elif fn in _SHAPED and op.args and isinstance(op.args[0], Const):
+            shape = op.args[0].value
+            nd = len(shape) if isinstance(shape, tuple) else 1
+            nd = nd or None   # a 0-d array is not a number
         elif fn is operator.getitem and nds[0]:
             used = self.consumed(op.args[1])
             if used is not None and used <= nds[0]:
