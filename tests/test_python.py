@@ -606,6 +606,18 @@ def numpy_in_place_calls(x):
     return np.sum(z * x) + np.sum(w * x) + np.sum(v * np.arange(v.size)) + np.sum(u * x)
 
 
+def asarray_is_the_array_itself(x):
+    y = x * 2.0
+    z = np.asarray(y)         # y itself: writes into z are writes into y
+    z[0] = 5.0
+    w = np.atleast_1d(y)
+    w[1] = 7.0
+    v = np.asarray(y, dtype=float)
+    v[2] = v[2] * 3.0
+    counts = np.asarray(x * 3.0, dtype=int)   # a conversion: no derivative
+    return np.sum(y * x) + np.sum(counts * x)
+
+
 SHARED = [
     (view_before_write, (np.array([0.3, -0.7, 1.2, 0.4]),)),
     (swap_items, (np.array([0.3, -0.7, 1.2, 0.4, 2.0]), 1, 3)),
@@ -636,6 +648,7 @@ SHARED = [
     (alias_in_one_branch, (np.array([0.3, -0.7, 1.2]), 1.0)),
     (alias_in_one_branch, (np.array([0.3, -0.7, 1.2]), -1.0)),
     (numpy_in_place_calls, (np.array([0.3, -0.7, 1.2, 0.4]),)),
+    (asarray_is_the_array_itself, (np.array([0.3, -0.7, 1.2, 0.4]),)),
 ]
 
 

@@ -287,6 +287,11 @@ def _surely_view(fn, args):
     return True
 
 
+# What returns its argument itself where it can, else a copy (see Lowerer.branch_sharing).
+_SAME_OR_COPY = (np.asarray, np.asanyarray, np.ascontiguousarray, np.asfortranarray,
+                 np.atleast_1d, np.atleast_2d, np.atleast_3d)
+
+
 class LocalFunction:
     """A nested def or a lambda: its AST, its default values, and the enclosing
     variables it may read."""
@@ -1846,6 +1851,10 @@ class Lowerer:
         self.stmts.append(op)
         if prim.impl in _VIEW_MAKERS and len(op.outs) == 1 and args and isinstance(args[0], Var):
             self.views[op.out] = (fn, list(args), kwargs, attrs)
+        if (prim.impl in _SAME_OR_COPY or prim.impl is np.array and kwargs and
+                _same(kwargs.get("copy"), Const(False))) and args and isinstance(args[0], Var):
+            # np.asarray(y) is y itself when y is already an array of that type
+            self.maybe_same[op.out] = {args[0]}
         return op.out if len(op.outs) == 1 else TupleValue(op.outs)
 
     def operand(self, value, node):
@@ -2191,6 +2200,16 @@ class Lowerer:
                 and isinstance(getattr(callee.obj, "__self__", None), np.ufunc):
             self.unsupported(node, f"{callee.text}, which changes its argument in place",
                              "write the new values with an item assignment (y[idx] = v)")
+        if callee.obj in (np.asarray, np.array) and len(node.args) == 1 and \
+                [kw.arg for kw in node.keywords] == ["dtype"]:
+            dtype = self.expr(node.keywords[0].value)
+            dtype = dtype.obj if isinstance(dtype, Static) else self.static_value(dtype)
+            if dtype is not None and np.dtype(dtype).kind in "biu":
+                # a conversion to integers or booleans: no derivative
+                value = self.operand(self.expr(gast.Call(func=node.func, args=node.args,
+                                                         keywords=[])), node)
+                return self.emit(runtime.astype_discrete,
+                                 [value, self.operand(self.expr(node.keywords[0].value), node)])
         variadic = _variadic(callee.obj)
         args = self.call_arguments(node, keep_tuples=variadic is not None)
         kwargs = {}

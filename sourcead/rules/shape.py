@@ -484,21 +484,22 @@ def _(dtup, ans, tup):
     return np.column_stack(dtup)
 
 
-# np.array(x) and np.asarray(x) of an array copy it (no dtype: a conversion to integers
-# would have no derivative)
+# np.array(x) and np.asarray(x) of an array copy it (np.asarray only where it must). A
+# dtype is a floating one here: the frontend writes an integer or boolean one as a
+# conversion with no derivative (runtime.astype_discrete).
 @vjp_rule(np.array, np.asarray, zero="first")
-def _(g, ans, object):
+def _(g, ans, object, dtype=None):
     return g
 
 
 @jvp_rule(np.array, zero="first")
-def _(dobject, ans, object):
-    return np.array(dobject)
+def _(dobject, ans, object, dtype=None):
+    return np.array(dobject, dtype=dtype)
 
 
 @jvp_rule(np.asarray, zero="first")
-def _(dobject, ans, object):
-    return np.asarray(dobject)
+def _(dobject, ans, object, dtype=None):
+    return np.asarray(dobject, dtype=dtype)
 
 
 # With a tuple or list written in the call, each array is an argument of its own. The
