@@ -1649,13 +1649,32 @@ class Lowerer:
             self.unsupported(target, f"an item assignment to `{base.id}`, which is not an "
                              "array", "assign items of arrays (or of dicts and lists built in "
                              "the function)")
-        view = self.view_source(old)
-        if view is not None:
-            self.unsupported(target, f"writing into `{base.id}`, a view of another array "
-                             "(a slice, reshape or transpose of it)",
-                             "write into the original array (x[i, j] = v), or take a .copy()")
         index = self.operand(self.expr(target.slice), target)
-        self.write_items(base.id, old, runtime.set_item, index, value, target)
+        self.write_into(base.id, old, index, value, target)
+
+    def write_into(self, name, old, index, value, node):
+        """`old[index] = value`. Where `old` is a view made by indexing (`row = Y[i]`,
+        `r = y[0:2]`), the write goes into the array it views, as in NumPy: the view with
+        the item written, stored back at the view's index (`Y[i] = row with row[j] = v`),
+        and the view taken again. Views made otherwise (a reshape, a transpose) are
+        refused."""
+        view = self.view_source(old)
+        if view is None:
+            self.write_items(name, old, runtime.set_item, index, value, node)
+            return
+        fn, args = view[0], view[1]
+        if fn is not operator.getitem:
+            self.unsupported(node, f"writing into `{name}`, a view of another array made "
+                             f"by {getattr(fn, '__name__', fn)}",
+                             "write into the original array, or take a .copy()")
+        base, at = args[0], args[1]
+        if _surely_view(fn, args) is None:   # a row, or a number: only the run can tell
+            where = f"{self.short_loc(node)}: an item assignment into a view"
+            self.emit(runtime.check_is_view, [old, base, Const(where)])
+        inner = self.emit(runtime.set_item, [old, index, value])
+        holder = next((n for n, v in self.env.items() if v is base and not n.startswith("<")),
+                      base.hint)
+        self.write_into(holder, base, at, inner, node)
 
     def write_items(self, name, old, fn, index, value, node):
         """`name`'s array `old` with items at `index` written by `fn` (set_item, or
@@ -1786,6 +1805,8 @@ class Lowerer:
             if v in tests:
                 out = self.select(tests[v], retake, lambda v=v: v, node)
                 out.hint, out.is_temp = v.hint, v.is_temp
+                # still a view of the new array where it was one (NumPy says which)
+                self.views[out] = (fn, [base] + args[1:], kwargs, attrs)
             else:
                 out = retake()
             out.is_temp = v.is_temp
