@@ -21,6 +21,9 @@ from .. import runtime
 from ..errors import NameResolutionError, UnsupportedSyntaxError
 from ..ir import primitives as P
 from ..ir.core import Block, Const, Function, If, Loop, Op, Var, Zero
+from .sharing import (CONSTRUCTORS, IN_PLACE_FUNCTIONS, IN_PLACE_METHODS, SAME_OR_COPY,
+                      VIEW_MAKERS, array_root, arrays_written, returns_parameters,
+                      surely_view, target_names, writes_parameters)
 from .source import ParsedFunction, parse_function
 
 _BINOP = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -160,7 +163,7 @@ def _upward_exposed(stmts):
                              if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
         elif isinstance(s, gast.For):   # the body reads the target after the header sets it
             exposed |= _names_loaded(s.iter) - assigned
-            exposed |= _names_loaded(s.body) - assigned - _target_names(s.target)
+            exposed |= _names_loaded(s.body) - assigned - target_names(s.target)
         else:
             exposed |= _names_loaded(s) - assigned
     return exposed
@@ -264,34 +267,6 @@ class ListValue(TupleValue):
     __slots__ = ()
 
 
-# What returns a view of its first argument (writing into one would write into that).
-_VIEW_MAKERS = (operator.getitem, np.reshape, np.transpose, np.ravel, np.squeeze,
-                np.expand_dims, np.swapaxes, np.moveaxis, np.diagonal, np.broadcast_to)
-
-
-def _surely_view(fn, args):
-    """Whether `fn(*args)` is a view of args[0]: True, False, or None (known only at run
-    time: an integer index views a row of a matrix but copies a number out of a vector,
-    and a reshape copies when it must)."""
-    if fn is operator.getitem:
-        index = args[1]
-        if not isinstance(index, Const):
-            return None
-        parts = index.value if isinstance(index.value, tuple) else (index.value,)
-        if not all(isinstance(p, (int, slice, type(None), type(Ellipsis))) and
-                   not isinstance(p, bool) for p in parts):
-            return False   # advanced indexing copies
-        return True if any(not isinstance(p, int) for p in parts) else None
-    if fn in (np.reshape, np.ravel):
-        return None
-    return True
-
-
-# What returns its argument itself where it can, else a copy (see Lowerer.branch_sharing).
-_SAME_OR_COPY = (np.asarray, np.asanyarray, np.ascontiguousarray, np.asfortranarray,
-                 np.atleast_1d, np.atleast_2d, np.atleast_3d)
-
-
 class LocalFunction:
     """A nested def or a lambda: its AST, its default values, and the enclosing
     variables it may read."""
@@ -334,13 +309,6 @@ class BoundMethod:
 
 # Array attributes and methods, by the NumPy functions that compute them.
 _ARRAY_ATTRIBUTES = {"T": np.transpose, "shape": np.shape, "ndim": np.ndim, "size": np.size}
-# Methods and NumPy functions that change an array in place (see Lowerer.write_all).
-_IN_PLACE_METHODS = ("fill", "sort", "resize", "put", "itemset", "partition", "setfield",
-                     "setflags")
-_IN_PLACE_FUNCTIONS = tuple(f for f in (np.put, np.place, np.putmask, np.fill_diagonal,
-                                        np.copyto, np.random.shuffle,
-                                        getattr(np, "put_along_axis", None)) if f is not None)
-
 _ARRAY_METHODS = {
     "sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min, "prod": np.prod,
     "std": np.std, "var": np.var, "cumsum": np.cumsum, "cumprod": np.cumprod,
@@ -423,10 +391,6 @@ _TRUTH_OPS = tuple(_COMPARE.values()) + (operator.not_, np.isnan, np.isfinite, n
                                         math.isnan, math.isfinite, math.isinf, bool)
 
 
-_CONSTRUCTORS = (np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like,
-                 np.empty_like, np.full_like, np.array, np.asarray, np.arange)
-
-
 def _exit_flag_of(stmt):
     """The flag `if c: break` (or `continue`) sets, for an if with nothing else in it."""
     if len(stmt.body) == 1 and not stmt.orelse:
@@ -437,115 +401,6 @@ def _exit_flag_of(stmt):
     return None
 
 
-def _written_arrays(stmts, augmented=True, scope=None):
-    """The names of arrays `stmts` write items of (`x[i] = v`; with `augmented`, also
-    `x += v`), with the names they may share the array with there (`z = y; z[i] = v`
-    writes y too, and `row = Y[i]; row += v` writes Y)."""
-    written = set()
-    pairs = []
-    for node in stmts:
-        for sub in gast.walk(node):
-            if isinstance(sub, gast.Subscript) and isinstance(sub.ctx, gast.Store):
-                base = sub.value
-                while isinstance(base, gast.Subscript):
-                    base = base.value
-                if isinstance(base, gast.Name):
-                    written.add(base.id)
-            elif isinstance(sub, gast.Call) and scope is not None and \
-                    isinstance(sub.func, gast.Name) and \
-                    _writes_parameters(scope.get(sub.func.id)):
-                # a call of the user's function that writes into the arrays it is given
-                written |= {a.id for a in list(sub.args) + [k.value for k in sub.keywords]
-                            if isinstance(a, gast.Name)}
-            elif augmented and isinstance(sub, gast.AugAssign) and \
-                    isinstance(sub.target, gast.Name):
-                written.add(sub.target.id)    # a += v writes into a if it is an array
-            elif isinstance(sub, gast.Assign):
-                root = _array_root(sub.value)    # z = y, z = y[i], z = y.T, ...
-                if root is not None:
-                    pairs += [(n, root) for t in sub.targets for n in _target_names(t)]
-            elif isinstance(sub, gast.For):
-                roots = [_array_root(a) for a in (sub.iter.args if isinstance(sub.iter, gast.Call)
-                                                  else [sub.iter])]
-                pairs += [(n, r) for r in roots if r is not None
-                          for n in _target_names(sub.target)]
-    grew = True
-    while grew:
-        grew = False
-        for a, b in pairs:
-            if (a in written) != (b in written):
-                written |= {a, b}
-                grew = True
-    return written
-
-
-_VIEW_METHODS = ("reshape", "transpose", "ravel", "squeeze", "swapaxes", "diagonal", "view")
-
-
-_WRITERS = {}
-
-
-def _writes_parameters(fn):
-    """Whether the user's function `fn` may write into an array it is given (`a[i] = v`,
-    `a += v`, or passing it on to a function that does), which its caller would see."""
-    if not isinstance(fn, types.FunctionType):
-        return False
-    key = fn.__code__
-    if key not in _WRITERS:
-        _WRITERS[key] = False   # a recursive call is decided by the rest of the body
-        try:
-            node = parse_function(fn).node
-        except Exception:   # noqa: BLE001 (not ours to read: it is called as it is)
-            return False
-        params = {a.id for a in node.args.args + node.args.kwonlyargs}
-        for stmt in node.body:   # `a = a.copy()` first: writes go into the callee's own array
-            names = {n.id for n in gast.walk(stmt) if isinstance(n, gast.Name)}
-            if isinstance(stmt, gast.Assign) and not isinstance(stmt, gast.AugAssign):
-                rebound = {t.id for t in stmt.targets if isinstance(t, gast.Name)}
-                params -= {p for p in rebound if p in names and not any(
-                    isinstance(t, gast.Subscript) for t in stmt.targets)}
-            if names & params:
-                break
-        _WRITERS[key] = bool(_written_arrays(node.body, scope=fn.__globals__) & params)
-    return _WRITERS[key]
-
-
-def _returns_parameters(fn, rebound_too=False):
-    """The parameters of the user's function `fn` whose arrays it returns, or views of
-    them (`return a`, `return a[0:2]`, `return a.T`), which its caller could write into:
-    those never assigned anew in `fn` (with `rebound_too`, any: returned on some path)."""
-    try:
-        node = parse_function(fn).node
-    except Exception:   # noqa: BLE001 (not ours to read: it is called as it is)
-        return set()
-    params = {a.id for a in node.args.args + node.args.kwonlyargs}
-    if not rebound_too:
-        params -= {n.id for n in gast.walk(node) if isinstance(n, gast.Name) and
-                   isinstance(n.ctx, gast.Store)}
-    returned = set()
-    for ret in gast.walk(node):
-        if isinstance(ret, gast.Return) and ret.value is not None:
-            values = ret.value.elts if isinstance(ret.value, gast.Tuple) else [ret.value]
-            returned |= {_array_root(v) for v in values} & params
-    return returned
-
-
-def _array_root(node):
-    """`y` for an expression that may be `y` or a view of it (`y`, `y[i]`, `y.T`,
-    `y.reshape(...)`), else None."""
-    while True:
-        if isinstance(node, gast.Name):
-            return node.id
-        if isinstance(node, gast.Subscript) or \
-                isinstance(node, gast.Attribute) and node.attr in ("T", "mT", "real"):
-            node = node.value
-        elif isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and \
-                node.func.attr in _VIEW_METHODS:
-            node = node.func.value
-        else:
-            return None
-
-
 def _renamed(node, names):
     """A copy of the AST `node` with the variables in `names` renamed."""
     import copy
@@ -554,10 +409,6 @@ def _renamed(node, names):
         if isinstance(n, gast.Name) and n.id in names:
             n.id = names[n.id]
     return node
-
-
-def _target_names(target):
-    return {n.id for n in gast.walk(target) if isinstance(n, gast.Name)}
 
 
 def _is_static(obj):
@@ -923,7 +774,7 @@ class Lowerer:
                                      "give it snapshots=s (its length is not known)")
                 checkpoint, self.checkpoint = ("online", self.checkpoint[1]), None
         if isinstance(node, gast.For):
-            targets = _target_names(node.target)
+            targets = target_names(node.target)
             header = self.loop_header(node)
             checkpoint, self.checkpoint = self.checkpoint, None
             if isinstance(header, list):
@@ -946,7 +797,7 @@ class Lowerer:
                 carried.append(w)
         iterated = set()
         if isinstance(node, gast.For):   # a loop over an array it writes into
-            iterated = {r for r in (_array_root(a) for a in (
+            iterated = {r for r in (array_root(a) for a in (
                 node.iter.args if isinstance(node.iter, gast.Call) else [node.iter]))
                 if r is not None} & self.written_arrays([node]) & set(self.env)
             carried += sorted(iterated - set(carried))
@@ -1092,7 +943,7 @@ class Lowerer:
             what = f"`{name} {_AUG_TEXT.get(type(sub.op), '+=')} ...` in a loop where `{name}` " \
                    "starts as a view of another array (NumPy writes into that array)"
             hint = f"take a copy where you make `{name}` (`.copy()`, or float() of a number)"
-            if _surely_view(made[0], made[1]):
+            if surely_view(made[0], made[1]):
                 self.unsupported(sub, what, hint)
             where = f"{self.short_loc(sub)}: {name} {_AUG_TEXT.get(type(sub.op), '+=')} ..."
             self.emit(runtime.check_not_view, [value, base, Const(where)])
@@ -1127,7 +978,7 @@ class Lowerer:
                                  "append a .copy(), or make a new array before writing")
 
     def written_arrays(self, stmts, augmented=True):
-        return _written_arrays(stmts, augmented, scope=self.globals)
+        return arrays_written(stmts, augmented, scope=self.globals)
 
     def is_same_array(self, v, root, numbers=False):
         """Whether `v` is `root`'s array with items written; with `numbers`, also where
@@ -1537,7 +1388,7 @@ class Lowerer:
                 item = self.emit(operator.getitem, [written, index])
                 item.hint = old.hint
                 set_target(item)
-            if _surely_view(fn, args):
+            if surely_view(fn, args):
                 write()
                 return
             test = self.emit(runtime.shares_memory, [old, base])
@@ -1629,7 +1480,7 @@ class Lowerer:
         if isinstance(base, gast.Subscript):   # x[i][j] = v: x[i] with v at j, back into x
             inner = self.operand(self.expr(base), target)
             made = self.views.get(inner)
-            surely = _surely_view(made[0], made[1]) if made is not None else None
+            surely = surely_view(made[0], made[1]) if made is not None else None
             if surely is False:
                 self.unsupported(target, "an item assignment into x[index][...] where "
                                  "x[index] is a copy (an index array or mask): NumPy changes "
@@ -1668,7 +1519,7 @@ class Lowerer:
                              f"by {getattr(fn, '__name__', fn)}",
                              "write into the original array, or take a .copy()")
         base, at = args[0], args[1]
-        if _surely_view(fn, args) is None:   # a row, or a number: only the run can tell
+        if surely_view(fn, args) is None:   # a row, or a number: only the run can tell
             where = f"{self.short_loc(node)}: an item assignment into a view"
             self.emit(runtime.check_is_view, [old, base, Const(where)])
         inner = self.emit(runtime.set_item, [old, index, value])
@@ -1711,7 +1562,7 @@ class Lowerer:
             if fn is runtime.astype_discrete or fn in _TRUTH_OPS:
                 return True
             dtype = self.static_value(op.kwargs.get("dtype"))
-            if fn in _CONSTRUCTORS and dtype is not None:
+            if fn in CONSTRUCTORS and dtype is not None:
                 try:
                     return np.dtype(dtype).kind in "biu"
                 except TypeError:
@@ -1767,7 +1618,7 @@ class Lowerer:
         tests = {}
         for v in self.views_of(old):
             fn, args, _, _ = self.views[v]
-            if _surely_view(fn, args) is None:
+            if surely_view(fn, args) is None:
                 test = self.emit(runtime.shares_memory, [v, args[0]])
                 test.hint = "is_view"
                 tests[v] = test
@@ -1794,7 +1645,7 @@ class Lowerer:
         for v in self.views_of(old):
             fn, args, kwargs, attrs = self.views[v]
             base = again.get(args[0], args[0])
-            if base is args[0] or _surely_view(fn, args) is False:
+            if base is args[0] or surely_view(fn, args) is False:
                 continue
 
             def retake(fn=fn, args=args, kwargs=kwargs, attrs=attrs, base=base, v=v):
@@ -1820,7 +1671,7 @@ class Lowerer:
     def view_source(self, v):
         """How `v` was made as a view of another array, if it may be one."""
         made = self.views.get(v)
-        if made is not None and _surely_view(made[0], made[1]) is not False:
+        if made is not None and surely_view(made[0], made[1]) is not False:
             return made
         return None
 
@@ -1870,9 +1721,9 @@ class Lowerer:
         outs = [Var(prim.result_hint, is_temp=True) for _ in range(n)] if n != 1 else None
         op = Op(prim, args, kwargs, outs=outs, loc=self.loc, attrs=attrs)
         self.stmts.append(op)
-        if prim.impl in _VIEW_MAKERS and len(op.outs) == 1 and args and isinstance(args[0], Var):
+        if prim.impl in VIEW_MAKERS and len(op.outs) == 1 and args and isinstance(args[0], Var):
             self.views[op.out] = (fn, list(args), kwargs, attrs)
-        if (prim.impl in _SAME_OR_COPY or prim.impl is np.array and kwargs and
+        if (prim.impl in SAME_OR_COPY or prim.impl is np.array and kwargs and
                 _same(kwargs.get("copy"), Const(False))) and args and isinstance(args[0], Var):
             # np.asarray(y) is y itself when y is already an array of that type
             self.maybe_same[op.out] = {args[0]}
@@ -1980,7 +1831,7 @@ class Lowerer:
             return BoundMethod(base, node.attr)
         if isinstance(base, Var) and node.attr == "append":   # a list at run time
             return BoundMethod(base, node.attr)
-        if isinstance(base, Var) and node.attr in _IN_PLACE_METHODS:   # y.fill(0.0)
+        if isinstance(base, Var) and node.attr in IN_PLACE_METHODS:   # y.fill(0.0)
             return BoundMethod(base, node.attr)
         if isinstance(base, (TupleValue, DictValue)) or node.attr not in _ARRAY_ATTRIBUTES and \
                 node.attr not in _ARRAY_METHODS:
@@ -2018,7 +1869,7 @@ class Lowerer:
         for g in node.generators:
             if getattr(g, "is_async", 0):
                 self.unsupported(node, "an async comprehension")
-            names |= _target_names(g.target)
+            names |= target_names(g.target)
         node = _renamed(node, {n: n + tag for n in names})
         acc = gast.Name(tag, gast.Load(), None, None)
         if kind == "list":
@@ -2217,7 +2068,7 @@ class Lowerer:
             index, value = (self.operand(self.expr(a), node) for a in node.args[1:])
             self.write_items(target.id, old, runtime.added_at, index, value, node)
             return Const(None)
-        if callee.obj in _IN_PLACE_FUNCTIONS or getattr(callee.obj, "__name__", "") == "at" \
+        if callee.obj in IN_PLACE_FUNCTIONS or getattr(callee.obj, "__name__", "") == "at" \
                 and isinstance(getattr(callee.obj, "__self__", None), np.ufunc):
             self.unsupported(node, f"{callee.text}, which changes its argument in place",
                              "write the new values with an item assignment (y[idx] = v)")
@@ -2283,7 +2134,7 @@ class Lowerer:
                 self.unsupported(node, f"the default value of `{name}` in {fn.__name__}",
                                  f"pass `{name}` explicitly")
         if any(isinstance(a, Var) for a in operands) and (
-                _writes_parameters(fn) or _returns_parameters(fn)):
+                writes_parameters(fn) or returns_parameters(fn)):
             # it writes into the arrays it is given, or returns one of them or a view of
             # one: lowered here, so the caller sees that
             if getattr(fn, "__sourcead_checkpoint__", False):
@@ -2294,7 +2145,7 @@ class Lowerer:
             return self.inline_call(fn, args, kwargs, node)
         n = _result_count(fn)
         outs = [Var(fn.__name__, is_temp=True) for _ in range(n)]
-        returned = _returns_parameters(fn, rebound_too=True)   # on some path: not followed
+        returned = returns_parameters(fn, rebound_too=True)   # on some path: not followed
         if returned:
             given = [a for a, name in zip(operands, sig.parameters)
                      if name in returned and isinstance(a, Var)]
@@ -2352,7 +2203,7 @@ class Lowerer:
     def inline_call(self, fn, args, kwargs, node):
         """A call that passes a function (np.sin, a nested def, a lambda) to one of the
         user's functions: the callee's body, lowered here with that function known."""
-        why = "passing a function to" if not _writes_parameters(fn) else \
+        why = "passing a function to" if not writes_parameters(fn) else \
             "writing into its arguments in"
         if fn.__globals__ is not self.globals:
             self.unsupported(node, f"{why} {fn.__name__}, which is defined in "
@@ -2510,7 +2361,7 @@ class Lowerer:
             self.unsupported(node, "*args or **kwargs in a method call",
                              "pass the arguments one by one")
         args = [self.expr(a) for a in node.args]
-        if method.name in _IN_PLACE_METHODS:
+        if method.name in IN_PLACE_METHODS:
             return self.in_place_method(method, args, node)
         if isinstance(method.receiver, (DictValue, ListValue)):
             return self.container_method(method, args, node)
