@@ -20,7 +20,7 @@ from .frontend.lower import _result_count, lower
 from .frontend.source import parse_function
 from .ir import primitives as P
 from .ir.clone import clone_function
-from .ir.core import Op
+from .ir.core import Op, walk_stmts
 from .ir.printer import format_function
 from .ir.verify import verify
 from .opt import optimize
@@ -158,6 +158,12 @@ def _build(fn, kind, wrt, single, structure=(), float64=None):
     else:
         raise ValueError(kind)
     d = optimize(verify(d))
+    if float64 is not None:   # cotangents of numbers need no unbroadcast, say
+        before = sum(1 for _ in walk_stmts(d.body))
+        fold_kinds(d, {entry[0]: entry[2] for entry in float64},
+                   {entry[0] for entry in float64 if entry[1] == "int"}, copy=False)
+        if sum(1 for _ in walk_stmts(d.body)) != before:
+            d = optimize(d)
     if kind not in ("jvp", "call_jvp"):
         d = record(d)
     d = plan_inplace(d, float64, reentrant=kind in ("vjp", "call_vjp"))

@@ -858,6 +858,20 @@ def test_writing_into_a_copy_made_by_an_index_array_is_refused():
     assert "check_is_view" not in g.source   # float64 arguments: known to be a view
 
 
+def test_float64_arguments_leave_no_unbroadcast_between_numbers():
+    def f(X):
+        Y = X * 1.0
+        for i in range(len(Y)):
+            row = Y[i]
+            row[0] = np.sin(row[1]) * 2.0     # numbers: nothing to unbroadcast
+        return np.sum(Y ** 2)
+    g = sad.grad(f)
+    X = np.linspace(-1, 1, 6).reshape(3, 2)
+    g(X)
+    assert "unbroadcast" not in g.source and "Shape(" not in g.source
+    sad.check_grads(f, (X,))
+
+
 def test_unshared_augmented_assignment_stays_plain():
     def f(x, b):
         h = x * 2.0

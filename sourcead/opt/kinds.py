@@ -28,21 +28,23 @@ from .inplace import _ELEMENTWISE_ARRAYS
 # Results of the dimensions of their first argument; results shaped by a shape argument.
 _SAME_SHAPE = (runtime.set_item, np.zeros_like, np.ones_like, np.empty_like, np.full_like,
                np.copy, runtime.zeros_like, runtime.fresh_array, runtime.added_at,
-               runtime.astype)
+               runtime.add_at, runtime.zeroed_at, runtime.astype, runtime.keep_zeros)
 _SHAPED = (np.zeros, np.ones, np.empty, np.full)
 _REDUCTIONS = (np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin, np.var, np.std)
 _INDEX_LOOP = "range"
 
 
-def fold_kinds(fn, params, ints=()):
-    """A copy of `fn` with the sharing tests decided by `params`: {parameter name: ndim}
-    (ndim as above), `ints` naming the parameters that are ints; `fn` itself (a cached
-    lowering) is not changed."""
+def fold_kinds(fn, params, ints=(), copy=True):
+    """`fn` with the sharing tests decided by `params`: {parameter name: ndim} (ndim as
+    above), `ints` naming the parameters that are ints. With `copy`, a copy (`fn` itself,
+    a cached lowering, is not changed); without, `fn` changed in place (a derivative,
+    whose statements later passes pair up by identity)."""
     tests = (runtime.is_array, runtime.shares_memory, runtime.check_not_view,
-             runtime.check_is_view)
+             runtime.check_is_view, runtime.unbroadcast)
     if not any(isinstance(s, Op) and s.prim.impl in tests for s in _walk(fn.body)):
         return fn
-    fn = clone_function(fn)
+    if copy:
+        fn = clone_function(fn)
     folder = _Folder()
     for p in fn.params:
         folder.nd[p] = params.get(p.hint)
@@ -172,6 +174,11 @@ class _Folder:
         elif fn is runtime.check_is_view:
             if self.is_view(op.args[0]) is True:
                 return True
+        elif fn is runtime.unbroadcast and len(op.args) == 2:
+            # a number's cotangent, for a number: nothing was broadcast
+            if self.ndim(op.args[0]) == 0 and self.ndim(op.args[1]) == 0:
+                self.subst[op.out] = op.args[0]
+                return True
         self.op_kind(op)
         return False
 
@@ -208,7 +215,15 @@ class _Folder:
             shape = op.args[0].value
             nd = len(shape) if isinstance(shape, tuple) else 1
             nd = nd or None   # a 0-d array is not a number
-        elif fn is operator.getitem and nds[0]:
+        elif fn is runtime.unbroadcast and len(nds) == 2 and nds[1] is not None:
+            nd = nds[1]   # summed to x's shape: a number for a number
+        elif fn is runtime.seed:
+            nd = 0 if nds[0] == 0 else None
+        elif fn is np.broadcast_to and isinstance(op.args[1], Var):
+            shape_of = self.defs.get(op.args[1])
+            if shape_of is not None and shape_of.prim.impl is np.shape:
+                nd = self.ndim(shape_of.args[0]) or None   # () gives a 0-d array
+        elif fn in (operator.getitem, runtime.item_copy) and nds[0]:
             used = self.consumed(op.args[1])
             if used is not None and used <= nds[0]:
                 nd = nds[0] - used
