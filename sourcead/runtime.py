@@ -214,6 +214,13 @@ def check_is_view(value, base, where):
             "not change x; sourcead cannot differentiate that: write x[index, ...] = v")
 
 
+def check_length(xs, n):
+    """`a, b = xs` for a sequence known only at run time: as Python, refuse another
+    number of items."""
+    if len(xs) != n:
+        raise ValueError(f"cannot unpack {len(xs)} values into {n} names")
+
+
 def is_array(x):
     """Whether `x` is a NumPy array (`x += v` then writes into it)."""
     return isinstance(x, np.ndarray)

@@ -872,6 +872,22 @@ def test_float64_arguments_leave_no_unbroadcast_between_numbers():
     sad.check_grads(f, (X,))
 
 
+def test_unpacking_a_sequence_known_only_at_run_time():
+    def gradient_parts(F):
+        gy, gx = np.gradient(F)        # a list of arrays, one per axis
+        return np.sum(gy ** 2 + gx * F)
+
+    def rows(X):
+        a, b = X * 2.0                  # the rows of a two-row array
+        return np.sum(a * b)
+    F = np.arange(12.0).reshape(3, 4) ** 1.5 / 10
+    for f, arg in ((gradient_parts, F), (rows, F[:2])):
+        assert sad.value_and_grad(f)(arg)[0] == pytest.approx(f(arg.copy()))
+        sad.check_grads(f, (arg,))
+    with pytest.raises(ValueError, match="cannot unpack 3 values into 2 names"):
+        sad.grad(rows)(np.ones((3, 2)))
+
+
 def test_unshared_augmented_assignment_stays_plain():
     def f(x, b):
         h = x * 2.0

@@ -1444,6 +1444,14 @@ class Lowerer:
                 value.is_temp = False
             self.env[target.id] = value
         elif isinstance(target, (gast.Tuple, gast.List)):
+            if isinstance(value, Var) and not any(isinstance(t, gast.Starred)
+                                                  for t in target.elts):
+                # a sequence known only at run time (the rows of an array, the list
+                # np.gradient returns): its items, after checking how many there are
+                n = len(target.elts)
+                self.emit(runtime.check_length, [value, Const(n)])
+                value = TupleValue([self.emit(operator.getitem, [value, Const(k)])
+                                    for k in range(n)])
             if not isinstance(value, TupleValue):
                 self.unsupported(target, "unpacking a value that is not a tuple",
                                  "unpack tuples built in the function or returned by primitives")

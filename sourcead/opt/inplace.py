@@ -374,7 +374,8 @@ _ELEMENTWISE_ARRAYS = _IN_PLACE_BINOPS + _FLOAT_UFUNCS + (
     operator.neg, np.add, np.subtract, np.multiply, np.divide, np.maximum, np.minimum)
 
 # Impure only in that they may raise: they read their arguments and keep nothing.
-_CHECKS = (runtime.check_is_view, runtime.check_not_view, runtime.check_scalar)
+_CHECKS = (runtime.check_is_view, runtime.check_not_view, runtime.check_scalar,
+           runtime.check_length)
 
 _VIEWS = (operator.getitem, np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims,
           np.swapaxes, np.moveaxis, np.diagonal, np.broadcast_to, runtime.broadcast_like,
