@@ -451,18 +451,23 @@ def test_unsupported_loops_are_refused_with_their_location():
             x = x * w
         return x
 
-    def tuple_target_over_array(x):
-        for a, b in x:
-            x = a
-        return x
-
     for fn, what in ((for_else, "for/else"), (while_else, "while/else"),
                      (break_in_literal_loop, "literal sequence")):
         with pytest.raises(sad.SourceADError) as e:
             sad.grad(fn)(1.0)
         assert what in str(e.value) and e.value.loc.lineno > fn.__code__.co_firstlineno
-    with pytest.raises(sad.SourceADError, match="unpacking"):
-        sad.grad(tuple_target_over_array)(np.ones((2, 2)))
+
+
+def test_a_loop_over_rows_unpacks_each_row():
+    def pairs(X):
+        s = 0.0
+        for a, b in X:            # each row has two items
+            s = s + a * np.sin(b)
+        return s
+    X = np.linspace(-1, 1, 6).reshape(3, 2)
+    sad.check_grads(pairs, (X,))
+    with pytest.raises(ValueError, match="unpack"):
+        sad.grad(pairs)(np.ones((3, 3)))
 
 
 def test_the_derivative_is_that_of_the_branch_taken():
