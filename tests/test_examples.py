@@ -37,6 +37,14 @@ def central_difference(f, x, eps=1e-6):
     return g
 
 
+def check_heat_in_place(ns, r):
+    # the solver written in place: its gradient is the finite differences' and the
+    # functional solver's, and it recovers the diffusion coefficient
+    assert max(r["errors"]) < 1e-6 and max(r["agreement"]) < 1e-10
+    assert abs(r["k"] - r["true_k"]) < 0.05 and r["last"] < 0.01 * r["first"]
+    assert r["caller_unchanged"]
+
+
 def check_mlp_training(ns, r):
     assert r["loss_after"] < r["loss_before"] / 5
     assert r["accuracy_before"] < 0.6        # about chance: the labels are balanced

@@ -9,6 +9,8 @@ are never copied or recorded. The loop index of a `for` loop is not recorded:
 the reversed loop runs over the same range.
 """
 
+import operator
+
 import numpy as np
 
 from .. import runtime
@@ -89,10 +91,15 @@ def record(fn):
 
 
 
+_ARITH = (operator.add, operator.sub, operator.mul, operator.truediv, operator.pow,
+          operator.neg)
+
+
 def _recompute_index_values(rev, defs):
-    """Integers computed from the loop index (`i + 1`, `n - 1 - i`) and elements
-    `x[k]` of an `x` from before the loop at such an integer are computed again in
-    the reversed body instead of being recorded."""
+    """Integers computed from the loop index (`i + 1`, `n - 1 - i`), elements `x[k]` of
+    an `x` from before the loop at such an integer, and the module's constants read in
+    the loop (`DT`, `DX ** 2`: nothing between the sweeps changes them) are computed
+    again in the reversed body instead of being recorded."""
     if "index_map" not in rev.attrs:
         return
     primal = rev.attrs["primal"].body
@@ -104,6 +111,7 @@ def _recompute_index_values(rev, defs):
             inside.update(b.params)
     made = {old_index: new_index}
     derived = {old_index}    # integers computed from the index
+    constants = set()        # globals read in the loop, and arithmetic of them
     clones = []
 
     def available(x):
@@ -131,7 +139,10 @@ def _recompute_index_values(rev, defs):
             continue
         if not all(available(x) for x in t.args):
             continue
-        if t.prim.impl in P.INT_ARITH and all(integer(x) for x in t.args) and \
+        if t.prim is P.LOAD_GLOBAL or t.prim.impl in _ARITH and t.args and \
+                all(isinstance(x, Const) or x in constants for x in t.args):
+            constants.add(t.out)   # a module's constant (DT, DX ** 2): read again
+        elif t.prim.impl in P.INT_ARITH and all(integer(x) for x in t.args) and \
                 any(x in derived for x in t.args) or t.prim.impl in P.INT_MAKERS:
             derived.add(t.out)
         elif not (t.prim is P.GETITEM and t.args[0] not in inside and integer(t.args[1])):

@@ -391,6 +391,28 @@ _TRUTH_OPS = tuple(_COMPARE.values()) + (operator.not_, np.isnan, np.isfinite, n
                                         math.isnan, math.isfinite, math.isinf, bool)
 
 
+def _global_hint(text):
+    """A local name for the value of the global `text` (`DT` -> `dt`; never the global's
+    own name, which a local of that name would hide)."""
+    name = _ident_of(text.rsplit(".", 1)[-1].lower())
+    return name if name != text else name + "_value"
+
+
+def _augmented_names(stmts):
+    """The names `stmts` augment (`a += v`)."""
+    return {n.target.id for n in gast.walk(gast.Module(body=list(stmts), type_ignores=[]))
+            if isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name)}
+
+
+def _plainly_assigned(stmts):
+    """The names `stmts` assign other than by augmented assignment."""
+    aug = {id(n.target) for n in gast.walk(gast.Module(body=list(stmts), type_ignores=[]))
+           if isinstance(n, gast.AugAssign)}
+    return {n.id for n in gast.walk(gast.Module(body=list(stmts), type_ignores=[]))
+            if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Del))
+            and id(n) not in aug}
+
+
 def _exit_flag_of(stmt):
     """The flag `if c: break` (or `continue`) sets, for an if with nothing else in it."""
     if len(stmt.body) == 1 and not stmt.orelse:
@@ -888,10 +910,12 @@ class Lowerer:
         view of it, or a list or dict holding either), where the loop or what follows it
         reads those names: {written name: (sharing names, run-time view tests)}."""
         test = node.test if isinstance(node, gast.While) else None
-        reads = _names_loaded(node.body) | _names_loaded(test)
+        reads = _names_loaded(node.body) | _names_loaded(test) | _augmented_names(node.body)
         after = self.loaded_after(node)
         rebound = {n.id for n in gast.walk(gast.Module(body=node.body, type_ignores=[]))
                    if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Del))}
+        # a slice written only by augmented assignment stays the same view: it follows
+        rebound -= self.following_views(node.body)
         rebound |= targets
         exposed = _upward_exposed(node.body) | _names_loaded(test)
         shared = {}
@@ -944,6 +968,8 @@ class Lowerer:
                    "starts as a view of another array (NumPy writes into that array)"
             hint = f"take a copy where you make `{name}` (`.copy()`, or float() of a number)"
             if surely_view(made[0], made[1]):
+                if name in self.following_views(node.body):
+                    continue   # a slice written in place each iteration: it follows its array
                 self.unsupported(sub, what, hint)
             where = f"{self.short_loc(sub)}: {name} {_AUG_TEXT.get(type(sub.op), '+=')} ..."
             self.emit(runtime.check_not_view, [value, base, Const(where)])
@@ -978,7 +1004,27 @@ class Lowerer:
                                  "append a .copy(), or make a new array before writing")
 
     def written_arrays(self, stmts, augmented=True):
-        return arrays_written(stmts, augmented, scope=self.globals)
+        """The names `stmts` write arrays of (see sharing.arrays_written), with those of
+        the arrays that views made before them and written there (`interior += v`) see."""
+        names = arrays_written(stmts, augmented, scope=self.globals)
+        for name in self.following_views(stmts):
+            base = self.views[self.env[name]][1][0]
+            names |= {n for n, v in self.env.items() if v is base}
+        return names
+
+    def following_views(self, stmts):
+        """The names `stmts` augment in place that hold a slice of another array, and
+        nothing else assigns (`interior = u[1:-1]` before a loop of `interior += v`):
+        they stay that view, so they follow the array they view."""
+        names = set()
+        for name in _augmented_names(stmts) - _plainly_assigned(stmts):
+            made = self.views.get(self.env.get(name)) if \
+                isinstance(self.env.get(name), Var) else None
+            if made is not None and made[0] is operator.getitem and \
+                    surely_view(made[0], made[1]) and \
+                    any(v is made[1][0] for v in self.env.values()):
+                names.add(name)
+        return names
 
     def is_same_array(self, v, root, numbers=False):
         """Whether `v` is `root`'s array with items written; with `numbers`, also where
@@ -1762,6 +1808,9 @@ class Lowerer:
     def emit_op(self, prim, args, kwargs=None, attrs=None):
         op = Op(prim, args, kwargs, loc=self.loc, attrs=attrs)
         self.stmts.append(op)
+        if prim is P.LOAD_GLOBAL:   # `dt = DT`, or DT written where it is used once
+            op.out.hint = _global_hint(attrs["name"])
+            op.out.is_temp = True
         return op.out
 
     def expr_Constant(self, node):
@@ -2099,6 +2148,12 @@ class Lowerer:
             kwargs[kw.arg] = self.operand(self.expr(kw.value), node)
         obj = callee.obj
         if variadic is not None:   # np.concatenate((a, b)): a primitive for two arrays
+            if args and isinstance(args[0], TupleValue) and callee.obj is not np.array and \
+                    callee.obj is not np.asarray:
+                # an item written as a list of values (`[left]` in np.concatenate(([left],
+                # x))): the array NumPy would make of it
+                args[0] = type(args[0])([self.nested_array(item, node) for item in
+                                         args[0].items])
             obj, args, kwargs = variadic(args, kwargs) or (obj, args, kwargs)
             args = [self.operand(a, node) for a in args]
         prim = P.lookup(obj)
@@ -2114,6 +2169,18 @@ class Lowerer:
         self.stmts.append(op)
         return op.out
 
+
+    def nested_array(self, item, node):
+        """`item` of a joined sequence, as np.array(item) where it is a tuple or list of
+        values computed at run time (NumPy makes an array of it); else `item` itself."""
+        if not isinstance(item, TupleValue) or \
+                all(isinstance(i, Const) for i in flatten(item)[0]):
+            return item
+        made = _variadic(np.array)([item], {})
+        if made is None:
+            return item
+        obj, items, kwargs = made
+        return self.emit(obj, [self.operand(i, node) for i in items], kwargs)
 
     def user_call(self, fn, text, args, kwargs, node):
         """A call of one of the user's own functions: kept as a call (AD calls the callee's
