@@ -638,6 +638,17 @@ def asarray_is_the_array_itself(x):
     return np.sum(y * x) + np.sum(counts * x)
 
 
+def writes_in_branches_of_a_loop(x):
+    y = x * 1.0
+    r = y[0:2]
+    for i in range(3):
+        if np.sum(r) > 0:
+            y[2] = y[2] + r[0]
+        else:
+            r[1] = r[1] * 2.0   # through the view: y's array either way
+    return np.sum(y ** 2)
+
+
 SHARED = [
     (view_before_write, (np.array([0.3, -0.7, 1.2, 0.4]),)),
     (swap_items, (np.array([0.3, -0.7, 1.2, 0.4, 2.0]), 1, 3)),
@@ -669,6 +680,8 @@ SHARED = [
     (alias_in_one_branch, (np.array([0.3, -0.7, 1.2]), -1.0)),
     (numpy_in_place_calls, (np.array([0.3, -0.7, 1.2, 0.4]),)),
     (asarray_is_the_array_itself, (np.array([0.3, -0.7, 1.2, 0.4]),)),
+    (writes_in_branches_of_a_loop, (np.array([0.3, 0.1, -0.2]),)),
+    (writes_in_branches_of_a_loop, (np.array([-0.3, 0.1, -0.2]),)),
 ]
 
 

@@ -682,8 +682,12 @@ class Lowerer:
         self.stmts.append(If(cond, Block([], then[0], then_res), Block([], other[0], else_res),
                              outs, loc=self.parsed.loc(node)))
         for n, o, a, b in zip(names, outs, then_res, else_res):
+            root = self.env.get(n)
             self.env[n] = o
             self.note_branches(o, a, b)
+            if isinstance(root, Var) and self.is_same_array(a, root) and \
+                    self.is_same_array(b, root):
+                self.same_array[o] = root   # the same array, written in either branch
 
     def note_branches(self, out, a, b):
         """`out` is `a` in one branch and `b` in the other: the same array as either."""
