@@ -772,8 +772,15 @@ def test_writing_into_an_array_a_list_holds_is_refused():
             h[t] = x[t] * 2.0
             hs.append(h)
         return np.sum(hs[0] * hs[2])
+    def views_in_a_comprehension(X):
+        Y = X * 1.0
+        rows = [Y[i] for i in range(len(Y))]    # views of Y's rows
+        Y[0] = Y[0] * 3.0                        # NumPy: rows[0] shows it
+        return sum(np.sum(r ** 2) for r in rows)
     with pytest.raises(sad.SourceADError, match="appended to a list"):
         sad.grad(same_array_appended)(np.ones(3))
+    with pytest.raises(sad.SourceADError, match="a view of it was appended"):
+        sad.grad(views_in_a_comprehension)(np.ones((3, 2)))
     sad.check_grads(fresh_arrays_appended, (np.array([0.3, 0.5, -0.2]),))
 
 

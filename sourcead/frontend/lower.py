@@ -993,19 +993,26 @@ class Lowerer:
         return False
 
     def check_appended(self, v, node):
+        """Refuse a write into an array that a list built at run time already holds, or a
+        view of (the list would show the write in NumPy; in the derivative it keeps the
+        old values), or that may be what a function of yours returned of its argument."""
+        if not isinstance(v, Var):
+            return
         for out, (name, given) in self.maybe_arguments.items():
-            if isinstance(v, Var) and self.is_same_array(v, out) and self.still_read(given):
+            if self.is_same_array(v, out) and self.still_read(given):
                 self.unsupported(node, f"a write into what {name} returned, which may be "
                                  "the array it was given (NumPy would write into that array "
                                  "too)", "take a .copy() of the result before writing")
-        """Refuse a write into an array that a list built at run time already holds (the
-        list would show the write in NumPy; in the derivative it keeps the old values)."""
         for item, where in self.appended_items:
-            if isinstance(v, Var) and self.is_same_array(v, item):
-                self.unsupported(node, "a write into an array after it was appended to a list "
-                                 f"(line {self.parsed.loc(where).lineno}): the list holds the "
-                                 "same array, and would show the write",
-                                 "append a .copy(), or make a new array before writing")
+            root, view = item, False
+            while root in self.views and surely_view(*self.views[root][:2]) is not False:
+                root, view = self.views[root][1][0], True
+            if self.is_same_array(v, item) or view and self.is_same_array(v, root):
+                what = "a view of it" if view and not self.is_same_array(v, item) else "it"
+                self.unsupported(node, f"a write into an array after {what} was appended to "
+                                 f"a list (line {self.parsed.loc(where).lineno}): the list "
+                                 "would show the write", "append a .copy(), or make a new "
+                                 "array before writing")
 
     def written_arrays(self, stmts, augmented=True):
         """The names `stmts` write arrays of (see sharing.arrays_written), with those of
