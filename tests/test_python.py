@@ -649,6 +649,14 @@ def writes_in_branches_of_a_loop(x):
     return np.sum(y ** 2)
 
 
+def items_of_arrays_in_a_dict(w):
+    params = {"W": w * 1.0, "b": np.zeros(2)}
+    alias = params["W"]
+    params["W"][0] = params["W"][1] * 3.0     # into the array the dict holds
+    params["b"][1] = np.sum(w)
+    return np.sum(params["W"] * alias) + np.sum(params["b"] ** 2)
+
+
 SHARED = [
     (view_before_write, (np.array([0.3, -0.7, 1.2, 0.4]),)),
     (swap_items, (np.array([0.3, -0.7, 1.2, 0.4, 2.0]), 1, 3)),
@@ -681,6 +689,7 @@ SHARED = [
     (numpy_in_place_calls, (np.array([0.3, -0.7, 1.2, 0.4]),)),
     (asarray_is_the_array_itself, (np.array([0.3, -0.7, 1.2, 0.4]),)),
     (writes_in_branches_of_a_loop, (np.array([0.3, 0.1, -0.2]),)),
+    (items_of_arrays_in_a_dict, (np.array([0.3, -0.4, 0.5]),)),
     (writes_in_branches_of_a_loop, (np.array([-0.3, 0.1, -0.2]),)),
 ]
 

@@ -1542,6 +1542,16 @@ class Lowerer:
         the IR (written in place in generated code where x is unshared). Every name bound
         to the same array sees the change, as in Python."""
         base = target.value
+        if isinstance(base, gast.Subscript) and isinstance(base.value, gast.Name) and \
+                isinstance(self.env.get(base.value.id), (DictValue, ListValue)):
+            # d["W"][0] = v: into the array the dict holds (its other names see it)
+            item = self.expr(base)
+            if not isinstance(item, Var):
+                self.unsupported(target, "an item assignment into an item of a list or "
+                                 "dict that is not an array")
+            index = self.operand(self.expr(target.slice), target)
+            self.write_into(f"{base.value.id}_item", item, index, value, target)
+            return
         if isinstance(base, gast.Subscript):   # x[i][j] = v: x[i] with v at j, back into x
             inner = self.operand(self.expr(base), target)
             made = self.views.get(inner)
