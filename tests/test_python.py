@@ -919,6 +919,36 @@ def test_unpacking_a_sequence_known_only_at_run_time():
         sad.grad(rows)(np.ones((3, 2)))
 
 
+def test_a_dict_updated_in_a_loop_is_carried_item_by_item():
+    def unrolled_training(w0, X, y):
+        params = {"w": w0 * 1.0, "b": 0.0}
+        for step in range(3):
+            err = X @ params["w"] + params["b"] - y
+            params["w"] = params["w"] - 0.1 * (X.T @ err) / len(y)
+            params["b"] = params["b"] - 0.1 * np.mean(err)
+        return np.sum((X @ params["w"] + params["b"] - y) ** 2)
+
+    def counted(w0):
+        d = {"a": w0 * 1.0, "k": 0}
+        while d["k"] < 3:
+            d["a"] = np.sin(d["a"]) + 1.0
+            d["k"] = d["k"] + 1
+        return np.sum(d["a"])
+
+    def new_key(w0):
+        d = {"a": w0}
+        for i in range(2):
+            d["b"] = d["a"] * 2.0
+        return np.sum(d["b"])
+    rng = np.random.default_rng(0)
+    X, y, w0 = rng.normal(size=(5, 2)), rng.normal(size=5), rng.normal(size=2)
+    sad.check_grads(unrolled_training, (w0, X, y), wrt=(0, 1))
+    sad.check_grads(counted, (w0,))
+    assert "params_w" in sad.grad(unrolled_training).source
+    with pytest.raises(sad.SourceADError, match="changes the keys of the dict `d`"):
+        sad.grad(new_key)(w0)
+
+
 def test_unshared_augmented_assignment_stays_plain():
     def f(x, b):
         h = x * 2.0

@@ -454,6 +454,7 @@ class Lowerer:
         self.loc = None
         self.loops = []
         self.loop_envs = []   # the environment each enclosing loop's body started from
+        self.loop_dicts = []  # the dicts each enclosing loop carries, leaf by leaf
         self.views = {}       # Var -> (fn, args, kwargs, attrs) of a view-making op
         self.same_array = {}  # Var -> the Var it is the same array as, with items written
         self.array_aliases = {}  # Var -> the Var whose array it is, if that is an array
@@ -829,21 +830,29 @@ class Lowerer:
             carried += sorted(iterated - set(carried))
         following = set().union(*(entry[0] for entry in shared.values()))
         carried = [n for n in carried if n not in following]
+        carried, dicts, hints = self.carry_dicts(carried)
+
+        def hint(n):
+            return hints.get(n) or _hint(n)
         inits = [self.operand(self.env.get(n, Const(None)), node) for n in carried]
         for n, v in zip(carried, inits):
             if isinstance(v, Var) and v.is_temp:   # a list made for the loop: `hs = []`
-                v.hint, v.is_temp = _hint(n), False
-        params = [Var(_hint(n)) for n in carried]
+                v.hint, v.is_temp = hint(n), False
+        params = [Var(hint(n)) for n in carried]
         env = dict(self.env)
         env.update(zip(carried, params))
+        for n, (tree, keys) in dicts.items():   # the dict of the carried leaves
+            env[n] = unflatten(tree, [env[k] for k in keys])
         for n, p, v in zip(carried, params, inits):
             if n in iterated:
                 self.same_array[p] = v
         cond_block = None
         if isinstance(node, gast.While):
-            cond_params = [Var(_hint(n)) for n in carried]
+            cond_params = [Var(hint(n)) for n in carried]
             cenv = dict(self.env)
             cenv.update(zip(carried, cond_params))
+            for n, (tree, keys) in dicts.items():
+                cenv[n] = unflatten(tree, [cenv[k] for k in keys])
             for w, (follow, _, _) in shared.items():
                 for m in follow & _names_loaded(node.test):
                     if cenv.get(m) is not self.env.get(w):
@@ -876,11 +885,19 @@ class Lowerer:
         before = {w: self.env[w] for w in shared}
         self.loops.append(node)
         self.loop_envs.append(env)
+        self.loop_dicts.append(set(dicts))
         try:
             stmts, benv, _ = self.sub(node.body, env, extra=body)
         finally:
             self.loops.pop()
             self.loop_envs.pop()
+            self.loop_dicts.pop()
+        for n, (tree, keys) in dicts.items():   # the same keys at the end of an iteration
+            value = benv.get(n)
+            if not isinstance(value, DictValue) or flatten(value)[1] != tree:
+                self.unsupported(node, f"a loop that changes the keys of the dict `{n}`",
+                                 "give the dict all its keys before the loop")
+            benv.update(zip(keys, flatten(value)[0]))
         for w in sorted(self.written_arrays(node.body) & set(carried)):
             if any(self.is_same_array(v, env[w]) for v in self.writes):
                 self.check_appended(benv[w], node)   # the next iteration writes into it
@@ -898,7 +915,7 @@ class Lowerer:
         if checkpoint is not None:
             attrs["checkpoint"] = checkpoint
         body = Block(([index] if index is not None else []) + params, stmts, results)
-        outs = [Var(_hint(n), is_temp=n.startswith("<comprehension")) for n in carried]
+        outs = [Var(hint(n), is_temp=n.startswith("<comprehension")) for n in carried]
         kind = "range" if isinstance(node, gast.For) else "while"
         self.stmts.append(Loop(kind, inits, body, outs, bounds=bounds, cond=cond_block, loc=loc,
                                attrs=attrs))
@@ -906,8 +923,30 @@ class Lowerer:
             self.env[n] = o
             if n in shared:
                 self.same_array[o] = v
+        for n, (tree, keys) in dicts.items():
+            self.env[n] = unflatten(tree, [self.env.pop(k) for k in keys])
         for w, (_, tests, array_test) in shared.items():   # ... and after it
             self.rebind(before[w], self.env[w], tests, node, array_test)
+
+    def carry_dicts(self, carried):
+        """A dict carried by a loop (`params["w"] = params["w"] - lr * g`) is carried leaf
+        by leaf, its keys fixed: (carried names with each such dict's leaves in its place,
+        {dict name: (tree, leaf names)}, {leaf name: hint})."""
+        out, dicts, hints = [], {}, {}
+        for n in carried:
+            value = self.env.get(n)
+            if not isinstance(value, DictValue):
+                out.append(n)
+                continue
+            leaves, tree = flatten(value)
+            keys = [f"<{n} leaf {k}>" for k in range(len(leaves))]
+            top = value.keys if all(t is None for t in tree[-1]) else range(len(leaves))
+            for key, leaf, label in zip(keys, leaves, top):
+                self.env[key] = leaf
+                hints[key] = _ident_of(f"{n}_{label}")
+            dicts[n] = (tree, keys)
+            out += keys
+        return out, dicts, hints
 
     def shared_arrays(self, node, targets):
         """The arrays the loop writes items of that other names share (the same array, a
@@ -1772,7 +1811,8 @@ class Lowerer:
     def check_container_update(self, name, node):
         """A dict or list from before a loop cannot change inside it (its items are known
         while lowering, and a loop's iterations are not)."""
-        if self.loop_envs and self.loop_envs[-1].get(name) is self.env.get(name):
+        if self.loop_envs and self.loop_envs[-1].get(name) is self.env.get(name) and \
+                name not in self.loop_dicts[-1]:
             self.unsupported(node, f"changing `{name}`, a list or dict from before the loop, "
                              "inside the loop", "build it after the loop, or use an array")
 
