@@ -93,6 +93,8 @@ def record(fn):
 
 _ARITH = (operator.add, operator.sub, operator.mul, operator.truediv, operator.pow,
           operator.neg)
+_VIEWS = (np.transpose, np.swapaxes, np.reshape, np.ravel, np.squeeze, np.expand_dims,
+          np.moveaxis)
 
 
 def _recompute_index_values(rev, defs):
@@ -142,6 +144,9 @@ def _recompute_index_values(rev, defs):
         if t.prim is P.LOAD_GLOBAL or t.prim.impl in _ARITH and t.args and \
                 all(isinstance(x, Const) or x in constants for x in t.args):
             constants.add(t.out)   # a module's constant (DT, DX ** 2): read again
+        elif t.prim.impl in _VIEWS and isinstance(t.args[0], Var) and \
+                t.args[0] not in inside and all(isinstance(x, Const) for x in t.args[1:]):
+            pass   # a view of a value from before the loop (X.T): taken again, not recorded
         elif t.prim.impl in P.INT_ARITH and all(integer(x) for x in t.args) and \
                 any(x in derived for x in t.args) or t.prim.impl in P.INT_MAKERS:
             derived.add(t.out)
