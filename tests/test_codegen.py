@@ -129,3 +129,17 @@ def test_pdb_can_step_into_generated_code():
     debugger.runcall(df._function(), w, x)
     text = out.getvalue()
     assert "h = np.tanh(x @ w)" in text
+
+
+def test_an_accumulated_adjoint_is_named_after_its_value():
+    import sourcead as sad
+
+    def f(w, X, y):
+        s = 0.0
+        for step in range(3):
+            err = X @ w - y
+            w = w - 0.1 * (X.T @ err)
+            s = s + np.mean(err)
+        return s + np.sum(w)
+    src = sad.grad(f).source
+    assert "err_bar += " in src and "truediv" not in src

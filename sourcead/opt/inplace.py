@@ -119,6 +119,8 @@ class _Planner:
             if s.attrs.get("accumulate") and s.prim.impl in (operator.add, operator.sub) and \
                     self.sole_fresh(s.args[0])[0]:
                 s.attrs["augmented"] = "name"   # adj = adj + c  ->  adj += c
+                if s.args[0].is_temp:            # one array, named after what it is the adjoint of
+                    s.args[0].hint, s.args[0].is_temp = s.out.hint, s.out.is_temp
 
     def scan(self, block):
         for s in block.stmts:
