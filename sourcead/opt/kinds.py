@@ -208,7 +208,13 @@ class _Folder:
             if nds and all(k is not None for k in nds):
                 nd = max(nds)
         elif fn in _REDUCTIONS and not op.kwargs and len(op.args) == 1:
-            nd = 0 if nds[0] is not None else None
+            nd = 0   # reduced over every axis: a NumPy scalar, whatever it is given
+        elif fn in (operator.matmul, np.matmul, np.dot) and len(nds) == 2 and \
+                all(k is not None and k >= 1 for k in nds):
+            a, b = nds
+            nd = max(a, b) if a >= 2 and b >= 2 else a + b - 2
+        elif fn in (np.transpose, np.swapaxes, np.moveaxis):
+            nd = nds[0] or None
         elif fn in _SAME_SHAPE:
             nd = nds[0]
         elif fn in _SHAPED and op.args and isinstance(op.args[0], Const):
