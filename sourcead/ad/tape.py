@@ -113,7 +113,7 @@ def _recompute_index_values(rev, defs):
             inside.update(b.params)
     made = {old_index: new_index}
     derived = {old_index}    # integers computed from the index
-    constants = set()        # globals read in the loop, and arithmetic of them
+    constants = set()        # globals read in the loop, and arithmetic of values before it
     clones = []
 
     def available(x):
@@ -142,8 +142,9 @@ def _recompute_index_values(rev, defs):
         if not all(available(x) for x in t.args):
             continue
         if t.prim is P.LOAD_GLOBAL or t.prim.impl in _ARITH and t.args and \
-                all(isinstance(x, Const) or x in constants for x in t.args):
-            constants.add(t.out)   # a module's constant (DT, DX ** 2): read again
+                all(isinstance(x, Const) or x in constants or x not in inside
+                    for x in t.args):
+            constants.add(t.out)   # the same in every iteration (DT, DX ** 2, DT * k)
         elif t.prim.impl in _VIEWS and isinstance(t.args[0], Var) and \
                 t.args[0] not in inside and all(isinstance(x, Const) for x in t.args[1:]):
             pass   # a view of a value from before the loop (X.T): taken again, not recorded
