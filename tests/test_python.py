@@ -949,6 +949,17 @@ def test_a_dict_updated_in_a_loop_is_carried_item_by_item():
         sad.grad(new_key)(w0)
 
 
+MODULE_BUFFER = np.zeros(3)
+
+
+def test_writing_into_an_array_outside_the_function_is_refused_clearly():
+    def writes_module_array(x):
+        MODULE_BUFFER[1] = x
+        return np.sum(MODULE_BUFFER) * x
+    with pytest.raises(sad.SourceADError, match="writing into `MODULE_BUFFER`, the module's"):
+        sad.grad(writes_module_array)(0.5)
+
+
 def test_unshared_augmented_assignment_stays_plain():
     def f(x, b):
         h = x * 2.0

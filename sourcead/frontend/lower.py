@@ -1884,6 +1884,13 @@ class Lowerer:
         name = node.id
         if name in self.local_names:
             if name not in self.env:
+                if (name in self.cells or name in self.globals) and \
+                        name not in _plainly_assigned(self.parsed.node.body):
+                    where = "the enclosing function's" if name in self.cells else "the module's"
+                    self.unsupported(node, f"writing into `{name}`, {where} array (the "
+                                     "derivative never changes arrays outside the function)",
+                                     f"write into a copy made in the function: "
+                                     f"{name.lower()}_copy = {name}.copy()")
                 raise NameResolutionError(f"local variable '{name}' is read before it is assigned",
                                           self.parsed.loc(node))
             return self.env[name]
