@@ -3,7 +3,6 @@
 import ast
 import linecache
 import math
-import sys
 import traceback
 
 import numpy as np

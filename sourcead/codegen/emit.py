@@ -452,7 +452,7 @@ class Emitter:
                 f"        {ckpt}.save({action}[1], ({tup(state_vars)}))",
                 f"    elif {action}[0] == 'free':",
                 f"        {ckpt}.free({action}[1])",
-                f"    else:",
+                "    else:",
                 f"        for {k} in range({action}[1], {action}[2]):",
                 f"            {names(state_vars)} = {a['step_name']}({advance})",
             ]
