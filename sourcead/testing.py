@@ -1,5 +1,7 @@
 """check_grads: compare sourcead's derivatives with central finite differences."""
 
+import copy
+
 import numpy as np
 
 
@@ -16,7 +18,10 @@ def _random_like(x, rng):
 
 
 def _shift(args, wrt, dirs, h):
-    out = list(args)
+    """The arguments with those in `wrt` moved by h * dirs; the others copied, so that a
+    function that writes into its arguments (NumPy allows it) leaves the caller's alone
+    and every evaluation starts from the same values."""
+    out = [copy.deepcopy(a) for a in args]
     for i, v in zip(wrt, dirs):
         out[i] = args[i] + h * v
     return out

@@ -211,3 +211,17 @@ def test_a_float_output_has_a_float_tangent():
     y, t = sad.jvp(scalar_sin)(0.3, 1.0)
     assert type(y) is float and type(t) is float
     assert t == pytest.approx(math.cos(0.3) * 0.3 + math.sin(0.3))
+
+
+def test_check_grads_gives_each_evaluation_fresh_copies_of_the_arguments():
+    # a function that writes into its arguments, as NumPy code may
+    def running_mean(x, state):
+        state["mean"] = 0.9 * state["mean"] + 0.1 * np.mean(x, axis=0)
+        x[0] = x[0] * 2.0
+        return np.sum(x ** 2) + np.sum(state["mean"] * x)
+    x = np.linspace(-1.0, 1.0, 6).reshape(3, 2)
+    state = {"mean": np.ones(2)}
+    before = x.copy()
+    sad.check_grads(running_mean, (x, state), wrt=0)
+    np.testing.assert_array_equal(x, before)
+    np.testing.assert_array_equal(state["mean"], np.ones(2))
