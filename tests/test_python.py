@@ -707,6 +707,33 @@ def test_views_and_aliases_see_later_writes(fn, args):
         np.testing.assert_array_equal(a, c)
 
 
+def _float32(args):
+    return tuple(a.astype(np.float32) if isinstance(a, np.ndarray) and a.dtype.kind == "f"
+                 else a for a in args)
+
+
+@pytest.mark.parametrize("fn, args", SHARED, ids=lambda v: getattr(v, "__name__", ""))
+def test_views_and_aliases_in_the_general_derivative(fn, args):
+    # float32 arguments get the derivative that asks NumPy at run time (no specialisation)
+    args = _float32(args)
+    expected = fn(*[a.copy() if isinstance(a, np.ndarray) else a for a in args])
+    value, grad = sad.value_and_grad(fn)(*args)
+    assert value == pytest.approx(expected, rel=1e-5, abs=1e-5)
+    x = args[0]
+    direction = np.linspace(0.5, 1.0, np.size(x)).reshape(np.shape(x)).astype(np.float32) \
+        if np.ndim(x) else 1.0
+    _, dot = sad.jvp(fn)(*args, direction)
+    eps = 1e-2
+
+    def at(h):
+        return fn(*((x + h * direction,) + tuple(
+            a.copy() if isinstance(a, np.ndarray) else a for a in args[1:])))
+    numeric = (at(eps) - at(-eps)) / (2 * eps)
+    assert dot == pytest.approx(numeric, rel=2e-2, abs=2e-2)
+    assert float(np.sum(np.asarray(grad) * direction)) == pytest.approx(float(dot), rel=1e-4,
+                                                                        abs=1e-4)
+
+
 def test_a_view_that_may_be_a_copy_is_decided_at_run_time():
     src = sad.grad(swap_items).source
     assert "sad_rt.shares_memory(t, y)" in src      # y[i] is a view only of a matrix
