@@ -657,6 +657,24 @@ def items_of_arrays_in_a_dict(w):
     return np.sum(params["W"] * alias) + np.sum(params["b"] ** 2)
 
 
+def view_in_a_while_condition(x):
+    y = x * 1.0
+    head = y[:2]
+    while np.sum(head) < 3.0:          # the view, written in the loop, tested each time
+        head += 0.7 * np.abs(y[2]) + 0.1
+    return np.sum(y * x)
+
+
+def return_from_a_loop_that_writes(x):
+    y = x * 1.0
+    z = y
+    for i in range(6):
+        y[i % 3] += np.sin(y[(i + 1) % 3])
+        if np.sum(z) > 3.0:
+            return np.sum(z * x)
+    return np.sum(y)
+
+
 SHARED = [
     (view_before_write, (np.array([0.3, -0.7, 1.2, 0.4]),)),
     (swap_items, (np.array([0.3, -0.7, 1.2, 0.4, 2.0]), 1, 3)),
@@ -690,6 +708,9 @@ SHARED = [
     (asarray_is_the_array_itself, (np.array([0.3, -0.7, 1.2, 0.4]),)),
     (writes_in_branches_of_a_loop, (np.array([0.3, 0.1, -0.2]),)),
     (items_of_arrays_in_a_dict, (np.array([0.3, -0.4, 0.5]),)),
+    (view_in_a_while_condition, (np.array([0.3, 0.4, 0.9]),)),
+    (return_from_a_loop_that_writes, (np.array([0.3, 0.8, 0.5]),)),
+    (return_from_a_loop_that_writes, (np.array([0.1, 0.1, 0.1]),)),
     (writes_in_branches_of_a_loop, (np.array([-0.3, 0.1, -0.2]),)),
 ]
 

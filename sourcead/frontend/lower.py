@@ -847,21 +847,18 @@ class Lowerer:
             if n in iterated:
                 self.same_array[p] = v
         cond_block = None
+        before = {w: self.env[w] for w in shared}
         if isinstance(node, gast.While):
             cond_params = [Var(hint(n)) for n in carried]
             cenv = dict(self.env)
             cenv.update(zip(carried, cond_params))
             for n, (tree, keys) in dicts.items():
                 cenv[n] = unflatten(tree, [cenv[k] for k in keys])
-            for w, (follow, _, _) in shared.items():
-                for m in follow & _names_loaded(node.test):
-                    if cenv.get(m) is not self.env.get(w):
-                        self.unsupported(node.test, f"`{m}`, a view of `{w}`, in the condition "
-                                         f"of a loop that writes into `{w}`",
-                                         f"test `{w}` itself, or a .copy() taken in the loop")
-                    cenv[m] = cenv[w]
 
             def lower_test(_):
+                for w, (_, tests, array_test) in shared.items():
+                    # the condition sees w's sharing names as they are before each iteration
+                    self.rebind(before[w], self.env[w], tests, node, array_test)
                 c = self.operand(self.expr(test), node)
                 self.env["<cond>"] = c
                 return None
@@ -882,7 +879,6 @@ class Lowerer:
             if bind is not None:
                 bind()
             return self.run(stmts)
-        before = {w: self.env[w] for w in shared}
         self.loops.append(node)
         self.loop_envs.append(env)
         self.loop_dicts.append(set(dicts))
