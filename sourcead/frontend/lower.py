@@ -391,6 +391,23 @@ _TRUTH_OPS = tuple(_COMPARE.values()) + (operator.not_, np.isnan, np.isfinite, n
                                         math.isnan, math.isfinite, math.isinf, bool)
 
 
+def _inverse_view(fn, args, kwargs):
+    """How to turn a view made by `fn(*args, **kwargs)`, written into, back into its
+    array's layout: a function (lowerer, view, base) -> the array's new values; None
+    where sourcead does not know one."""
+    if fn is np.transpose:
+        axes = args[1] if len(args) > 1 else kwargs.get("axes", Const(None))
+        if not isinstance(axes, Const):
+            return None
+        inverse = None if axes.value is None else Const(tuple(int(k) for k in np.argsort(axes.value)))
+        return lambda lw, v, base: lw.emit(np.transpose, [v] if inverse is None else [v, inverse])
+    if fn is np.swapaxes and len(args) == 3 and all(isinstance(a, Const) for a in args[1:]):
+        return lambda lw, v, base: lw.emit(np.swapaxes, [v, args[1], args[2]])
+    if fn in (np.reshape, np.ravel):
+        return lambda lw, v, base: lw.emit(np.reshape, [v, lw.emit(np.shape, [base])])
+    return None
+
+
 def _global_hint(text):
     """A local name for the value of the global `text` (`DT` -> `dt`; never the global's
     own name, which a local of that name would hide)."""
@@ -1602,6 +1619,13 @@ class Lowerer:
             index = self.operand(self.expr(target.slice), target)
             self.assign_item(base, self.emit(runtime.set_item, [inner, index, value]))
             return
+        if isinstance(base, (gast.Attribute, gast.Call)) and array_root(base) is not None:
+            # y.T[0] = v, y.reshape(-1)[k] = v: into the view, and so into y
+            inner = self.expr(base)
+            if isinstance(inner, Var) and self.views.get(inner) is not None:
+                index = self.operand(self.expr(target.slice), target)
+                self.write_into(array_root(base), inner, index, value, target)
+                return
         if not isinstance(base, gast.Name):
             self.unsupported(target, "an item assignment to an attribute or a call's result",
                              "assign to an array variable: x[i] = v")
@@ -1625,9 +1649,8 @@ class Lowerer:
             return
         fn, args = view[0], view[1]
         if fn is not operator.getitem:
-            self.unsupported(node, f"writing into `{name}`, a view of another array made "
-                             f"by {getattr(fn, '__name__', fn)}",
-                             "write into the original array, or take a .copy()")
+            self.write_through(name, old, view, index, value, node)
+            return
         base, at = args[0], args[1]
         if surely_view(fn, args) is None:   # a row, or a number: only the run can tell
             where = f"{self.short_loc(node)}: an item assignment into a view"
@@ -1636,6 +1659,35 @@ class Lowerer:
         holder = next((n for n, v in self.env.items() if v is base and not n.startswith("<")),
                       base.hint)
         self.write_into(holder, base, at, inner, node)
+
+    def write_through(self, name, old, view, index, value, node):
+        """`old[index] = value` where `old` is a transpose or a reshape of another array:
+        the view with the item written, turned back into the array's layout, is written
+        over the whole array (`y[...] = np.transpose(t written)`). A reshape is a view
+        only where NumPy could make one: the generated code asks."""
+        fn, args, kwargs = view[0], view[1], view[2] or {}
+        base = args[0]
+        holder = next((n for n, v in self.env.items() if v is base and not n.startswith("<")),
+                      base.hint)
+        inverse = _inverse_view(fn, args, kwargs)
+        if inverse is None:
+            self.unsupported(node, f"writing into `{name}`, a view of another array made "
+                             f"by {getattr(fn, '__name__', fn)}",
+                             "write into the original array, or take a .copy()")
+
+        def write():
+            inner = self.emit(runtime.set_item, [old, index, value])
+            back = inverse(self, inner, base)
+            self.write_into(holder, base, Const(Ellipsis), back, node)
+        if surely_view(fn, args):
+            write()
+            return
+        test = self.emit(runtime.shares_memory, [old, base])
+        test.hint = "is_view"
+
+        def copied():   # a copy: the write changes only it
+            self.write_items(name, old, runtime.set_item, index, value, node)
+        self.branch(test, write, copied, node)
 
     def write_items(self, name, old, fn, index, value, node):
         """`name`'s array `old` with items at `index` written by `fn` (set_item, or
