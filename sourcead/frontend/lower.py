@@ -1479,6 +1479,11 @@ class Lowerer:
         made = self.view_source(old)
         if made is not None:
             fn, args = made[0], made[1]
+            if fn is not operator.getitem and \
+                    _inverse_view(fn, args, made[2] or {}) is not None:
+                # t += v on a transpose or a reshape: all of t written, and through it
+                self.write_through(name, old, made, Const(Ellipsis), new, node)
+                return
             if fn is not operator.getitem:
                 self.unsupported(node, f"augmented assignment to `{name}`, a view of another "
                                  f"array made by {getattr(fn, '__name__', fn)} (NumPy would "
