@@ -35,7 +35,7 @@ import inspect
 
 import numpy as np
 
-from ..frontend.lower import NeverNone, TupleParams, lower
+from ..frontend.lower import NeverNone, TupleParams
 from ..ir import primitives as P
 from ..ir.core import Const
 from ..runtime import (as_columns, checked, from_columns, require, solve_reads_vector, when_nonempty,
@@ -91,12 +91,7 @@ class _CotangentTuple(registry.Rule):
         consts["ans"] = TupleParams(n_outs)
         consts[self.lead] = TupleParams(n_outs, zeros)
         consts["<cotangents>"] = NeverNone((self.lead,))
-        key = tuple(sorted((k, v._key()) for k, v in consts.items()))
-        fn = self._lowered.get(key)
-        if fn is None:
-            fn = lower(self.fn, bindings=consts)
-            self._lowered[key] = fn
-        return fn
+        return self.lowered_with(consts)
 
 
 def _vjp_rule_cotangent_tuple(obj, **prim_props):

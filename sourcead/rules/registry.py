@@ -70,10 +70,14 @@ class Rule:
                                                if k not in zeros)
         if n_outs != 1:
             consts["ans"] = TupleParams(n_outs)
-        key = tuple(sorted((k, v._key()) for k, v in consts.items()))
+        return self.lowered_with(consts)
+
+    def lowered_with(self, bindings):
+        """The rule's IR with `bindings` fixed, lowered once per distinct bindings."""
+        key = tuple(sorted((k, v._key()) for k, v in bindings.items()))
         fn = self._lowered.get(key)
         if fn is None:
-            fn = lower(self.fn, bindings=consts)
+            fn = lower(self.fn, bindings=bindings)
             self._lowered[key] = fn
         return fn
 

@@ -222,12 +222,7 @@ class PerOutputRule(registry.Rule):
         consts["ans"] = TupleParams(n_outs)
         if self.kind == "vjp":
             consts["gs"] = TupleParams(n_outs)
-        key = tuple(sorted((k, v._key()) for k, v in consts.items()))
-        fn = self._lowered.get(key)
-        if fn is None:
-            fn = lower(self.fn, bindings=consts)
-            self._lowered[key] = fn
-        return fn
+        return self.lowered_with(consts)
 
 
 def per_output_vjp(*objs, constants=(), **prim_props):
