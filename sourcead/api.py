@@ -108,8 +108,7 @@ def _build(fn, kind, wrt, single, structure=(), float64=None):
         return entry[1]
     ir = _lower(fn, structure)
     if float64 is not None:   # the sharing tests that the arguments' kinds decide
-        ir = fold_kinds(ir, {entry[0]: entry[2] for entry in float64},
-                        {entry[0] for entry in float64 if entry[1] == "int"})
+        ir = fold_kinds(ir, float64)
     name = fn.__name__
     n_out = len(ir.results)
     primal = _structure(n_out, ir.returns_tuple)
@@ -160,8 +159,7 @@ def _build(fn, kind, wrt, single, structure=(), float64=None):
     d = optimize(verify(d))
     if float64 is not None:   # cotangents of numbers need no unbroadcast, say
         before = sum(1 for _ in walk_stmts(d.body))
-        fold_kinds(d, {entry[0]: entry[2] for entry in float64},
-                   {entry[0] for entry in float64 if entry[1] == "int"}, copy=False)
+        fold_kinds(d, float64, copy=False)
         if sum(1 for _ in walk_stmts(d.body)) != before:
             d = optimize(d)
     if kind not in ("jvp", "call_jvp"):

@@ -22,7 +22,7 @@ import numpy as np
 from .. import runtime
 from ..ir import primitives as P
 from ..ir.clone import clone_function
-from ..ir.core import Const, If, Loop, Op, Var
+from ..ir.core import Const, If, Loop, Op, Var, walk_stmts
 from .inplace import _ELEMENTWISE_ARRAYS
 
 # Results of the dimensions of their first argument; results shaped by a shape argument.
@@ -31,34 +31,31 @@ _SAME_SHAPE = (runtime.set_item, np.zeros_like, np.ones_like, np.empty_like, np.
                runtime.add_at, runtime.zeroed_at, runtime.astype, runtime.keep_zeros)
 _SHAPED = (np.zeros, np.ones, np.empty, np.full)
 _REDUCTIONS = (np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin, np.var, np.std)
-_INDEX_LOOP = "range"
 
 
-def fold_kinds(fn, params, ints=(), copy=True):
-    """`fn` with the sharing tests decided by `params`: {parameter name: ndim} (ndim as
-    above), `ints` naming the parameters that are ints. With `copy`, a copy (`fn` itself,
-    a cached lowering, is not changed); without, `fn` changed in place (a derivative,
-    whose statements later passes pair up by identity)."""
-    tests = (runtime.is_array, runtime.shares_memory, runtime.check_not_view,
-             runtime.check_is_view, runtime.unbroadcast)
-    if not any(isinstance(s, Op) and s.prim.impl in tests for s in _walk(fn.body)):
+_TESTS = (runtime.is_array, runtime.shares_memory, runtime.check_not_view,
+          runtime.check_is_view, runtime.unbroadcast)
+
+
+def fold_kinds(fn, spec, copy=True):
+    """`fn` with the sharing tests decided by `spec`, the float64 specialisation's
+    (name, kind, ndim) per parameter (kind "array", "scalar" or "int"; ndim as above).
+    With `copy`, a copy (`fn` itself, a cached lowering, is not changed); without, `fn`
+    changed in place (a derivative, whose statements later passes pair up by
+    identity)."""
+    if not any(isinstance(s, Op) and s.prim.impl in _TESTS for s in walk_stmts(fn.body)):
         return fn
     if copy:
         fn = clone_function(fn)
+    ndims = {name: nd for name, _, nd in spec}
+    ints = {name for name, kind, _ in spec if kind == "int"}
     folder = _Folder()
     for p in fn.params:
-        folder.nd[p] = params.get(p.hint)
+        folder.nd[p] = ndims.get(p.hint)
         if p.hint in ints:
             folder.ints.add(p)
     folder.block(fn.body)
     return fn
-
-
-def _walk(block):
-    for s in block.stmts:
-        yield s
-        for b in s.blocks():
-            yield from _walk(b)
 
 
 def _join(a, b):
@@ -103,22 +100,23 @@ class _Folder:
             if isinstance(s, Loop):
                 self.loop(s)
             elif isinstance(s, If):
-                self.block_in_place(s.then)
-                self.block_in_place(s.orelse)
-                for o, a, b in zip(s.outs, s.then.results, s.orelse.results):
-                    self.nd[o] = _join(self.ndim(a), self.ndim(b))
+                self.block(s.then)
+                self.block(s.orelse)
+                self.join_branches(s)
             stmts.append(s)
         block.stmts = stmts
         block.results = [self.operand(r) for r in block.results]
         return stmts
 
-    def block_in_place(self, block):
-        self.block(block)
+    def join_branches(self, s):
+        """An if's results: the dimensions both branches agree on."""
+        for o, a, b in zip(s.outs, s.then.results, s.orelse.results):
+            self.nd[o] = _join(self.ndim(a), self.ndim(b))
 
     def loop(self, s):
         n = len(s.inits)
         carried = s.body.params[len(s.body.params) - n:]
-        if s.kind == _INDEX_LOOP:
+        if s.kind == "range":
             self.ints.add(s.body.params[0])
             self.nd[s.body.params[0]] = 0
         start = [self.ndim(i) for i in s.inits]
@@ -148,8 +146,7 @@ class _Folder:
             elif isinstance(s, If):
                 self.infer(s.then)
                 self.infer(s.orelse)
-                for o, a, b in zip(s.outs, s.then.results, s.orelse.results):
-                    self.nd[o] = _join(self.ndim(a), self.ndim(b))
+                self.join_branches(s)
             elif isinstance(s, Loop):
                 for o in s.outs:
                     self.nd[o] = None
