@@ -481,7 +481,7 @@ class Lowerer:
         self.never_none = set()      # a rule's cotangents (see registry.vjp_rule)
         self.maybe_arguments = {}    # Var -> the function whose result may be its argument
         self.maybe_same = {}         # Var -> the Vars it is in some branch (an if's result)
-        self.outer_stmts = []        # the statement lists of the blocks being lowered around
+        self.defs = {}               # Var -> the Op emitted for it
         self.structure = {}          # parameter name -> tree of a tuple/list/dict argument
         self.inlining = frozenset()  # the user's functions being inlined (functions passed)
         self.result_tree = _UNSET    # the structure of what the function returns
@@ -630,10 +630,8 @@ class Lowerer:
 
     def is_truth_value(self, v):
         """Whether `v` is made by a comparison or a logical operator (True or False)."""
-        for s in reversed(self.stmts):
-            if isinstance(s, Op) and v in s.outs:
-                return s.prim.impl in _TRUTH_OPS
-        return False
+        op = self.defs.get(v)
+        return op is not None and op.prim.impl in _TRUTH_OPS
 
     def exit_flag(self, names):
         """The OR of the flags in `names` that are set, or Const(False)."""
@@ -653,14 +651,12 @@ class Lowerer:
     def sub(self, body, env, extra=None):
         """Lower `body` into a fresh statement list from `env`; returns (stmts, env, returned)."""
         saved_stmts, saved_env = self.stmts, self.env
-        self.outer_stmts.append(saved_stmts)
         self.stmts, self.env = [], dict(env)
         try:
             returned = self.run(body) if extra is None else extra(body)
             return self.stmts, self.env, returned
         finally:
             self.stmts, self.env = saved_stmts, saved_env
-            self.outer_stmts.pop()
 
     def merge_into(self, branches, node, names=None):
         """Make the branch environments agree; returns (names, per-branch result lists)."""
@@ -1661,8 +1657,7 @@ class Lowerer:
             where = f"{self.short_loc(node)}: an item assignment into a view"
             self.emit(runtime.check_is_view, [old, base, Const(where)])
         inner = self.emit(runtime.set_item, [old, index, value])
-        holder = next((n for n, v in self.env.items() if v is base and not n.startswith("<")),
-                      base.hint)
+        holder = self.holder_of(base)
         self.write_into(holder, base, at, inner, node)
 
     def write_through(self, name, old, view, index, value, node):
@@ -1672,8 +1667,7 @@ class Lowerer:
         only where NumPy could make one: the generated code asks."""
         fn, args, kwargs = view[0], view[1], view[2] or {}
         base = args[0]
-        holder = next((n for n, v in self.env.items() if v is base and not n.startswith("<")),
-                      base.hint)
+        holder = self.holder_of(base)
         inverse = _inverse_view(fn, args, kwargs)
         if inverse is None:
             self.unsupported(node, f"writing into `{name}`, a view of another array made "
@@ -1693,6 +1687,11 @@ class Lowerer:
         def copied():   # a copy: the write changes only it
             self.write_items(name, old, runtime.set_item, index, value, node)
         self.branch(test, write, copied, node)
+
+    def holder_of(self, v):
+        """A name of the user's bound to `v` (for the hints of what is written into it)."""
+        return next((n for n, w in self.env.items() if w is v and not n.startswith("<")),
+                    v.hint)
 
     def write_items(self, name, old, fn, index, value, node):
         """`name`'s array `old` with items at `index` written by `fn` (set_item, or
@@ -1722,7 +1721,7 @@ class Lowerer:
             if v in self.same_array:
                 v = self.same_array[v]
                 continue
-            op = next((s for s in self.defining_ops() if v in s.outs), None)
+            op = self.defs.get(v)
             if op is None:
                 return False
             fn = op.prim.impl
@@ -1742,8 +1741,7 @@ class Lowerer:
         loaded as a global; None otherwise."""
         if isinstance(x, Const):
             return x.value
-        op = next((s for s in self.defining_ops() if x in s.outs), None) \
-            if isinstance(x, Var) else None
+        op = self.defs.get(x) if isinstance(x, Var) else None
         if op is None or op.prim is not P.LOAD_GLOBAL:
             return None
         first, *rest = op.attrs["name"].split(".")
@@ -1751,13 +1749,6 @@ class Lowerer:
         for part in rest:
             value = getattr(value, part, None)
         return value
-
-    def defining_ops(self):
-        """The ops lowered so far in this block and the blocks around it (newest first)."""
-        for stmts in [self.stmts] + [s for s in reversed(self.outer_stmts)]:
-            for s in reversed(stmts):
-                if isinstance(s, Op):
-                    yield s
 
     def views_of(self, old):
         """The values bound in the environment (directly or in lists, tuples and dicts)
@@ -1889,6 +1880,7 @@ class Lowerer:
         outs = [Var(prim.result_hint, is_temp=True) for _ in range(n)] if n != 1 else None
         op = Op(prim, args, kwargs, outs=outs, loc=self.loc, attrs=attrs)
         self.stmts.append(op)
+        self.defs.update((o, op) for o in op.outs)
         if prim.impl in VIEW_MAKERS and len(op.outs) == 1 and args and isinstance(args[0], Var):
             self.views[op.out] = (fn, list(args), kwargs, attrs)
         if (prim.impl in SAME_OR_COPY or prim.impl is np.array and kwargs and
@@ -1922,6 +1914,7 @@ class Lowerer:
     def emit_op(self, prim, args, kwargs=None, attrs=None):
         op = Op(prim, args, kwargs, loc=self.loc, attrs=attrs)
         self.stmts.append(op)
+        self.defs[op.out] = op
         if prim is P.LOAD_GLOBAL:   # `dt = DT`, or DT written where it is used once
             op.out.hint = _global_hint(attrs["name"])
             op.out.is_temp = True
@@ -2450,6 +2443,7 @@ class Lowerer:
             self.views, self.same_array, self.array_aliases
         sub.writes, sub.appended_items = self.writes, self.appended_items
         sub.maybe_arguments, sub.maybe_same = self.maybe_arguments, self.maybe_same
+        sub.defs = self.defs
         given = {name: v for name, v in values.items() if isinstance(v, Var)}
         sub.shared_params = set(given.values())
         return given, {name: self.view_tests(v) for name, v in given.items()}
