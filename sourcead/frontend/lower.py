@@ -22,8 +22,9 @@ from ..errors import NameResolutionError, UnsupportedSyntaxError
 from ..ir import primitives as P
 from ..ir.core import Block, Const, Function, If, Loop, Op, Var, Zero
 from .sharing import (CONSTRUCTORS, IN_PLACE_FUNCTIONS, IN_PLACE_METHODS, SAME_OR_COPY,
-                      VIEW_MAKERS, array_root, arrays_written, returns_parameters,
-                      surely_view, target_names, writes_parameters)
+                      VIEW_MAKERS, array_root, arrays_written, augmented_names, nodes_in,
+                      plainly_assigned, returns_parameters, surely_view, target_names,
+                      writes_parameters)
 from .source import ParsedFunction, parse_function
 
 _BINOP = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -413,21 +414,6 @@ def _global_hint(text):
     own name, which a local of that name would hide)."""
     name = _ident_of(text.rsplit(".", 1)[-1].lower())
     return name if name != text else name + "_value"
-
-
-def _augmented_names(stmts):
-    """The names `stmts` augment (`a += v`)."""
-    return {n.target.id for n in gast.walk(gast.Module(body=list(stmts), type_ignores=[]))
-            if isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name)}
-
-
-def _plainly_assigned(stmts):
-    """The names `stmts` assign other than by augmented assignment."""
-    aug = {id(n.target) for n in gast.walk(gast.Module(body=list(stmts), type_ignores=[]))
-           if isinstance(n, gast.AugAssign)}
-    return {n.id for n in gast.walk(gast.Module(body=list(stmts), type_ignores=[]))
-            if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Del))
-            and id(n) not in aug}
 
 
 def _exit_flag_of(stmt):
@@ -962,13 +948,11 @@ class Lowerer:
         view of it, or a list or dict holding either), where the loop or what follows it
         reads those names: {written name: (sharing names, run-time view tests)}."""
         test = node.test if isinstance(node, gast.While) else None
-        reads = _names_loaded(node.body) | _names_loaded(test) | _augmented_names(node.body)
+        reads = _names_loaded(node.body) | _names_loaded(test) | augmented_names(node.body)
         after = self.loaded_after(node)
-        rebound = {n.id for n in gast.walk(gast.Module(body=node.body, type_ignores=[]))
-                   if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Del))}
         # a slice written only by augmented assignment stays the same view: it follows
-        rebound -= self.following_views(node.body)
-        rebound |= targets
+        rebound = plainly_assigned(node.body) | targets | (
+            augmented_names(node.body) - self.following_views(node.body))
         exposed = _upward_exposed(node.body) | _names_loaded(test)
         shared = {}
         taken = set()
@@ -1007,7 +991,7 @@ class Lowerer:
         into that array on every iteration. A slice or transpose is refused here; a
         value that is a view or a number depending on the array (`s = x[0]`: a number
         from a vector, a row of a matrix) is checked before the loop runs."""
-        for sub in gast.walk(gast.Module(body=node.body, type_ignores=[])):
+        for sub in nodes_in(node.body):
             if not (isinstance(sub, gast.AugAssign) and isinstance(sub.target, gast.Name)):
                 continue
             name = sub.target.id
@@ -1076,7 +1060,7 @@ class Lowerer:
         nothing else assigns (`interior = u[1:-1]` before a loop of `interior += v`):
         they stay that view, so they follow the array they view."""
         names = set()
-        for name in _augmented_names(stmts) - _plainly_assigned(stmts):
+        for name in augmented_names(stmts) - plainly_assigned(stmts):
             made = self.views.get(self.env.get(name)) if \
                 isinstance(self.env.get(name), Var) else None
             if made is not None and made[0] is operator.getitem and \
@@ -1931,7 +1915,7 @@ class Lowerer:
         if name in self.local_names:
             if name not in self.env:
                 if (name in self.cells or name in self.globals) and \
-                        name not in _plainly_assigned(self.parsed.node.body):
+                        name not in plainly_assigned(self.parsed.node.body):
                     where = "the enclosing function's" if name in self.cells else "the module's"
                     self.unsupported(node, f"writing into `{name}`, {where} array (the "
                                      "derivative never changes arrays outside the function)",

@@ -58,38 +58,57 @@ CONSTRUCTORS = (np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_lik
                 np.empty_like, np.full_like, np.array, np.asarray, np.arange)
 
 
+def nodes_in(stmts):
+    """Every AST node of the statements `stmts`."""
+    for stmt in stmts:
+        yield from gast.walk(stmt)
+
+
+def augmented_names(stmts):
+    """The names `stmts` augment (`a += v`)."""
+    return {n.target.id for n in nodes_in(stmts)
+            if isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name)}
+
+
+def plainly_assigned(stmts):
+    """The names `stmts` assign other than by augmented assignment."""
+    aug = {id(n.target) for n in nodes_in(stmts) if isinstance(n, gast.AugAssign)}
+    return {n.id for n in nodes_in(stmts)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Del))
+            and id(n) not in aug}
+
+
 def arrays_written(stmts, augmented=True, scope=None):
     """The names of arrays `stmts` write items of (`x[i] = v`; with `augmented`, also
     `x += v`), with the names they may share the array with there (`z = y; z[i] = v`
     writes y too, and `row = Y[i]; row += v` writes Y)."""
     written = set()
     pairs = []
-    for node in stmts:
-        for sub in gast.walk(node):
-            if isinstance(sub, gast.Subscript) and isinstance(sub.ctx, gast.Store):
-                base = sub.value
-                while isinstance(base, gast.Subscript):
-                    base = base.value
-                if isinstance(base, gast.Name):
-                    written.add(base.id)
-            elif isinstance(sub, gast.Call) and scope is not None and \
-                    isinstance(sub.func, gast.Name) and \
-                    writes_parameters(scope.get(sub.func.id)):
-                # a call of the user's function that writes into the arrays it is given
-                written |= {a.id for a in list(sub.args) + [k.value for k in sub.keywords]
-                            if isinstance(a, gast.Name)}
-            elif augmented and isinstance(sub, gast.AugAssign) and \
-                    isinstance(sub.target, gast.Name):
-                written.add(sub.target.id)    # a += v writes into a if it is an array
-            elif isinstance(sub, gast.Assign):
-                root = array_root(sub.value)    # z = y, z = y[i], z = y.T, ...
-                if root is not None:
-                    pairs += [(n, root) for t in sub.targets for n in target_names(t)]
-            elif isinstance(sub, gast.For):
-                roots = [array_root(a) for a in (sub.iter.args if isinstance(sub.iter, gast.Call)
-                                                  else [sub.iter])]
-                pairs += [(n, r) for r in roots if r is not None
-                          for n in target_names(sub.target)]
+    for sub in nodes_in(stmts):
+        if isinstance(sub, gast.Subscript) and isinstance(sub.ctx, gast.Store):
+            base = sub.value
+            while isinstance(base, gast.Subscript):
+                base = base.value
+            if isinstance(base, gast.Name):
+                written.add(base.id)
+        elif isinstance(sub, gast.Call) and scope is not None and \
+                isinstance(sub.func, gast.Name) and \
+                writes_parameters(scope.get(sub.func.id)):
+            # a call of the user's function that writes into the arrays it is given
+            written |= {a.id for a in list(sub.args) + [k.value for k in sub.keywords]
+                        if isinstance(a, gast.Name)}
+        elif augmented and isinstance(sub, gast.AugAssign) and \
+                isinstance(sub.target, gast.Name):
+            written.add(sub.target.id)    # a += v writes into a if it is an array
+        elif isinstance(sub, gast.Assign):
+            root = array_root(sub.value)    # z = y, z = y[i], z = y.T, ...
+            if root is not None:
+                pairs += [(n, root) for t in sub.targets for n in target_names(t)]
+        elif isinstance(sub, gast.For):
+            roots = [array_root(a) for a in (sub.iter.args if isinstance(sub.iter, gast.Call)
+                                              else [sub.iter])]
+            pairs += [(n, r) for r in roots if r is not None
+                      for n in target_names(sub.target)]
     grew = True
     while grew:
         grew = False
