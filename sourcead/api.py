@@ -16,7 +16,8 @@ from .codegen import compile as _compile_module
 from .codegen.compile import compile_ir
 from .codegen.emit import Layout
 from .errors import SourceADError, WrtError
-from .frontend.lower import _result_count, lower
+from .frontend import lower as _frontend
+from .frontend.lower import _result_count
 from .frontend.source import parse_function
 from .ir import primitives as P
 from .ir.clone import clone_function
@@ -41,6 +42,7 @@ def clear_cache():
     """Forget every lowered and compiled function (the counters stay)."""
     _lowered.clear()
     _compiled.clear()
+    _frontend.clear()
 
 
 def _lower(fn, structure=()):
@@ -49,7 +51,7 @@ def _lower(fn, structure=()):
     entry = _lowered.get(key)
     if entry is not None and entry[0] is code:
         return entry[1]
-    ir = verify(lower(fn, structure=dict(structure)))
+    ir = verify(_frontend.lowered(fn, structure))
     _stats["lowerings"] += 1
     _lowered[key] = (code, ir)
     return ir

@@ -403,8 +403,12 @@ def added_at(acc, index, g):
 
 def set_item(x, index, v):
     """A copy of `x` with `v` written at `index` (`x[index] = v` on the copy). Generated
-    code writes in place instead where `x` is an array nothing else refers to."""
-    out = x.copy()
+    code writes in place instead where `x` is an array nothing else refers to.
+
+    The copy keeps x's memory layout (order "K"): whether a later reshape of it is a
+    view, asked of NumPy at run time, must be answered as for the user's array, which
+    a write leaves where it is."""
+    out = x.copy(order="K")
     out[index] = v
     return out
 

@@ -50,10 +50,16 @@ class Primitive:
     n_outs: how many values it returns (a tuple when more than one: eigh's w
             and v), or a function of the call's (args, kwargs) giving that
             number (svd without compute_uv returns one).
+    view:   how the result shares the memory of the first argument (see
+            frontend/heap.py): "view" (always a view: np.transpose), "maybe" (a
+            view or a copy: np.reshape), "same" (the argument itself or a copy:
+            np.asarray), "readonly" (a view NumPy will not write through:
+            np.diagonal), "part" (several views: np.split), or None (new memory).
     """
 
     def __init__(self, name, impl=None, *, emit=None, pure=True, shape="fresh", zero=None,
-                 differentiable=True, scalar_args=False, hint=None, n_outs=1, exact=()):
+                 differentiable=True, scalar_args=False, hint=None, n_outs=1, exact=(),
+                 view=None):
         self.name = name
         self.impl = impl
         self.emit = emit
@@ -66,6 +72,7 @@ class Primitive:
         self.n_outs = n_outs
         # parameters (by name) whose VJP contributions have their shape already: lists
         self.exact = tuple(exact)
+        self.view = view
 
     def outputs(self, args, kwargs):
         """The number of values a call with these operands returns."""
@@ -199,3 +206,14 @@ CKPT_REVERSE = Primitive("checkpointed_loop_adjoint", emit=("ckpt_reverse",), pu
                          differentiable=False)
 CALL_VALUE = Primitive("call_value", emit=("call_value",), pure=False, shape="fresh",
                        differentiable=False)
+
+
+# The operators Python code uses (a + b, not x, a < b, a is None, c1 | c2).
+for _obj in list(_BINOPS) + list(_UNARY) + list(_COMPARE):
+    defprim(_obj)
+defprim(operator.or_, emit=("binop", ast.BitOr), name="or_", differentiable=False,
+        shape="elementwise")
+defprim(operator.and_, emit=("binop", ast.BitAnd), name="and_", differentiable=False,
+        shape="elementwise")
+defprim(operator.is_, emit=("compare", ast.Is), differentiable=False)
+defprim(operator.is_not, emit=("compare", ast.IsNot), differentiable=False)

@@ -12,6 +12,7 @@ position: opt.simplify drops every `axis=None` keyword as if it were the default
 import numpy as np
 
 from .. import runtime
+from ..ir import primitives as P
 from ..runtime import (column_stack_part, concatenate_part, diag_adjoint, diagonal_adjoint,
                        diff_adjoint, hstack_part, interp_adjoint, interp_slope, interp_tangent,
                        pad_adjoint, pad_linear_mode, rearrangement_adjoint, repeat_adjoint,
@@ -662,3 +663,20 @@ def _(gs, ans, ary, indices_or_sections=None):
 @per_output_jvp(np.vsplit, **_SPLIT)
 def _(dary, ans, ary, indices_or_sections=None):
     return np.vsplit(dary, indices_or_sections)
+
+
+# --- which results share their argument's memory ---------------------------------------
+#
+# Writing into a view writes into its array, and a view shows later writes into its
+# array (frontend/memory.py follows both); see Primitive.view for the kinds.
+for _f, _view in ((np.transpose, "view"), (np.swapaxes, "view"), (np.moveaxis, "view"),
+                  (np.squeeze, "view"), (np.expand_dims, "view"), (np.flip, "view"),
+                  (np.fliplr, "view"), (np.flipud, "view"), (np.reshape, "maybe"),
+                  (np.ravel, "maybe"), (np.diagonal, "readonly"), (np.broadcast_to, "readonly"),
+                  (np.asarray, "same"), (np.atleast_1d, "same"), (np.atleast_2d, "same"),
+                  (np.atleast_3d, "same"), (np.split, "part"), (np.array_split, "part"),
+                  (np.hsplit, "part"), (np.vsplit, "part")):
+    P.defprim(_f, view=_view)
+for _name in ("matrix_transpose", "permute_dims"):
+    if hasattr(np, _name):
+        P.defprim(getattr(np, _name), view="view")

@@ -1,0 +1,408 @@
+"""Calls: NumPy primitives, the user's own functions, nested functions, methods.
+
+- A primitive is an op; one that makes a view (`np.transpose`, `x.reshape`) is a
+  view in the memory model, one that changes an argument in place (`out=y`,
+  `np.copyto`, `y.fill`, `np.add.at`) an item write.
+- A function of the user's is kept as a call (AD calls its own derivative) when
+  it neither writes into the arrays it is given nor returns one of them (or a
+  view, or a module's array); this is read off the callee's own lowering (its
+  `effects`), not guessed from its text. Otherwise it is lowered in the caller,
+  sharing the caller's memory, so the caller sees exactly what it did.
+- Nested defs and lambdas are lowered where they are called, reading the
+  enclosing function's variables as they are then.
+"""
+
+import inspect
+import types
+
+import gast
+import numpy as np
+
+from .. import runtime
+from ..errors import SourceADError
+from ..ir import primitives as P
+from ..ir.core import Const, Op, Var
+from .heap import PART, Ref
+from .memory import view_kind
+from .values import BoundMethod, DictValue, ListValue, LocalFunction, Static, TupleValue, flatten
+
+# Calls whose tuple or list arguments their rules need to see item by item, filled by
+# rules.variadic: each maps the callable to `(args, kwargs) -> (callable, args, kwargs)`
+# (a tuple or list still a TupleValue), or None to leave the call as written.
+VARIADIC_CALLS = {}
+
+# Array attributes and methods, by the NumPy functions that compute them.
+ARRAY_ATTRIBUTES = {"T": np.transpose, "shape": np.shape, "ndim": np.ndim, "size": np.size}
+ARRAY_METHODS = {
+    "sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min, "prod": np.prod,
+    "std": np.std, "var": np.var, "cumsum": np.cumsum, "cumprod": np.cumprod,
+    "dot": np.dot, "reshape": np.reshape, "transpose": np.transpose, "ravel": np.ravel,
+    "flatten": np.ravel, "squeeze": np.squeeze, "swapaxes": np.swapaxes, "clip": np.clip,
+    "round": np.round, "argmax": np.argmax, "argmin": np.argmin, "argsort": np.argsort,
+    "any": np.any, "all": np.all, "copy": np.copy, "astype": None, "trace": np.trace,
+    "diagonal": np.diagonal, "repeat": np.repeat, "take": np.take, "conj": np.conj,
+}
+# Methods and NumPy functions that change an array in place.
+IN_PLACE_METHODS = ("fill", "sort", "resize", "put", "itemset", "partition", "setfield",
+                    "setflags")
+IN_PLACE_FUNCTIONS = tuple(f for f in (np.put, np.place, np.putmask, np.fill_diagonal,
+                                       np.random.shuffle, getattr(np, "put_along_axis", None))
+                           if f is not None)
+
+
+def variadic(obj):
+    try:
+        return VARIADIC_CALLS.get(obj)
+    except TypeError:   # unhashable callables are never variadic primitives
+        return None
+
+
+def is_user_function(obj):
+    """A Python function with source sourcead can read (not one of its own)."""
+    if not isinstance(obj, types.FunctionType):
+        return False
+    if (obj.__module__ or "").split(".")[0] == "sourcead" or obj.__name__ == "<lambda>":
+        return False
+    try:
+        return inspect.getsourcefile(obj) is not None
+    except TypeError:
+        return False
+
+
+def is_plain(value):
+    return value is None or isinstance(value, (bool, int, float, str)) or \
+        isinstance(value, tuple) and all(is_plain(v) for v in value)
+
+
+class Calls:
+    """The call lowering of one Lowerer `lw` (see the module docstring)."""
+
+    def __init__(self, lw):
+        self.lw = lw
+        self.b = lw.builder
+        self.mem = lw.memory
+
+    # -- entry --------------------------------------------------------------
+    def call(self, node):
+        lw = self.lw
+        callee = lw.expr(node.func)
+        if isinstance(callee, Static) and callee.obj is runtime.checkpoint:
+            fn = lw.expr(node.args[0]) if len(node.args) == 1 and not node.keywords else None
+            if not isinstance(fn, Static) or not is_user_function(fn.obj):
+                lw.refuse(node, "sad.checkpoint of something other than a function of yours",
+                          "checkpoint a function defined in a file")
+            return Static(runtime.checkpoint(fn.obj), fn.text)
+        if isinstance(callee, BoundMethod):
+            return self.method(callee, node)
+        if isinstance(callee, LocalFunction):
+            args, kwargs = self.arguments(node, keep_tuples=True)
+            return lw.inline_local(callee, args, kwargs, node)
+        if not isinstance(callee, Static):
+            if isinstance(node.func, gast.Attribute):
+                lw.refuse(node, f"a call of the method `.{node.func.attr}` of an object",
+                          "call a function that takes the arrays as arguments")
+            lw.refuse(node, "a call of a value computed at run time",
+                      "call functions by name, or pass the function as an argument")
+        obj = callee.obj
+        if obj in (sum, max, min) and not node.keywords:
+            folded = self.builtin_reduction(obj, node)
+            if folded is not None:
+                return folded
+        if obj is len and len(node.args) == 1 and not node.keywords:
+            value = lw.expr(node.args[0])
+            if isinstance(value, (TupleValue, DictValue)):
+                return Const(len(value.keys if isinstance(value, DictValue) else value.items))
+            return self.b.emit(len, [lw.operand(value, node)])
+        if P.lookup(obj) is None and is_user_function(obj):
+            args, kwargs = self.arguments(node, keep_tuples=True)
+            return self.user_call(obj, callee.text, args, kwargs, node)
+        out = next((kw for kw in node.keywords if kw.arg == "out"), None)
+        if out is not None and not (isinstance(out.value, gast.Constant) and
+                                    out.value.value is None):
+            # f(x, out=y) computes f(x) and writes it into y
+            call = gast.Call(func=node.func, args=node.args,
+                             keywords=[kw for kw in node.keywords if kw is not out])
+            gast.copy_location(call, node)
+            return self.write_all(out.value, lw.expr(call), node)
+        if obj is np.copyto and len(node.args) == 2 and not node.keywords:
+            self.write_all(node.args[0], lw.expr(node.args[1]), node)
+            return Const(None)
+        if getattr(obj, "__name__", "") == "at" and getattr(obj, "__self__", None) is np.add \
+                and len(node.args) == 3 and not node.keywords:
+            target, index, value = lw.values(node.args)
+            if not isinstance(target, Ref):
+                lw.refuse(node, "np.add.at into something other than an array",
+                          "pass the array's name")
+            self.add_at(target, lw.operand(index, node), lw.operand(value, node), node)
+            return Const(None)
+        if obj in IN_PLACE_FUNCTIONS or getattr(obj, "__name__", "") == "at" and \
+                isinstance(getattr(obj, "__self__", None), np.ufunc):
+            lw.refuse(node, f"{callee.text}, which changes its argument in place",
+                      "write the new values with an item assignment (y[idx] = v)")
+        if obj in (np.asarray, np.array) and len(node.args) == 1 and \
+                [kw.arg for kw in node.keywords] == ["dtype"]:
+            dtype = lw.expr(node.keywords[0].value)
+            static = dtype.obj if isinstance(dtype, Static) else \
+                dtype.value if isinstance(dtype, Const) else None
+            try:
+                discrete = static is not None and np.dtype(static).kind in "biu"
+            except TypeError:
+                discrete = False
+            if discrete:   # a conversion to integers or booleans: no derivative
+                value = lw.operand(lw.expr(node.args[0]), node)
+                return self.b.emit(runtime.astype_discrete, [value, lw.operand(dtype, node)])
+        return self.primitive(callee, node)
+
+    def arguments(self, node, keep_tuples=False):
+        """(positional values, keyword values): `*t` of a tuple built in the function
+        passed item by item; without keep_tuples, tuples become run-time values."""
+        lw = self.lw
+        nodes, starred = [], []
+        for a in node.args:
+            starred.append(isinstance(a, gast.Starred))
+            nodes.append(a.value if isinstance(a, gast.Starred) else a)
+        for kw in node.keywords:
+            if kw.arg is None:
+                lw.refuse(node, "**kwargs in a call", "pass the arguments by name")
+            nodes.append(kw.value)
+        values = lw.values(nodes)
+        args = []
+        for value, star, a in zip(values, starred, node.args):
+            if star:
+                if not isinstance(value, TupleValue):
+                    lw.refuse(a, "a starred argument that is not a tuple or list built in "
+                              "the function", "pass the arguments one by one")
+                args += list(value.items)
+            else:
+                args.append(value)
+        kwargs = dict(zip([kw.arg for kw in node.keywords], values[len(node.args):]))
+        if not keep_tuples:
+            args = [v if isinstance(v, (Ref, Static)) else lw.operand(v, node) for v in args]
+        return args, kwargs
+
+    # -- primitives -----------------------------------------------------------
+    def primitive(self, callee, node):
+        lw = self.lw
+        obj = callee.obj
+        var = variadic(obj)
+        args, kwargs = self.arguments(node, keep_tuples=var is not None)
+        kwargs = {k: lw.operand(v, node) for k, v in kwargs.items()}
+        if var is not None:   # np.concatenate((a, b)): a primitive for two arrays
+            if args and isinstance(args[0], TupleValue) and obj not in (np.array, np.asarray):
+                args[0] = type(args[0])([self.nested_array(i, node) for i in args[0].items])
+            obj, args, kwargs = var(args, kwargs) or (obj, args, kwargs)
+        prim = P.lookup(obj)
+        if prim is None and is_user_function(obj):
+            return self.user_call(obj, callee.text, args, kwargs, node)
+        base = args[0] if args else None
+        operands = [lw.operand(a, node) for a in args]
+        if prim is not None:
+            attrs = {"text": callee.text} if prim.emit[0] == "opaque" else None
+            kind = view_kind(obj, operands, self.b.defs, self.mem.ints) if operands else None
+            if kind == PART:
+                made = self.b.emit(obj, operands, kwargs, attrs)
+                outs = made if isinstance(made, list) else [made]
+                return TupleValue(self.mem.parts(base, outs, obj, node))
+            if kind is not None and isinstance(base, (Ref, Var)):
+                return self.mem.view(base, obj, operands[1:], kwargs, attrs, node, kind)
+            made = self.b.emit(obj, operands, kwargs, attrs)
+            return TupleValue(made) if isinstance(made, list) else made
+        # No primitive: called as it is. AD refuses it later if a differentiated value
+        # reaches it.
+        op = Op(P.OPAQUE_CALL, operands, kwargs, loc=self.b.loc,
+                attrs={"callee": obj, "text": callee.text})
+        op.outs[0].hint = getattr(obj, "__name__", "result")
+        self.b.append(op)
+        return op.out
+
+    def nested_array(self, item, node):
+        """An item of a joined sequence, as np.array(item) where it is a tuple or list of
+        values computed at run time (NumPy makes an array of it); else the item."""
+        if not isinstance(item, TupleValue) or \
+                all(isinstance(i, Const) for i in flatten(item)[0]):
+            return item
+        made = variadic(np.array)([item], {})
+        if made is None:
+            return item
+        obj, items, kwargs = made
+        return self.b.emit(obj, [self.lw.operand(i, node) for i in items], kwargs)
+
+    # -- in-place NumPy -----------------------------------------------------
+    def write_all(self, target_node, value, node):
+        """`y[...] = value`: what an in-place NumPy call (out=y, y.fill(v), np.copyto(y, v))
+        does to y."""
+        lw = self.lw
+        target = lw.expr(target_node)
+        if not isinstance(target, Ref):
+            lw.refuse(node, "an in-place NumPy call on something other than an array",
+                      "write into a variable: y[...] = value")
+        self.mem.write(target, Const(Ellipsis), lw.operand(value, node), node)
+        return lw.expr(target_node)
+
+    def add_at(self, target, index, value, node):
+        """np.add.at(y, idx, v): v added at idx into y, repeated indices adding up."""
+        target = self.mem.resolve(target, node)
+
+        def act(alt):
+            current = self.mem.contents(alt, target.hint, node)
+            added = self.b.emit(runtime.added_at, [current, index, value])
+            self.mem.write_alt(alt, Const(Ellipsis), added, node, target.hint, whole=True)
+            return Const(None)
+        self.mem.dispatch(target, act, node)
+
+    # -- methods --------------------------------------------------------------
+    def method(self, method, node):
+        """`x.sum(axis=0)`, `x.reshape(2, 3)`: the NumPy function of the same meaning;
+        `y.fill(v)`, `y.sort()`: writes; `xs.append(v)`, `d.items()`: containers."""
+        lw = self.lw
+        if any(isinstance(a, gast.Starred) for a in node.args) or \
+                any(kw.arg is None for kw in node.keywords):
+            lw.refuse(node, "*args or **kwargs in a method call", "pass the arguments one by one")
+        args = lw.values(node.args)
+        name, receiver = method.name, method.receiver
+        kwargs = {kw.arg: lw.operand(lw.expr(kw.value), node) for kw in node.keywords}
+        if name in IN_PLACE_METHODS:
+            return self.in_place_method(method, args, kwargs, node)
+        if isinstance(receiver, (DictValue, ListValue)):
+            return lw.container_method(method, args, node)
+        if name == "append":
+            return lw.append(node.func.value, receiver, args, node)
+        fn = ARRAY_METHODS[name]
+        if name in ("reshape", "transpose") and len(args) > 1:
+            args = [TupleValue(args)]      # x.reshape(2, 3) is x.reshape((2, 3))
+        if name == "astype":
+            if len(args) != 1 or kwargs:
+                lw.refuse(node, "astype with options", "write x.astype(dtype)")
+            dtype = args[0]
+            if not isinstance(dtype, Static):
+                lw.refuse(node, "astype to a dtype computed at run time",
+                          "name the type: x.astype(float), x.astype(np.float32)")
+            try:
+                floating = np.dtype(dtype.obj).kind in "fc"
+            except TypeError:
+                lw.refuse(node, f"astype to {dtype.text}", "name a NumPy dtype or float")
+            loaded = lw.operand(dtype, node)
+            # to integers or booleans: a step function, with no derivative
+            fn = runtime.astype if floating else runtime.astype_discrete
+            return self.b.emit(fn, [lw.operand(receiver, node)], {"dtype": loaded})
+        operands = [lw.operand(a, node) for a in args]
+        kind = view_kind(fn, [lw.operand(receiver, node)] + operands, self.b.defs,
+                         self.mem.ints)
+        if kind is not None and isinstance(receiver, (Ref, Var)):
+            return self.mem.view(receiver, fn, operands, kwargs, None, node, kind)
+        return self.b.emit(fn, [lw.operand(receiver, node)] + operands, kwargs)
+
+    def in_place_method(self, method, args, kwargs, node):
+        name = method.name
+        if name == "fill" and len(args) == 1 and not kwargs:
+            self.write_all(node.func.value, args[0], node)
+            return Const(None)
+        if name == "sort" and len(args) <= 1 and set(kwargs) <= {"axis"}:
+            axis = self.lw.operand(args[0], node) if args else kwargs.get("axis", Const(-1))
+            value = self.b.emit(np.sort, [self.lw.operand(method.receiver, node)],
+                                {"axis": axis})
+            self.write_all(node.func.value, value, node)
+            return Const(None)
+        self.lw.refuse(node, f"`.{name}(...)`, which changes its array in place",
+                       "compute a new array (np.partition, np.resize, ...) and assign it")
+
+    # -- builtins -----------------------------------------------------------
+    def builtin_reduction(self, fn, node):
+        """sum, max and min of a tuple or list built in the function (or of several
+        arguments) as a chain of pairwise operations; `sum(x)` of an array as
+        `np.sum(x, axis=0)`. None where the call stays a call."""
+        lw = self.lw
+        if any(isinstance(a, gast.Starred) for a in node.args):
+            return None
+        args = lw.values(node.args)
+        emit = self.b.emit
+        if fn is sum:
+            if not 1 <= len(args) <= 2:
+                lw.refuse(node, f"sum() with {len(args)} arguments")
+            start = args[1] if len(args) == 2 else Const(0)
+            if isinstance(args[0], TupleValue):
+                items, total = list(args[0].items), start
+            else:
+                items, total = [], emit(np.sum, [lw.operand(args[0], node)], {"axis": Const(0)})
+                if not (isinstance(start, Const) and start.value == 0):
+                    items, total = [total], start
+            for item in items:
+                if isinstance(total, Const) and total.value == 0 and not isinstance(item, Const):
+                    total = lw.operand(item, node)   # 0 + x is x
+                    continue
+                total = emit(__import__("operator").add, [lw.operand(total, node),
+                                                          lw.operand(item, node)])
+            return total
+        if len(args) == 1 and isinstance(args[0], TupleValue):
+            args = list(args[0].items)
+        elif len(args) == 1:   # the largest item of a sequence known at run time
+            return emit(np.max if fn is max else np.min, [lw.operand(args[0], node)])
+        if not args:
+            lw.refuse(node, f"{fn.__name__}() of an empty sequence")
+        out = lw.operand(args[0], node)
+        for a in args[1:]:
+            out = emit(fn, [out, lw.operand(a, node)])
+        return out
+
+    # -- the user's functions -------------------------------------------------
+    def user_call(self, fn, text, args, kwargs, node):
+        """A call of one of the user's own functions: kept as a call where it does
+        nothing to the arrays it is given (see the module docstring), else lowered here."""
+        lw = self.lw
+        values = list(args) + list(kwargs.values())
+        if any(isinstance(a, (Static, LocalFunction, TupleValue, DictValue)) for a in values):
+            # a function, tuple, list or dict passed: known while lowering, so lowered here
+            return lw.inline_user(fn, args, kwargs, node)
+        sig = inspect.signature(fn)
+        try:
+            bound = sig.bind(*args, **kwargs)
+        except TypeError as e:
+            lw.refuse(node, f"this call of {fn.__name__}: {e}")
+        operands = []
+        for name, p in sig.parameters.items():
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                lw.refuse(node, f"a call of {fn.__name__}, which takes *args or **kwargs",
+                          "give it explicit parameters")
+            if name in bound.arguments:
+                operands.append(bound.arguments[name])
+            elif is_plain(p.default):
+                operands.append(Const(p.default))
+            else:
+                lw.refuse(node, f"the default value of `{name}` in {fn.__name__}",
+                          f"pass `{name}` explicitly")
+        effects = lw.effects_of(fn, node)
+        if any(isinstance(a, (Ref, Var)) for a in operands) and not effects.pure:
+            # it writes into the arrays it is given, or returns one of them (or a view of
+            # one): lowered here, so the caller sees that
+            if getattr(fn, "__sourcead_checkpoint__", False):
+                lw.refuse(node, f"sad.checkpoint of {fn.__name__}, which writes into the "
+                          "arrays it is given or returns one of them (a call recomputed "
+                          "later cannot share them)", "return new arrays from it instead")
+            return lw.inline_user(fn, args, kwargs, node)
+        operands = [lw.operand(a, node) for a in operands]
+        n = effects.results
+        outs = [Var(fn.__name__, is_temp=True) for _ in range(n)]
+        op = Op(P.CALL_USER, operands, outs=outs, loc=self.b.loc,
+                attrs={"callee": fn, "text": text,
+                       "checkpoint": getattr(fn, "__sourcead_checkpoint__", False)})
+        self.b.append(op)
+        return op.out if n == 1 else TupleValue(op.outs)
+
+
+class Effects:
+    """What a function does to what it is given, read off its lowering: `writes`, the
+    parameters whose arrays it writes into; `aliases`, the parameters (or "outside")
+    whose arrays or views of them it returns; `results`, how many values it returns."""
+
+    def __init__(self, writes=(), aliases=(), results=1):
+        self.writes = frozenset(writes)
+        self.aliases = frozenset(aliases)
+        self.results = results
+
+    @property
+    def pure(self):
+        return not self.writes and not self.aliases
+
+
+__all__ = ["Calls", "Effects", "VARIADIC_CALLS", "ARRAY_ATTRIBUTES", "ARRAY_METHODS",
+           "IN_PLACE_METHODS", "IN_PLACE_FUNCTIONS", "is_user_function", "SourceADError"]

@@ -1,0 +1,192 @@
+"""What the lowering binds names to, besides IR operands.
+
+While a function is lowered, an expression evaluates to one of:
+
+- an IR operand (`Var`, `Const`): a value computed by the program;
+- a `memory.Ref`: a reference to an array (or number) of the running program,
+  possibly a view of another one (see memory.py);
+- a value known while lowering: a module or callable (`Static`), a tuple, list or
+  dict built in the function (`TupleValue`, `ListValue`, `DictValue`: kept item
+  by item, so that `d["W"]` or `xs[0]` costs nothing in generated code), a nested
+  function or lambda (`LocalFunction`), a method not yet called (`BoundMethod`).
+
+Lists and dicts are mutable in Python: two names may hold one list. Each list or
+dict built in the function carries an identity token (`ident`) that its changed
+versions keep, so that every name holding it sees an append or an item write.
+"""
+
+import itertools
+
+from ..ir.core import Var
+
+_idents = itertools.count()
+
+
+class Static:
+    """A value known at transformation time (a module or a callable) and how to spell it."""
+
+    __slots__ = ("obj", "text")
+
+    def __init__(self, obj, text):
+        self.obj = obj
+        self.text = text
+
+
+class TupleValue:
+    """A tuple built in the user's code; kept as a compile-time structure."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items):
+        self.items = tuple(items)
+
+    def with_items(self, items):
+        return TupleValue(items)
+
+
+class ListValue(TupleValue):
+    """A list built in the user's code, known item by item while it is lowered."""
+
+    __slots__ = ("ident",)
+
+    def __init__(self, items, ident=None):
+        super().__init__(items)
+        self.ident = next(_idents) if ident is None else ident
+
+    def with_items(self, items):
+        return ListValue(items, self.ident)
+
+
+class DictValue:
+    """A dict built in the user's code (or passed in), with keys known while lowering."""
+
+    __slots__ = ("keys", "values", "ident")
+
+    def __init__(self, keys, values, ident=None):
+        self.keys = tuple(keys)
+        self.values = tuple(values)
+        self.ident = next(_idents) if ident is None else ident
+
+    def get(self, key):
+        for k, v in zip(self.keys, self.values):
+            if k == key and type(k) is type(key):
+                return v
+        raise KeyError(key)
+
+    def with_item(self, key, value):
+        keys, values = list(self.keys), list(self.values)
+        for i, k in enumerate(keys):
+            if k == key and type(k) is type(key):
+                values[i] = value
+                return DictValue(keys, values, self.ident)
+        return DictValue(keys + [key], values + [value], self.ident)
+
+    def with_items(self, values):
+        return DictValue(self.keys, values, self.ident)
+
+
+def flatten(value):
+    """(leaves, tree) of a lowered value: tree is None for a leaf, ("tuple", subtrees),
+    ("list", subtrees) or ("dict", keys, subtrees)."""
+    if isinstance(value, TupleValue):
+        parts = [flatten(v) for v in value.items]
+        kind = "list" if isinstance(value, ListValue) else "tuple"
+        return [leaf for p in parts for leaf in p[0]], (kind, tuple(p[1] for p in parts))
+    if isinstance(value, DictValue):
+        parts = [flatten(v) for v in value.values]
+        return [leaf for p in parts for leaf in p[0]], ("dict", value.keys,
+                                                       tuple(p[1] for p in parts))
+    return [value], None
+
+
+def unflatten(tree, leaves):
+    """The structured value of `tree` over the leaves (an iterator or a list)."""
+    leaves = iter(leaves)
+
+    def build(t):
+        if t is None:
+            return next(leaves)
+        items = [build(sub) for sub in t[-1]]
+        if t[0] == "dict":
+            return DictValue(t[1], items)
+        return ListValue(items) if t[0] == "list" else TupleValue(items)
+    return build(tree)
+
+
+def map_leaves(value, f):
+    """`value` with each leaf replaced by f(leaf); containers keep their identity."""
+    if isinstance(value, DictValue):
+        return value.with_items([map_leaves(v, f) for v in value.values])
+    if isinstance(value, TupleValue):
+        return value.with_items([map_leaves(v, f) for v in value.items])
+    return f(value)
+
+
+def leaf_vars(name, tree, out):
+    """Parameters for the leaves of argument `name` (params["W"] is `params_W`)."""
+    if tree is None:
+        v = Var(ident_of(name))
+        out.append(v)
+        return [v]
+    keys = tree[1] if tree[0] == "dict" else range(len(tree[-1]))
+    vars_ = []
+    for k, sub in zip(keys, tree[-1]):
+        vars_ += leaf_vars(f"{name}_{k}", sub, out)
+    return vars_
+
+
+def ident_of(text):
+    """A Python identifier made from `text` (for generated names)."""
+    name = "".join(c if c.isalnum() or c == "_" else "_" for c in str(text))
+    return name if name and not name[0].isdigit() else "v" + name
+
+
+class LocalFunction:
+    """A nested def or a lambda: its AST, its default values, and the lowering of the
+    function that defines it (whose variables it reads when it is called)."""
+
+    __slots__ = ("node", "defaults", "owner", "lowering")
+
+    def __init__(self, node, defaults, owner):
+        self.node = node
+        self.defaults = defaults
+        self.owner = owner
+        self.lowering = False
+
+
+class BoundMethod:
+    """`x.sum` before it is called: the receiver and the method's name."""
+
+    __slots__ = ("receiver", "name")
+
+    def __init__(self, receiver, name):
+        self.receiver = receiver
+        self.name = name
+
+
+class TupleParams:
+    """A binding (rules only) that turns one parameter into `n`, seen in the body as a
+    tuple: the `ans` of a primitive with several outputs. The items at the positions in
+    `nones` are None instead (cotangents known to be zero; see registry.vjp_rule)."""
+
+    __slots__ = ("n", "nones")
+
+    def __init__(self, n, nones=()):
+        self.n = n
+        self.nones = tuple(nones)
+
+    def _key(self):
+        return ("tuple_params", self.n, self.nones)
+
+
+class NeverNone:
+    """A binding (rules only): the cotangent parameters `names` hold arrays, never None
+    (the others are bound to None: see registry.vjp_rule)."""
+
+    __slots__ = ("names",)
+
+    def __init__(self, names):
+        self.names = tuple(names)
+
+    def _key(self):
+        return ("never_none", self.names)
