@@ -45,16 +45,28 @@ def clear_cache():
     _frontend.clear()
 
 
-def _lower(fn, structure=()):
+def _lower(fn, structure=(), kinds=None):
+    """The IR of `fn` (for the structure of its tuple, list and dict arguments, and, with
+    `kinds`, the float64 specialisation's kinds of its parameters)."""
     code = fn.__code__
-    key = (id(code), structure)
+    key = (id(code), structure, kinds)
     entry = _lowered.get(key)
     if entry is not None and entry[0] is code:
         return entry[1]
-    ir = verify(_frontend.lowered(fn, structure))
+    ir = verify(_frontend.lowered(fn, structure, kinds))
     _stats["lowerings"] += 1
     _lowered[key] = (code, ir)
     return ir
+
+
+def _shape_of(fn, structure=()):
+    """The IR of `fn`, for what any lowering of it tells alike (how many results, their
+    structure): one made for a specialisation if there is one already."""
+    code = fn.__code__
+    for (key_code, key_structure, _), (c, ir) in _lowered.items():
+        if key_code == id(code) and key_structure == structure and c is code:
+            return ir
+    return _lower(fn, structure)
 
 
 def _param_names(fn):
@@ -108,7 +120,9 @@ def _build(fn, kind, wrt, single, structure=(), float64=None):
     if entry is not None and entry[0] is code:
         _stats["hits"] += 1
         return entry[1]
-    ir = _lower(fn, structure)
+    kinds = None if float64 is None else \
+        frozenset(k for k in float64 if k[0] in _param_names(fn))   # (not the tangents')
+    ir = _lower(fn, structure, kinds)
     if float64 is not None:   # the sharing tests that the arguments' kinds decide
         ir = fold_kinds(ir, float64)
     name = fn.__name__
@@ -214,7 +228,7 @@ def _aux_tree(ir, name):
 def _derivative_of(fn, kind, wrt):
     """The derivative of the user's function `fn` that generated code calls."""
     compiled = _build(fn, "call_" + kind, tuple(wrt), False)
-    n = len(_lower(fn).results)
+    n = len(_shape_of(fn).results)
     expected = _result_count(fn)
     if n != expected:
         raise SourceADError(f"{fn.__name__} returns {n} value(s) but its callers were "
@@ -377,7 +391,7 @@ class Derivative:
         trees = [_tree_of(a) for a in args] + [_tree_of(v) for v in kwargs.values()]
         if any(t is not None or _is_function(a) for t, a in
                zip(trees, list(args) + list(kwargs.values()))) or (not self.has_aux and
-                self.kind in ("vjp", "jvp") and _lower(self.fn).result_tree is not None):
+                self.kind in ("vjp", "jvp") and _shape_of(self.fn).result_tree is not None):
             return self._call_structured(args, kwargs)
         spec = None if kwargs else self._float64_spec(args)
         if spec:
@@ -449,7 +463,7 @@ class Derivative:
 
     def _with_aux(self, out, args):
         """(gradient, aux), ((value, aux), gradient) or (y, pullback, aux)."""
-        tree = _aux_tree(_lower(self.fn), self.fn.__name__)
+        tree = _aux_tree(_shape_of(self.fn), self.fn.__name__)
 
         def aux_of(leaves):
             return _rebuild(tree, list(leaves)) if tree is not None else leaves[0]
@@ -536,7 +550,7 @@ class Derivative:
         structure += tuple((self._names[i], ("callable", a)) for i, a in enumerate(primals)
                            if _is_function(a))
         f, flat, leaf_wrt, counts = self._leaf_level(primals, trees, structure)
-        result_tree = _lower(self.fn, structure).result_tree
+        result_tree = _shape_of(self.fn, structure).result_tree
 
         def regroup(grads):
             grads = list(grads)
@@ -562,7 +576,7 @@ class Derivative:
             return results(y), results(y_dot)
         out = f(*flat)
         if self.has_aux:
-            tree = _aux_tree(_lower(self.fn, structure), self.fn.__name__)
+            tree = _aux_tree(_shape_of(self.fn, structure), self.fn.__name__)
 
             def aux_of(leaves):
                 return _rebuild(tree, list(leaves)) if tree is not None else leaves[0]

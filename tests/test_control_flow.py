@@ -429,7 +429,7 @@ def test_no_copy_of_a_whole_array_per_iteration():
     assert peak < 4 * X.nbytes
 
 
-def test_unsupported_loops_are_refused_with_their_location():
+def test_loop_else_and_break_in_a_literal_loop():
     def for_else(x):
         for i in range(3):
             x = x * 2
@@ -451,11 +451,20 @@ def test_unsupported_loops_are_refused_with_their_location():
             x = x * w
         return x
 
-    for fn, what in ((for_else, "for/else"), (while_else, "while/else"),
-                     (break_in_literal_loop, "literal sequence")):
-        with pytest.raises(sad.SourceADError) as e:
-            sad.grad(fn)(1.0)
-        assert what in str(e.value) and e.value.loc.lineno > fn.__code__.co_firstlineno
+    def else_after_break(x):
+        for i in range(4):
+            if x > 5.0:
+                break
+            x = x * 1.5
+        else:
+            x = x - 1.0      # only where the loop ran to its end
+        return x
+
+    for fn in (for_else, while_else, break_in_literal_loop, else_after_break):
+        for x in (0.7, 1.3, 4.2):   # away from the points where a branch switches
+            assert sad.value_and_grad(fn)(x)[0] == pytest.approx(fn(x))
+            assert sad.jvp(fn)(x, 1.0)[0] == pytest.approx(fn(x))
+            sad.check_grads(fn, (x,))
 
 
 def test_a_loop_over_rows_unpacks_each_row():

@@ -371,6 +371,11 @@ class Calls:
                 lw.refuse(node, f"the default value of `{name}` in {fn.__name__}",
                           f"pass `{name}` explicitly")
         effects = lw.effects_of(fn, node)
+        names = list(sig.parameters)
+        returned = [a for name, a in zip(names, operands) if name in effects.aliases]
+        if not effects.writes and effects.aliases <= set(names) and \
+                not lw.observed(returned):
+            effects = Effects(results=effects.results)   # returning them: no one can tell
         if any(isinstance(a, (Ref, Var)) for a in operands) and not effects.pure:
             # it writes into the arrays it is given, or returns one of them (or a view of
             # one): lowered here, so the caller sees that

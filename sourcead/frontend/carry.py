@@ -72,12 +72,23 @@ class Head:
         self.entry_objects = set(entry.reachable())
         self.slot_inits = {}      # slot key -> its version at entry (None: read it then)
         self.watch = {}           # holder -> entry objects whose writes undo its adoption
+        # Holders that carry their value, not its identity: what they hold is theirs at
+        # each head, which is exact as long as nothing is written into it (or into what
+        # it shares), checked after each lowering (`finish`, `check_adoptions`).
+        self.copying = set()
+        self.stand_in = set()     # ... of them, those whose value others may share
         self.plan = {h: self.entry_specs(h, tentative=True)
                      if h[0] in assigned and _may_change(self.leaves[h]) else KEEP
                      for h in self.holders}
+        self.copying = {h for h in self.holders if self.plan[h] is not KEEP}
+        self.stand_in = set(self.watch)
         self.carried_objects = {a.obj for h in self.holders if h[0] in written
                                 for a in self.alts_at_entry(h)} & self.entry_objects
         self.slots = {}
+        self.escaped = {}         # objkey -> line: objects a list holds at the head
+        # slot key -> (kind, ndim) of what it holds: assumed from its entry value, and
+        # checked against what each iteration leaves in it (`check_kinds`)
+        self.slot_kinds = {}
 
     # -- the plan -------------------------------------------------------------
     def alts_at_entry(self, h):
@@ -92,17 +103,27 @@ class Head:
         if not isinstance(leaf, Ref):
             self.slot_inits[slot] = leaf
             return [Spec(slot, _PLAIN, TRUE)]
-        alt = leaf.alts[0]
-        if leaf.single and not alt.path and (alt.obj.kind == VALUE or
-                                              self.only_holder(alt.obj, h)):
-            self.entry_objects.discard(alt.obj)
-            self.slot_inits[slot] = self.entry.heap[alt.obj]
+        own = [a for a in leaf.alts if not a.path and (a.obj.kind == VALUE or
+                                                       self.only_holder(a.obj, h))]
+        if leaf.single and own:
+            self.adopt(h, own[0].obj)
             return [Spec(slot, _PLAIN, TRUE)]
         if tentative:
             self.watch[h] = {a.obj for a in leaf.alts}
             self.slot_inits[slot] = None
             return [Spec(slot, _PLAIN, TRUE)]
-        return [Spec(("entry", a.obj), a, a.guard) for a in leaf.alts]
+        specs = [Spec(("entry", a.obj), a, a.guard) for a in leaf.alts if a not in own[:1]]
+        if own:   # an object only h holds (a copy, a number): h's slot from the start
+            self.adopt(h, own[0].obj)
+            specs.append(Spec(slot, _PLAIN, own[0].guard))
+        return specs
+
+    def adopt(self, h, obj):
+        """h's slot starts with obj's value; obj is h's alone (or a number: its value
+        is all there is to it), so nothing else needs obj at the head."""
+        self.slot_inits[("slot", h)] = self.entry.heap[obj]
+        if self.only_holder(obj, h):
+            self.entry_objects.discard(obj)
 
     def only_holder(self, obj, holder):
         if obj.external or obj in self.entry.escaped:
@@ -129,18 +150,68 @@ class Head:
         return changed
 
     def check_adoptions(self, written):
-        """Undo the tentative adoptions whose objects the loop wrote into after all (h
-        starts with them, and gets a slot only for what the loop makes); True if any."""
-        undone = False
-        for h in sorted(self.watch, key=str):
-            slot = self.slots.get(("slot", h))
-            if self.watch[h] & written or slot is not None and slot in written:
-                del self.watch[h]
-                self.slot_inits[("slot", h)] = Const(None)
-                rest = [s for s in self.plan[h] if s.objkey[0] != "slot" or s.objkey[1] != h]
-                self.plan[h] = self.entry_specs(h) + rest
-                undone = True
-        return undone
+        """Holders that carry their value but whose arrays (or arrays they share) the loop
+        wrote into after all carry their identity from now on (h starts with its entry
+        objects, and gets a slot only for what the loop makes); True if any changed."""
+        changed = False
+        for h in sorted(self.copying, key=str):
+            stood_in = any(self.mem.stand_ins.get(obj) == h for obj in written)
+            if self.watch.get(h, set()) & written or stood_in or h in self.unsafe:
+                self.make_precise(h)
+                changed = True
+        for h in sorted(self.needs_stand_in - self.stand_in, key=str):
+            if h in self.copying:
+                self.stand_in.add(h)
+                changed = True
+        return changed
+
+    def make_precise(self, h):
+        self.copying.discard(h)
+        self.stand_in.discard(h)
+        self.watch.pop(h, None)
+        self.slot_inits[("slot", h)] = Const(None)
+        rest = [s for s in self.plan[h] if s.objkey[0] != "slot" or s.objkey[1] != h]
+        self.plan[h] = self.entry_specs(h) + rest
+
+    unsafe = frozenset()
+    needs_stand_in = frozenset()
+
+    def finish(self, mem, end, written, node):
+        """At the end of the body: each copying holder's value, read, becomes an object
+        of its own (its slot at the next head). A copying holder that shares an array
+        with a holder carrying identities, or holds an array from before the loop that
+        the loop writes into, must carry its identity too (`unsafe`); copying holders
+        sharing arrays stand in for them (`needs_stand_in`)."""
+        reach = {}
+        for h in self.holders:
+            leaf = _leaf_at(end.env, h)
+            if isinstance(leaf, Ref):
+                for a in leaf.alts:
+                    reach.setdefault(a.obj, set()).add(h)
+        unsafe, share = set(), set()
+        for h in self.copying:
+            leaf = _leaf_at(end.env, h)
+            if not isinstance(leaf, Ref):
+                continue
+            for a in leaf.alts:
+                others = reach[a.obj] - {h}
+                if a.obj.kind == VALUE and not a.path:
+                    continue
+                if a.obj in self.entry_objects:
+                    if a.obj in written:   # an array from before the loop, written in it
+                        unsafe.add(h)
+                elif any(self.plan[o] is not KEEP and o not in self.copying for o in others):
+                    unsafe.add(h)          # shared with a holder whose arrays are followed
+                elif others:
+                    share |= others | {h}
+        self.unsafe, self.needs_stand_in = unsafe, share
+        for h in sorted(self.copying - unsafe, key=str):
+            leaf = _leaf_at(end.env, h)
+            if isinstance(leaf, Ref):
+                value = mem.read(leaf, node)
+                obj = Obj(_joined_kind(leaf), self.hints[h])
+                mem.state.heap[obj] = value
+                _set_leaf(mem.state.env, h, Ref([Alt(TRUE, obj)], self.hints[h]))
 
     # -- instances ------------------------------------------------------------
     def layout(self, read_entry):
@@ -157,14 +228,19 @@ class Head:
                     if init is None:
                         init = self.slot_inits[s.objkey] = read_entry(s.objkey[1])
                     hint = self.hints.get(s.objkey[1], "t")
-                    self.slots[s.objkey] = Obj(hint=hint)
-                    if s.objkey[1] in self.watch:   # stands for an object others hold
-                        self.mem.stand_ins.add(self.slots[s.objkey])
+                    if s.objkey not in self.slot_kinds:   # what its value is on entry
+                        self.slot_kinds[s.objkey] = self.kind(init)
+                    self.slots[s.objkey] = Obj(self.slot_kinds[s.objkey][0], hint)
+                    if s.objkey[1] in self.stand_in:   # stands for an object others hold
+                        self.mem.stand_ins[self.slots[s.objkey]] = s.objkey[1]
                     items.append((("version", s.objkey), init, hint))
-                if len(specs) > 1:
+                if len(specs) > 2 or len(specs) == 2 and j == 0:
+                    # of two alternatives, the second holds where the first does not
                     items.append((("guard", h, j), s.start, self.hints[h] + "_is"))
                 for p, x in enumerate(_operands(s.alt.path)):
-                    items.append((("operand", h, j, p), x, "index"))
+                    # a path's operands from the entry where it holds there (else unused)
+                    init = x if s.start is not FALSE else Const(None)
+                    items.append((("operand", h, j, p), init, "index"))
         for obj in sorted(self.carried_objects, key=lambda o: o.id):
             items.append((("version", ("entry", obj)), self.entry.heap[obj], obj.hint))
         return items
@@ -190,53 +266,144 @@ class Head:
                 alts = []
                 for j, s in enumerate(specs):
                     obj = self.slots[s.objkey] if s.objkey[0] == "slot" else s.objkey[1]
-                    guard = value_of[("guard", h, j)] if len(specs) > 1 else TRUE
+                    guard = TRUE if len(specs) == 1 else \
+                        self.mem.negate(value_of[("guard", h, 0)]) if len(specs) == 2 and j else \
+                        value_of[("guard", h, j)]
                     ops = [value_of[("operand", h, j, p)]
                            for p in range(len(_operands(s.alt.path)))]
                     alts.append(Alt(guard, obj, _with_operands(s.alt.path, ops)))
                 leaves.append(Ref(alts, self.hints[h]))
             env[name] = unflatten(tree, leaves) if tree is not None else leaves[0]
-        return State(env, heap, self.entry.cache, self.entry.escaped)
+        escaped = dict(self.entry.escaped)
+        for objkey, line in self.escaped.items():
+            obj = self.slots.get(objkey) if objkey[0] == "slot" else objkey[1]
+            if obj is not None:
+                escaped.setdefault(obj, line)
+        return State(env, heap, self.entry.cache, escaped)
 
     # -- the end of an iteration, in the head's terms -------------------------
     def describe(self, end):
-        """({holder: [Spec]}, None) for the memory at the end of the body, each object
-        made in the loop named by the first holder that holds it; (None, holder) where
-        a holder ends with something a loop cannot carry (a different function)."""
-        owner, out = {}, {}
+        """({holder: [Spec]}, None) for the memory at the end of the body; (None, (holder,
+        why)) where a holder ends with something a loop cannot carry.
+
+        Objects from before the loop keep their identity. An object that was a slot at
+        the head keeps that slot where it can; an object made in the body goes to the
+        slot of a holder that holds it alone, else of the first that holds it (a name of
+        its own where that slot is taken)."""
+        for name, tree in self.trees.items():
+            if flatten(end.env.get(name, Const(None)))[1] != tree:
+                return None, (name, "structure")
+        leaves = {}
         for h in self.holders:
             leaf = _leaf_at(end.env, h)
-            if not isinstance(leaf, Ref):
-                if self.plan[h] is KEEP and same_value(leaf, self.leaves[h]):
-                    continue
-                if not isinstance(leaf, (Const, Var)):
-                    return None, h
-                out[h] = [Spec(("slot", h), _PLAIN)]
-                continue
             if self.plan[h] is KEEP and same_value(leaf, self.leaves[h]):
                 continue
-            specs = []
+            if not isinstance(leaf, (Ref, Const, Var)):
+                return None, (h, "value")
+            leaves[h] = leaf
+        taken, key_of = set(), {}
+        slot_key = {obj: key for key, obj in self.slots.items()}
+
+        def private(h, leaf):   # a number held alone: the holder's own slot
+            return not isinstance(leaf, Ref) or leaf.single and not leaf.alts[0].path and \
+                leaf.alts[0].obj.kind == VALUE
+        for h, leaf in leaves.items():
+            if private(h, leaf):
+                taken.add(("slot", h))
+        for h, leaf in leaves.items():
+            if private(h, leaf):
+                continue
             for alt in leaf.alts:
-                obj = alt.obj
-                if obj in self.entry_objects:
-                    key = ("entry", obj)
-                elif obj.kind == VALUE and not alt.path and leaf.single:
-                    key = ("slot", h)   # a number: each holder has its own
-                else:
-                    key = owner.get(obj)
-                    if key is None:
-                        key, n = ("slot", h), 1
-                        while key in owner.values():
-                            key, n = ("slot", h, n), n + 1
-                        owner[obj] = key
-                specs.append(Spec(key, alt))
-            out[h] = specs
+                key = slot_key.get(alt.obj)
+                if key is not None and alt.obj not in key_of and key not in taken:
+                    key_of[alt.obj] = key
+                    taken.add(key)
+        order = sorted(leaves, key=lambda h: (not (isinstance(leaves[h], Ref) and
+                                                   leaves[h].single), str(h)))
+        for h in order:
+            leaf = leaves[h]
+            if private(h, leaf):
+                continue
+            for alt in leaf.alts:
+                if alt.obj in self.entry_objects or alt.obj in key_of:
+                    continue
+                key, n = ("slot", h), 1
+                while key in taken:
+                    key, n = ("slot", h, n), n + 1
+                key_of[alt.obj] = key
+                taken.add(key)
+        out = {}
+        for h, leaf in leaves.items():
+            if private(h, leaf):
+                out[h] = [Spec(("slot", h), leaf.alts[0] if isinstance(leaf, Ref) else _PLAIN)]
+                continue
+            out[h] = [Spec(("entry", a.obj) if a.obj in self.entry_objects else key_of[a.obj], a)
+                      for a in leaf.alts]
+        self.end_escaped = {}
+        for h, specs in out.items():
+            for spec in specs:
+                line = end.escaped.get(spec.alt.obj)
+                if line is not None and spec.objkey not in self.escaped:
+                    self.end_escaped[spec.objkey] = line
+        for obj, line in end.escaped.items():
+            if obj in self.entry_objects and ("entry", obj) not in self.escaped:
+                self.end_escaped[("entry", obj)] = line
         return out, None
+
+    def widen_escapes(self):
+        """Objects a list holds at the end of an iteration are held at the next head;
+        True if that is news."""
+        news = {k: v for k, v in self.end_escaped.items() if k not in self.escaped}
+        self.escaped.update(news)
+        return bool(news)
 
     def fits(self, description):
         return all(self.plan[h] is not KEEP and
                    {s.key() for s in specs} <= {s.key() for s in self.plan[h]}
                    for h, specs in description.items())
+
+    def kind(self, value):
+        """(kind, ndim) of an operand (the placeholder None: nothing known yet)."""
+        from .heap import UNKNOWN
+        if isinstance(value, Const) and value.value is None:
+            return (UNKNOWN, None)
+        return (self.mem.kind_of(value), self.mem.dims.ndim(value))
+
+    def item_ndim(self, key, init):
+        """The dimensions of a carried item at the head (for the lowering's questions)."""
+        if key[0] == "version" and key[1][0] == "slot":
+            return self.slot_kinds.get(key[1], (None, None))[1]
+        if key[0] == "guard":
+            return 0
+        return self.mem.dims.ndim(init)
+
+    def check_kinds(self, end, description):
+        """Whether what the body leaves in each slot is of the kind assumed for it; where
+        not, the kinds the two agree on are assumed next (True)."""
+        from .heap import UNKNOWN
+        from ..ir.dims import join
+        changed = False
+        ends = {}
+        for h, specs in description.items():
+            for s in specs:
+                if s.objkey[0] != "slot":
+                    continue
+                obj = s.alt.obj
+                got = self.kind(end.heap[obj]) if obj is not None else \
+                    self.kind(_leaf_at(end.env, h))
+                if obj is not None and obj.kind != UNKNOWN:
+                    got = (obj.kind, got[1])
+                ends.setdefault(s.objkey, []).append(got)
+        for key, kinds in ends.items():
+            old = self.slot_kinds.get(key, (UNKNOWN, None))
+            kind, nd = old
+            for k, n in kinds:
+                kind = kind if kind == k else UNKNOWN
+                nd = join(nd, n) if nd is not None and n is not None and nd == n else None
+            if (kind, nd) != old:
+                self.slot_kinds[key] = (kind, nd)
+                changed = True
+        return changed
 
     def results(self, items, end, description, params):
         """What the body yields for each carried item (its param where nothing changed)."""
@@ -271,6 +438,19 @@ class Head:
             else:
                 out.append(_operands(match.alt.path)[key[3]] if match is not None else param)
         return out
+
+
+def _joined_kind(ref):
+    from .heap import UNKNOWN
+    kinds = {a.obj.kind for a in ref.alts if not a.path}
+    return kinds.pop() if len(kinds) == 1 and all(not a.path for a in ref.alts) else UNKNOWN
+
+
+def _set_leaf(env, h, value):
+    from .values import map_leaves
+    name, k = h
+    counter = iter(range(10 ** 9))
+    env[name] = map_leaves(env[name], lambda leaf: value if next(counter) == k else leaf)
 
 
 def _may_change(leaf):

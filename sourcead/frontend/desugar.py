@@ -311,7 +311,7 @@ class _Desugarer:
             stmts = after + stmts
             if last or not stmts:
                 return out, sets   # after a break, continue or return: unreachable
-            if False:
+            if sets:
                 # the rest runs only while the flags this statement may set are not set
                 flags = [f for f in (loop.stop, loop.skip) if f in sets]
                 rest, more = self.loop_block(stmts, loop)

@@ -21,8 +21,8 @@ import gast
 from .. import runtime
 from ..ir.core import Block, Const, Loop, Var, walk_stmts
 from .carry import Head
-from .heap import FALSE, VALUE
-from .values import DictValue, ListValue, Static, TupleValue
+from .heap import FALSE, VALUE, Ref
+from .values import DictValue, ListValue, Static, TupleValue, flatten
 
 _MAX_ATTEMPTS = 6
 
@@ -79,6 +79,7 @@ class LoopLowering:
         self.node = node
         self.mem = lw.memory
         self.b = lw.builder
+        self.iterables = []   # environment keys holding what this loop iterates over
 
     # -- what a for loop runs over --------------------------------------------
     def lower(self):
@@ -144,11 +145,10 @@ class LoopLowering:
                 return [Const(k) for k in value.keys]
             if isinstance(value, Const) and isinstance(value.value, (tuple, list, str)):
                 return [Const(v) for v in value.value]
-            key = f"<iterable {id(node)}>"    # held while the loop runs (see run)
+            key = f"<iterable {id(node)} {id(it)}>"    # held while the loop runs (see run)
             self.mem.state.env[key] = lw.bind_value(value, "items")
+            self.iterables.append(key)
             length = self.b.emit(len, [lw.operand(value, node)])
-            if isinstance(length, Var):
-                length.hint = "n"
             return length, lambda k: lw.item(self.mem.state.env[key], k, node)
         fn, args = call
         if fn is range:
@@ -218,8 +218,13 @@ class LoopLowering:
         loc = lw.loc_of(node)
         exit_flag = getattr(node, "sad_exit", None)
         clear = list(getattr(node, "sad_clear", ()) or ())
+        if exit_flag and lw.key(exit_flag) not in mem.state.env:
+            mem.state.env[lw.key(exit_flag)] = FALSE   # read by the test ending each iteration
         heads = getattr(node, "sad_live_head", None)
         live = lw.live_keys(heads) if heads is not None else set(mem.state.env)
+        for key in live:
+            if key not in mem.state.env and lw.owns(key):
+                mem.state.env[key] = Const(None)   # bound in the loop, read after it
         live |= {n for n in mem.state.env if isinstance(n, str) and n.startswith("<")}
         if exit_flag:
             live.add(lw.key(exit_flag))
@@ -234,9 +239,14 @@ class LoopLowering:
             value = mem.state.env[name]
             if isinstance(value, ListValue):   # a list the loop appends to: a run-time list
                 mem.state.env[name] = lw.bind_value(lw.runtime_value(value, node), name)
-        if written:
-            for _, ref in mem.state.holdings():
-                mem.resolve(ref, node)   # what only the run decides: asked once, before
+        # what only the run decides about views of arrays the loop may write into: asked
+        # once, before it
+        targets = {a.obj for k in written if k in mem.state.env
+                   for leaf in flatten(mem.state.env[k])[0] if isinstance(leaf, Ref)
+                   for a in leaf.alts}
+        for _, ref in mem.state.holdings():
+            if any(a.obj in targets for a in ref.alts):
+                mem.resolve(ref, node)
         entry = mem.state.copy()
         entry.env = {n: v for n, v in entry.env.items() if n in live}
         head = Head(mem, entry, bound | appended | (written & _containers(entry)), written)
@@ -246,27 +256,55 @@ class LoopLowering:
             cond_block = None
             if kind == "while":
                 cond_params = [Var(hint) for _, _, hint in items]
-                mem.state, mem.written = head.bind(items, cond_params), set()
-                cstmts, c = b.collect(lambda: lw.operand(lw.expr(test), node))
+                mem.bools.update(p for p, (key, _, _) in zip(cond_params, items)
+                                 if key[0] == "guard")
+                mem.dims.nd.update((p, head.item_ndim(key, init))
+                                   for p, (key, init, _) in zip(cond_params, items))
+                mem.written = set()
+
+                def lower_test(cond_params=cond_params):
+                    mem.state = head.bind(items, cond_params)
+                    return lw.operand(lw.expr(test), node)
+                cstmts, c = b.collect(lower_test)
                 if mem.written:
                     lw.refuse(node, "a while condition that writes into an array",
                               "compute the condition's value in the loop's body")
                 cond_block = Block(cond_params, cstmts, [c])
             index = Var(target.id if target is not None else lw.index_name(node), is_temp=False)
             params = [Var(hint) for _, _, hint in items]
-            mem.state, mem.written = head.bind(items, params), set()
-            stmts, _ = b.collect(lambda: self.body(index, target, item, clear, exit_flag))
+            mem.bools.update(p for p, (key, _, _) in zip(params, items) if key[0] == "guard")
+            mem.dims.nd.update((p, head.item_ndim(key, init))
+                               for p, (key, init, _) in zip(params, items))
+            mem.written = set()
+
+            def lower_body(params=params, index=index):
+                mem.state = head.bind(items, params)
+                self.body(index, target, item, clear, exit_flag)
+                head.finish(mem, mem.state, mem.written, node)
+                mem.coalesce(node)
+            stmts, _ = b.collect(lower_body)
             end, body_written = mem.state, mem.written
             mem.state, mem.written = entry, saved_written
             description, bad = head.describe(end)
+            if bad is not None and bad[1] == "structure":
+                name = bad[0][1] if isinstance(bad[0], tuple) else bad[0]
+                what = "the keys of the dict" if isinstance(entry.env.get(bad[0]), DictValue) \
+                    else "the length of"
+                lw.refuse(node, f"a loop that changes {what} `{name}`",
+                          "give it all its items before the loop")
             if bad is not None:
-                lw.refuse(node, f"a loop that changes which function or value `{bad[0]}` "
+                name = bad[0][0]
+                name = name[1] if isinstance(name, tuple) else name
+                lw.refuse(node, f"a loop that changes which function or value `{name}` "
                           "is", "bind it before the loop")
             if head.check_adoptions(body_written):
                 continue   # the description was of a plan that no longer holds
             missed = (body_written & head.entry_objects) - head.carried_objects
             head.carried_objects |= missed
-            if not missed and head.fits(description):
+            if head.check_kinds(end, description) | head.widen_escapes() or missed:
+                head.widen(description)
+                continue
+            if head.fits(description):
                 break
             head.widen(description)
         else:
@@ -276,8 +314,12 @@ class LoopLowering:
         mem.written = saved_written | body_written
         results = head.results(items, end, description, params)
         outs = [Var(hint) for _, _, hint in items]
+        mem.bools.update(o for o, (key, _, _) in zip(outs, items) if key[0] == "guard")
+        mem.dims.nd.update((o, head.item_ndim(key, init)) for o, (key, init, _) in zip(outs, items))
         inits = [init for _, init, _ in items]
-        keep = [k for k in range(len(items)) if results[k] is not params[k]]
+        # a value the body leaves as it is, or sets to what it was on entry, is not carried
+        keep = [k for k in range(len(items))
+                if results[k] is not params[k] and not _same(results[k], inits[k])]
         dropped = {params[k]: inits[k] for k in range(len(items)) if k not in keep}
         if cond_block is not None:
             dropped.update((cond_block.params[k], inits[k])
@@ -305,9 +347,8 @@ class LoopLowering:
         post.escaped = {**entry.escaped, **end.escaped}
         state = mem.state.copy()
         state.env = {n: v for n, v in state.env.items()
-                     if n not in post.env and not (isinstance(n, str) and n.startswith("<iter"))}
-        state.env.update((n, v) for n, v in post.env.items()
-                         if not (isinstance(n, str) and n.startswith("<iter")))
+                     if n not in post.env and n not in self.iterables}
+        state.env.update((n, v) for n, v in post.env.items() if n not in self.iterables)
         state.heap.update(post.heap)
         state.escaped = post.escaped
         mem.state = state
@@ -317,6 +358,7 @@ class LoopLowering:
         lw.loc_here(self.node)
         mem.kinds[index] = VALUE   # an int
         mem.ints.add(index)
+        mem.dims.nd[index] = 0
         for flag in clear + ([exit_flag] if exit_flag else []):
             mem.state.env[lw.key(flag)] = FALSE
         if target is not None:
@@ -324,6 +366,11 @@ class LoopLowering:
         elif item is not None:
             lw.assign(self.node.target, item(index))
         lw.run(self.node.body)
+
+
+def _same(a, b):
+    return a is b or isinstance(a, Const) and isinstance(b, Const) and a == b and \
+        type(a.value) is type(b.value)
 
 
 def _containers(state):

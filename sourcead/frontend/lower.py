@@ -37,12 +37,13 @@ _assumed = set()     # codes assumed to do nothing to their arguments while bein
 _frames = [0]
 
 
-def lower(fn, bindings=None, structure=None, callee=False):
+def lower(fn, bindings=None, structure=None, callee=False, kinds=None):
     """The IR of the Python function `fn`. `bindings` (rules only) fixes some parameters;
     `structure` gives the tree of each tuple, list or dict argument (one parameter per
     leaf) or ("callable", f) for a function passed as an argument. With `callee`, its
     parameters' arrays are taken as shared with a caller (`a += v` writes into one),
-    to read its `effects`."""
+    to read its `effects`. `kinds`: (name, kind, ndim) of the parameters known (the
+    float64 specialisation: kind "array", "scalar" or "int"), decided while lowering."""
     parsed = parse_function(fn)
     node = prepare(parsed.node)
     builder = Builder()
@@ -50,7 +51,9 @@ def lower(fn, bindings=None, structure=None, callee=False):
     scope = Scope(fn, bound_names(node.body))
     lw = Lowerer(parsed, node, memory, builder, scope=scope, bindings=bindings)
     _enter(memory, lw)
-    params, given = _parameters(lw, node, bindings, dict(structure or {}), callee)
+    memory.float64 = kinds is not None
+    params, given = _parameters(lw, node, bindings, dict(structure or {}), callee,
+                                {name: (kind, nd) for name, kind, nd in kinds or ()})
     returned = lw.run(node.body)
     value = returned if returned is not None else Const(None)
     leaves, tree = flatten(value)
@@ -79,14 +82,14 @@ def prepare(node):
     return done
 
 
-def lowered(fn, structure=()):
-    """`lower(fn, structure=...)`, once per function and structure."""
+def lowered(fn, structure=(), kinds=None):
+    """`lower(fn, structure=..., kinds=...)`, once per function, structure and kinds."""
     code = fn.__code__
-    key = (id(code), structure)
+    key = (id(code), structure, kinds)
     entry = _lowered.get(key)
     if entry is not None and entry[0] is code:
         return entry[1]
-    ir = lower(fn, structure=dict(structure))
+    ir = lower(fn, structure=dict(structure), kinds=kinds)
     _lowered[key] = (code, ir)
     return ir
 
@@ -109,7 +112,7 @@ def stages(fn):
 
 
 # -- parameters and effects ------------------------------------------------------
-def _parameters(lw, node, bindings, structure, callee):
+def _parameters(lw, node, bindings, structure, callee, kinds):
     args = node.args
     if args.vararg is not None or args.kwarg is not None:
         lw.refuse(node, "a function with *args or **kwargs", "list the parameters explicitly")
@@ -147,23 +150,34 @@ def _parameters(lw, node, bindings, structure, callee):
         for v in vars_:
             ref = lw.memory.fresh.get(v)
             if ref is not None:
-                objects[ref.alts[0].obj] = (name, v)
-                ref.alts[0].obj.initial = v
+                obj = ref.alts[0].obj
+                objects[obj] = (name, v)
+                obj.initial = v
                 if callee:
-                    lw.memory.stand_ins.add(ref.alts[0].obj)
+                    lw.memory.stand_ins[obj] = ("<caller>", name)
+                kind, nd = kinds.get(v.hint, (None, None))
+                if kind is not None:   # a float64 array or float, an int (an index)
+                    lw.memory.dims.nd[v] = nd
+                    lw.memory.kinds.pop(v, None)
+                    obj.kind = lw.memory.kind_of(v)
     lw.param_objects = objects
     return params, objects
 
 
 def _read_effects(memory, given, leaves, n_results, tree):
-    heap = memory.state.heap
-    writes = {name for obj, (name, v) in given.items() if heap.get(obj, v) is not v}
+    # written on some path: the parameter's own object, or one standing in for it
+    writes = {given[obj][0] for obj in memory.written if obj in given}
+    writes |= {memory.stand_ins[obj][1] for obj in memory.written
+               if memory.stand_ins.get(obj, ("",))[0] == "<caller>"}
     aliases = set()
     for leaf in leaves:
         if isinstance(leaf, Ref):
             for alt in leaf.alts:
+                stand_in = memory.stand_ins.get(alt.obj, ("",))
                 if alt.obj in given:
                     aliases.add(given[alt.obj][0])
+                elif stand_in[0] == "<caller>":
+                    aliases.add(stand_in[1])
                 elif alt.obj.external:
                     aliases.add("<outside>")
     if tree is not None:

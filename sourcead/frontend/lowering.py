@@ -120,6 +120,32 @@ class Lowerer:
     def branch(self, cond, then_fn, else_fn, node, live=None):
         return merge.branch(self, cond, then_fn, else_fn, node, live)
 
+    def observed(self, values):
+        """Whether anything that lives on after the statement being lowered (other than
+        what it assigns) reaches the arrays of `values`."""
+        objects = {a.obj for v in values if isinstance(v, Ref) for a in v.alts}
+        if not objects:
+            return False
+        stmt = self.statement
+        live = getattr(stmt, "sad_live_out", None)
+        if live is None:
+            return True
+        targets = set()
+        if isinstance(stmt, gast.Assign):
+            for t in stmt.targets:
+                targets |= {n.id for n in gast.walk(t) if isinstance(n, gast.Name)}
+        keep = self.live_keys(set(live) - targets)
+        state = self.memory.state
+        if any(o in state.escaped or o.external for o in objects):
+            return True
+        for (name, _), ref in state.holdings():
+            if (name in keep or name.startswith("<")) and \
+                    any(a.obj in objects for a in ref.alts):
+                return True
+        return False
+
+    statement = None
+
     def live_keys(self, names):
         """The environment's keys still needed where this frame's `names` are live: those
         names, and everything of other frames."""
@@ -209,8 +235,12 @@ class Lowerer:
         """Lower a statement list; the value it returns, or None where it falls through."""
         for stmt in stmts:
             self.loc_here(stmt)
+            self.statement = stmt
             if isinstance(stmt, gast.Return):
-                return self.expr(stmt.value) if stmt.value is not None else Const(None)
+                value = self.expr(stmt.value) if stmt.value is not None else Const(None)
+                for k in [k for k in self.env if self.owns(k) and k not in self.pinned]:
+                    del self.env[k]   # the frame's names are dead once it returns
+                return value
             if isinstance(stmt, gast.If):
                 returned = self.stmt_If(stmt)
                 if returned is not None:

@@ -33,6 +33,7 @@ import numpy as np
 from .. import runtime
 from ..ir import primitives as P
 from ..ir.core import Const, Var
+from ..ir.dims import Dims
 from .heap import (ARRAY, FALSE, INT, LIST, MAYBE, PART, READONLY, SAME, TRUE, UNDECIDED,
                    UNKNOWN, VALUE, VIEW, Alt, Obj, Ref, State, Step, operand_key)
 
@@ -115,11 +116,14 @@ class Memory:
         self.branch = None
         self.state = State()
         self.fresh = {}      # Var -> Ref: a value already bound (a = b = f(x): one object)
+        self.dims = Dims(defs=builder.defs, lazy=True)   # what the operations tell
         self.written = set()  # the objects written into so far (loops ask what theirs wrote)
-        self.ints = set()     # loop indices (integers)
+        self.ints = self.dims.ints   # loop indices (integers)
+        self.bools = set()    # guards carried by loops and joined by Ifs (truth values)
         # objects standing for another one that names share, until a loop's lowering
-        # shows that nothing is written into either (carry.Head): never unshared
-        self.stand_ins = set()
+        # shows that nothing is written into either (carry.Head): never unshared;
+        # object -> the holder it stands in for
+        self.stand_ins = {}
         self.kinds = {}      # Var -> ARRAY, VALUE, LIST or UNKNOWN
 
     # -- objects ------------------------------------------------------------
@@ -163,6 +167,9 @@ class Memory:
             return ARRAY if isinstance(v.value, np.ndarray) and v.value.ndim else VALUE
         if v in self.kinds:
             return self.kinds[v]
+        nd = self.dims.ndim(v)
+        if nd is not None:
+            return VALUE if nd == 0 else ARRAY
         op = self.b.defs.get(v)
         kind = UNKNOWN
         if op is not None:
@@ -220,11 +227,32 @@ class Memory:
         if value.single:
             return self.contents(value.alts[0], value.hint, node)
         heap = self.state.heap
-        joined = self.state.cache.get(("ref", id(value)) + tuple(id(heap.get(a.obj))
-                                                                 for a in value.alts))
+        key = ("ref", id(value)) + tuple(id(heap.get(a.obj)) for a in value.alts)
+        joined = self.state.cache.get(key)
         if joined is not None:   # its value where an If joined it, nothing written since
             return joined
-        return self.dispatch(value, lambda alt: self.contents(alt, value.hint, node), node)
+        out = self.dispatch(value, lambda alt: self.contents(alt, value.hint, node), node)
+        self.state.cache[key] = out
+        return out
+
+    def negate(self, v):
+        """not v, taken once per block."""
+        key = ("not", operand_key(v))
+        out = self.state.cache.get(key)
+        if out is None:
+            out = self.state.cache[key] = self.b.not_(v)
+            if isinstance(out, Var):
+                self.bools.add(out)
+        return out
+
+    def is_truth(self, v):
+        """Whether `v` is True or False (a comparison, a test, a guard)."""
+        if isinstance(v, Const):
+            return isinstance(v.value, bool)
+        op = self.b.defs.get(v)
+        return v in self.bools or op is not None and (
+            op.prim.impl in TRUTH_OPS or op.prim.impl in (operator.and_, operator.or_) and
+            all(self.is_truth(a) for a in op.args))
 
     def contents(self, alt, hint="t", node=None):
         """`alt`'s path taken from its object's current version (views taken once per
@@ -289,6 +317,13 @@ class Memory:
         READONLY): a reference with one more step, its value taken now."""
         if not isinstance(base, (Ref, Var)):
             return self.b.emit(fn, [base, *args], kwargs, attrs)
+        if kind == INT:   # a row, or a number: the dimensions may tell
+            nd = self.dims.ndim(self.read(base, node))
+            used = self.dims.consumed(args[0]) if fn is operator.getitem else None
+            if nd is not None and used is not None:
+                kind = VIEW if nd > used else None
+            if kind is None:
+                return self.b.emit(fn, [self.read(base, node), *args], kwargs, attrs)
         ref = self.temporary(base)
         step = Step(fn, args, kwargs, attrs, kind)
         new = Ref([Alt(a.guard, a.obj, a.path + (step,)) for a in ref.alts], "")
@@ -344,7 +379,9 @@ class Memory:
                 finally:
                     self.state.heap[alt.obj] = first
             elif step.view in (INT, MAYBE):
-                test = self.b.emit(runtime.shares_memory, [made, before])
+                nd = self.dims.ndim(made)
+                test = Const(nd > 0) if nd is not None and step.view == INT else \
+                    self.b.emit(runtime.shares_memory, [made, before])
                 kept = alt.path[:k] + (step.with_view(VIEW),) + alt.path[k + 1:]
                 hint_test = "is_view"
             else:
@@ -360,7 +397,7 @@ class Memory:
             if not (isinstance(test, Const) and not test.value):
                 alts += self._split(Alt(self.b.and_(alt.guard, test), alt.obj, kept), hint, node)
             if not (isinstance(test, Const) and test.value):
-                alts += self._split(Alt(self.b.and_(alt.guard, self.b.not_(test)), copy,
+                alts += self._split(Alt(self.b.and_(alt.guard, self.negate(test)), copy,
                                         alt.path[k + 1:]), hint, node)
             return alts
         return [alt]
@@ -387,6 +424,13 @@ class Memory:
     def write(self, target, index, value, node):
         """`target[index] = value`."""
         if isinstance(target, Var):
+            op = self.b.defs.get(target)
+            if self.is_external(target):
+                name = op.attrs.get("name", "it") if op is not None else "it"
+                self.refuse(node, f"writing into `{name}`, the module's (or an enclosing "
+                            "function's) array (the derivative never changes arrays outside "
+                            "the function)", f"write into a copy made in the function: "
+                            f"{name.lower()}_copy = {name}.copy()")
             return   # an unnamed value (`f(x)[0] = v`): nothing reads it again
         if not isinstance(target, Ref):
             self.refuse(node, "an item assignment to something that is not an array")
@@ -435,8 +479,9 @@ class Memory:
         levels = [self.state.heap[obj]]
         for k in range(len(alt.path)):
             levels.append(self.contents(Alt(TRUE, obj, alt.path[:k + 1]), hint, node))
-        if whole:
-            new = value
+        if whole:   # (a write back through an item casts to the array's type itself)
+            new = value if alt.path and alt.path[-1].fn is operator.getitem else \
+                self.overwritten(levels[-1], value)
         else:
             new = self.b.emit(runtime.set_item, [levels[-1], index, value])
             if hint or not alt.path:
@@ -446,6 +491,18 @@ class Memory:
             self.b.name(new, obj.hint if k == 0 else hint)
         self.state.heap[obj] = new
         self.written.add(obj)
+
+    def overwritten(self, old, new):
+        """An array's contents after `old[...] = new`: `new` itself where it is known to be
+        an array of the same type (a float64 specialisation), else written into a copy of
+        `old`, which keeps its dtype and stays an array (a 0-d one, say), as in NumPy."""
+        if self.float64 and self.dims.ndim(old) and self.dims.ndim(new) == self.dims.ndim(old):
+            return new
+        out = self.b.emit(runtime.set_item, [old, Const(Ellipsis), new])
+        self.dims.nd[out] = self.dims.ndim(old)
+        return out
+
+    float64 = False   # lowering a float64 specialisation (every parameter float64)
 
     def check_writable(self, alt, node, hint):
         obj = alt.obj
@@ -466,9 +523,10 @@ class Memory:
                         f"{hint}_copy = {hint}.copy()")
         where = self.state.escaped.get(obj)
         if where is not None:
-            self.refuse(node, f"a write into `{hint}` after it (or a view of it) was put "
-                        f"into a list built at run time (line {where}): the list would show "
-                        "the write", "append a .copy(), or make a new array before writing")
+            self.refuse(node, f"a write into `{hint}` after it, or a view of it, was "
+                        f"appended to a list built at run time (line {where}): the list would "
+                        "show the write", "append a .copy(), or make a new array before "
+                        "writing")
         if obj.kind == LIST:
             self.refuse(node, f"an item assignment into `{hint}`, a list built at run time",
                         "build a new list, or use an array")
@@ -518,9 +576,10 @@ class Memory:
             else:
                 self.check_writable(alt, node, target.hint)
                 self.resolve_holders_of(alt.obj, node)
-                self.state.heap[alt.obj] = new
+                written = self.overwritten(self.state.heap[alt.obj], new)
+                self.state.heap[alt.obj] = written
                 self.written.add(alt.obj)
-                self.b.name(new, name)
+                self.b.name(written, name)
             return Const(None)
 
         def rebound():
@@ -549,11 +608,49 @@ class Memory:
                     return True
         return False
 
+    def coalesce(self, node):
+        """Each holder whose alternatives include objects nothing else reaches holds, in
+        their place, one new object with the value of whichever of them holds: no one can
+        tell them apart. (At a loop's back edge this keeps what it carries from growing:
+        the array a name held in an earlier iteration, and no other, is its own.)"""
+        from .values import map_leaves
+        holders = {}
+        for h, ref in self.state.holdings():
+            for a in ref.alts:
+                holders.setdefault(a.obj, set()).add((h, bool(a.path)))
+        for h, ref in self.state.holdings():
+            if ref.single or h[0].startswith("<pending"):
+                continue
+            own = [a for a in ref.alts if not a.path and holders[a.obj] == {(h, False)} and
+                   not a.obj.external and a.obj not in self.state.escaped]
+            if len(own) < 2:
+                continue
+            rest = [a for a in ref.alts if a not in own]
+            value = self.read(Ref(own, ref.hint), node)
+            kinds = {a.obj.kind for a in own}
+            obj = Obj(kinds.pop() if len(kinds) == 1 else UNKNOWN, ref.hint or "t",
+                      discrete=all(a.obj.discrete for a in own))
+            for a in own:
+                if a.obj in self.stand_ins:
+                    self.stand_ins[obj] = self.stand_ins[a.obj]
+            self.state.heap[obj] = value
+            guard = TRUE
+            if rest:
+                guard = own[0].guard
+                for a in own[1:]:
+                    guard = self.b.emit(operator.or_, [guard, a.guard])
+                    self.bools.add(guard)
+            new = Ref(rest + [Alt(guard, obj)], ref.hint)
+            name, k = h
+            leaves = iter(range(10 ** 9))
+            self.state.env[name] = map_leaves(self.state.env[name],
+                                              lambda leaf: new if next(leaves) == k else leaf)
+
     def escape(self, value, node):
         """`value` is put into a list or tuple built at run time: its arrays can no longer
         be written (the list would show the writes)."""
         from .values import flatten
-        line = getattr(node, "lineno", "?")
+        line = self.lowerer.loc_of(node).lineno if node is not None else "?"
         for leaf in flatten(value)[0]:
             if isinstance(leaf, Ref):
                 for a in leaf.alts:

@@ -17,6 +17,7 @@ If whose results are the values that differ (the phis):
 """
 
 from ..ir.core import Block, Const, If, Var
+from ..ir.dims import join
 from .heap import FALSE, TRUE, UNKNOWN, VALUE, Alt, Obj, Ref, State, path_skeleton, same_value
 from .values import DictValue, ListValue, Static, TupleValue, flatten
 
@@ -92,10 +93,16 @@ class Join:
         if a is b or isinstance(a, Const) and isinstance(b, Const) and a == b and \
                 type(a.value) is type(b.value):
             return a
+        if a is TRUE and b is FALSE and self.mem.is_truth(self.cond):
+            return self.cond   # true where the If took its first branch: its condition
+        if a is FALSE and b is TRUE and self.mem.is_truth(self.cond):
+            return self.mem.negate(self.cond)
         out = Var(hint if not (isinstance(a, Var) and a.is_temp and
                                isinstance(b, Var) and b.is_temp) else "t",
                   is_temp=hint == "t")
         self.phis.append((out, a, b))
+        dims = self.mem.dims
+        dims.nd[out] = join(dims.joinable(a), dims.joinable(b))
         return out
 
     def in_side(self, k, fn):
@@ -181,6 +188,10 @@ class Join:
             version = self.phi(va, vb, hint)
             for s in (s1, s2):   # so that run() keeps the version as it is
                 s.heap[obj] = version
+            stand_in = next((self.mem.stand_ins[a.obj] for a in ra.alts + rb.alts
+                             if a.obj in self.mem.stand_ins), None)
+            if stand_in is not None:   # it may still be the array it stands in for
+                self.mem.stand_ins[obj] = stand_in
             return Ref([Alt(TRUE, obj)], hint)
         groups = {}
         for k, ref in enumerate((ra, rb)):
@@ -193,6 +204,8 @@ class Join:
         for a, b in groups.values():
             first = a or b
             guard = self.phi(a.guard if a else FALSE, b.guard if b else FALSE, "same")
+            if isinstance(guard, Var):
+                self.mem.bools.add(guard)
             path = []
             for step_k, step in enumerate(first.path):
                 ops_a = a.path[step_k].operands() if a else step.operands()
@@ -216,7 +229,7 @@ class Join:
         `obj` in `state`, directly, and nothing else: then it can become a new object."""
         if obj.kind == VALUE:
             return True   # a number: whoever else holds it cannot tell
-        if obj.external or obj in state.escaped or obj in self.mem.stand_ins:
+        if obj.external or obj in state.escaped:
             return False
         for h, ref in state.holdings():
             for alt in ref.alts:
