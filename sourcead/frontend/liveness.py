@@ -9,8 +9,10 @@ the usual "may": one pass for straight code and ifs, a fixpoint for loops.
 
 Annotations (all frozensets of local names):
 
-- every statement, in every block and in comprehensions' `sad_loop`:
-  `sad_live_out`, the names that may be read after it before being assigned again;
+- every statement, in every block and in comprehensions' `sad_loop` (not in the
+  bodies of nested defs and classes: their own scopes, analysed when they are
+  desugared): `sad_live_out`, the names that may be read after it before being
+  assigned again;
 - every For/While: `sad_live_head`, live at the start of each iteration, before the
   test or the target binding (what a loop must carry, with `sad_assigned`), and
   `sad_assigned`, the names it may bind (targets, stores, augmented targets, `del`,
