@@ -427,6 +427,36 @@ def item_copy(g, index):
     return r.copy() if isinstance(r, np.ndarray) else r
 
 
+def item_written(g, index):
+    """The cotangent of what `x[index] = v` wrote: `g[index]` (a copy), where an index
+    array names a place of x more than once, taken only where it is named last: NumPy
+    keeps the value written there last, the others are overwritten."""
+    r = item_copy(g, index)
+    keep = _named_last(np.shape(g), index)
+    return r if keep is None else np.where(keep, r, np.zeros_like(r))
+
+
+def written_adjoint(c, g, index):
+    """The transpose of item_written(., index) at g's shape, applied to c."""
+    keep = _named_last(np.shape(g), index)
+    return added_at(zeros_like(g), index, c if keep is None else np.where(keep, c, 0 * c))
+
+
+def _named_last(shape, index):
+    """Where x[index] (x of `shape`) names each place for the last time, as a mask of
+    x[index]'s shape; None where no place is named twice."""
+    if basic_index(index) or not shape:
+        return None
+    places = np.arange(int(np.prod(shape))).reshape(shape)[index]
+    flat = np.ravel(places)
+    if np.unique(flat).size == flat.size:
+        return None
+    last = np.zeros(flat.size, dtype=bool)
+    _, first_from_end = np.unique(flat[::-1], return_index=True)
+    last[flat.size - 1 - first_from_end] = True
+    return last.reshape(np.shape(places))
+
+
 def fresh_array(x):
     """A floating copy of `x` that generated code may update in place."""
     if isinstance(x, list):

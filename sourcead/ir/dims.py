@@ -119,7 +119,7 @@ class Dims:
             shape_of = self.defs.get(op.args[1])
             if shape_of is not None and shape_of.prim.impl is np.shape:
                 nd = self.ndim(shape_of.args[0]) or None   # () gives a 0-d array
-        elif fn in (operator.getitem, runtime.item_copy) and nds[0]:
+        elif fn in (operator.getitem, runtime.item_copy, runtime.item_written) and nds[0]:
             used = self.consumed(op.args[1])
             if used is not None and used <= nds[0]:
                 nd = nds[0] - used

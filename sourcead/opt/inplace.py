@@ -227,6 +227,8 @@ class _Planner:
             return
         if sum(1 for a in op.operands() if a is acc) != 1:
             return   # x[i] = x: the value written is the array itself
+        if op.prim.impl is runtime.appended and not self.is_list(acc):
+            return   # zeros for a list (a tangent): an array, which has no .append
         recorded = self.last_use(acc, op)
         if recorded is None:
             return
@@ -241,6 +243,23 @@ class _Planner:
         if acc.is_temp:
             acc.hint, acc.is_temp = op.out.hint, op.out.is_temp
 
+    def is_list(self, v, depth=0):
+        """Whether `v` is always a Python list (made by a list display or an append)."""
+        d = self.defs.get(v) if isinstance(v, Var) else None
+        if d is None or depth > 20:
+            return False
+        if d[0] == "op":
+            if d[1].prim.impl is runtime.fresh_array:   # a copy of a list is a list
+                return self.is_list(d[1].args[0], depth + 1)
+            return d[1].prim is P.LIST or d[1].prim.impl is runtime.appended
+        if d[0] == "if":
+            s, k = d[1], d[2]
+            return all(self.is_list(b.results[k], depth + 1) for b in (s.then, s.orelse))
+        s, k = d[1], d[2]
+        return self.is_list(s.inits[k], depth + 1) and \
+            (s.body.results[k] is s.body.params[len(s.body.params) - len(s.inits) + k] or
+             self.is_list(s.body.results[k], depth + 1))
+
     def last_use(self, acc, op):
         """The tape pushes of views of `acc` to turn into copies if `op` is where `acc` is
         last read (everything else that reads it runs before, in the same block, and keeps
@@ -251,22 +270,31 @@ class _Planner:
         later = _reads(block.stmts[at + 1:], block.results)
         before = block.stmts[:at]
         recorded = []   # views of x pushed on a tape: a copy is recorded instead
+        viewing = {acc}    # x, and the views of x (and of those) made before `op`
         for t in before:
             n = sum(1 for a in t.operands() if a is acc)
+            if isinstance(t, Op) and t.prim.impl in _VIEWS and t.args and \
+                    t.args[0] in viewing and t.args[0] is not acc:
+                n = 1   # a view of a view of x: x's memory too
             if isinstance(t, Op):
                 if n and not t.prim.pure and t.prim.impl not in _CHECKS:
                     return
                 if n and t.prim.impl in _VIEWS:
+                    viewing.update(t.outs)
                     for o in t.outs:
                         pushes = [u for u in before if isinstance(u, Op) and
                                   u.prim is TAPE_PUSH and u.args[1] is o]
                         rest = [u for u in before if u not in pushes]
-                        if not _read_only_here(o, rest, later):
-                            return None   # a view of x that lives on (yielded, read later)
+                        here = sum(1 for u in before for a in u.operands() if a is o)
+                        if not _read_only_here(o, rest, later) or \
+                                self.uses.get(o, 0) != here:
+                            # a view of x that lives on: yielded, read later (by the
+                            # adjoint sweep, say, in another block)
+                            return None
                         recorded += pushes
             elif any(acc in _reads(b.stmts, b.results) for b in t.blocks()):
                 return None
-            seen += n
+            seen += sum(1 for a in t.operands() if a is acc)
         if seen != self.uses.get(acc, 0):
             return None   # read after this point, or elsewhere
         return recorded

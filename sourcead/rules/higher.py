@@ -59,6 +59,16 @@ def _(dg, dindex, ans, g, index):
     return runtime.zeroed_at(dg, index)
 
 
+@jvp_rule(runtime.item_written, differentiable=True)
+def _(dg, dindex, ans, g, index):
+    return runtime.item_written(dg, index)
+
+
+@jvp_rule(runtime.written_adjoint, differentiable=True)
+def _(dc, dg, dindex, ans, c, g, index):
+    return runtime.written_adjoint(dc, g, index)
+
+
 @jvp_rule(runtime.item_copy, differentiable=True)
 def _(dg, dindex, ans, g, index):
     return runtime.item_copy(dg, index)
@@ -146,6 +156,16 @@ def _(ct, ans, g, index):
 @vjp_rule(runtime.item_copy)
 def _(ct, ans, g, index):
     return runtime.added_at(runtime.zeros_like(g), index, ct), None
+
+
+@vjp_rule(runtime.item_written)
+def _(ct, ans, g, index):
+    return runtime.written_adjoint(ct, g, index), None
+
+
+@vjp_rule(runtime.written_adjoint)
+def _(ct, ans, c, g, index):
+    return runtime.item_written(ct, index), None, None
 
 
 @vjp_rule(runtime.keep_zeros)

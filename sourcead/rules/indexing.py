@@ -11,7 +11,7 @@ import operator
 
 from ..ir.core import Const
 from ..ir.primitives import defprim
-from ..runtime import added_at, appended, item_copy, set_item, zeroed_at, zeros_like
+from ..runtime import added_at, appended, item_copy, item_written, set_item, zeroed_at, zeros_like
 from .registry import jvp_rule, vjp_rule
 
 
@@ -28,11 +28,11 @@ def _(dx, ans, x, index=None):
 
 # x[index] = v, written functionally as `x2 = set_item(x, index, v)` (opt.inplace makes it
 # the statement again where x is unshared). The adjoint of x is g with the overwritten
-# part zeroed; v's is the part of g at index, copied first so that zeroing g in place
-# cannot change it.
+# part zeroed; v's is the part of g at index (only the last write to a place an index
+# array names twice counts), copied first so that zeroing g in place cannot change it.
 @vjp_rule(set_item)
 def _(g, ans, x, index, v):
-    v_bar = item_copy(g, index)
+    v_bar = item_written(g, index)
     return zeroed_at(g, index), None, v_bar
 
 
@@ -70,3 +70,4 @@ def _indexed_shape(op, shapes):
 
 defprim(operator.getitem, shape=_indexed_shape)
 defprim(item_copy, shape=_indexed_shape)
+defprim(item_written, shape=_indexed_shape)
