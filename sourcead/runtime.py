@@ -673,6 +673,34 @@ def from_columns(x, vector):
     return np.squeeze(x, -1) if vector else x
 
 
+def adjugate(a):
+    """The adjugate of a (stack of) square matrices: adj(A) = det(A) A^-1 where A is
+    invertible, and the transposed matrix of cofactors for any A, so that the derivative
+    of det, d det(A) = tr(adj(A) dA), holds at singular matrices too.
+
+    det(A) A^-1 is accurate even close to singular (the small pivots of the LU
+    factorization cancel between the two factors); only where LAPACK finds an exactly
+    singular matrix, or the product overflows, is adj(A) taken from the SVD
+    A = U diag(s) V^T: adj(A) = det(U) det(V) V diag(c) U^T, with c[i] the product of
+    the singular values other than s[i] (no division)."""
+    a = np.asarray(a)
+    try:
+        adj = np.linalg.det(a)[..., None, None] * np.linalg.inv(a)
+        if np.all(np.isfinite(adj)):
+            return adj
+    except np.linalg.LinAlgError:
+        pass
+    if not np.all(np.isfinite(a)):
+        raise np.linalg.LinAlgError("adjugate of a matrix that has inf or nan entries")
+    u, s, vt = np.linalg.svd(a)
+    sign = np.linalg.det(u) * np.linalg.det(vt)
+    one = np.ones(np.shape(s)[:-1] + (1,), dtype=s.dtype)
+    before = np.cumprod(np.concatenate([one, s[..., :-1]], axis=-1), axis=-1)
+    after = np.cumprod(np.concatenate([one, s[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    v = np.swapaxes(vt, -1, -2) * (sign[..., None, None] * (before * after)[..., None, :])
+    return v @ np.swapaxes(u, -1, -2)
+
+
 def when_nonempty(value, x, default):
     """`value` if the array `x` has elements, else `default` (lstsq's residuals are
     empty unless the matrix has full column rank and more rows than columns)."""

@@ -9,9 +9,10 @@ Conventions, shared by every rule below:
   over rows as `s[..., :, None]`.
 - Solves, not inverses. A^-1 B is written `np.linalg.solve(A, B)` and B A^-1 as
   the transpose of `solve(A^T, B^T)`. An explicit inverse appears only where the
-  derivative is itself an inverse (the gradient of det is det(A) A^-T), where the
   value is a power of one (matrix_power with n < 0), or where the primal output
-  is one (inv, pinv), and then it is that output.
+  is one (inv, pinv), and then it is that output. The gradient of det is the
+  adjugate (det(A) A^-T where A is invertible), which exists at singular matrices
+  too (runtime.adjugate).
 - Triangles. cholesky, eigh, eigvalsh and svd/pinv with hermitian=True read one
   triangle of their argument (the lower one by default) and ignore the other.
   The rules differentiate exactly that function: a change in the ignored
@@ -38,8 +39,8 @@ import numpy as np
 from ..frontend.lower import NeverNone, TupleParams
 from ..ir import primitives as P
 from ..ir.core import Const
-from ..runtime import (as_columns, checked, from_columns, require, solve_reads_vector, when_nonempty,
-                       zeros_like)
+from ..runtime import (adjugate, as_columns, checked, from_columns, require, solve_reads_vector,
+                       when_nonempty, zeros_like)
 from . import registry
 from .registry import jvp_rule, vjp_rule
 
@@ -153,13 +154,36 @@ def _(da, db, ans, a, b):
 
 @vjp_rule(np.linalg.det)
 def _(g, ans, a):
-    """d = det(A): dd = d tr(A^-1 dA), so A's cotangent is g d A^-T (A invertible)."""
-    return np.expand_dims(g * ans, (-2, -1)) * np.linalg.inv(np.swapaxes(a, -1, -2))
+    """d = det(A): dd = tr(adj(A) dA), so A's cotangent is g adj(A)^T. The adjugate is
+    det(A) A^-1 where A is invertible, and exists where it is not (see
+    runtime.adjugate): det is differentiable everywhere."""
+    return np.expand_dims(g, (-2, -1)) * np.swapaxes(adjugate(a), -1, -2)
 
 
 @jvp_rule(np.linalg.det)
 def _(da, ans, a):
-    return ans * np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1)
+    return np.sum(np.swapaxes(adjugate(a), -1, -2) * da, axis=(-2, -1))
+
+
+# The adjugate, differentiated for derivatives of det of higher order, where A is
+# invertible: adj(A) = det(A) A^-1 gives d adj = tr(A^-1 dA) adj - adj dA A^-1. (Every
+# entry of adj(A) is a polynomial in A's, so the derivative exists at a singular A
+# too; these formulas solve with A, and NumPy says so there.)
+@vjp_rule(adjugate, shape=("arg", 0))
+def _(g, ans, a):
+    """<G, d adj> = <G, adj> tr(A^-1 dA) - tr(G^T adj dA A^-1), so A's cotangent is
+    (<G, adj> I - adj^T G) A^-T."""
+    inner = np.sum(g * ans, axis=(-2, -1))
+    m = np.expand_dims(inner, (-2, -1)) * np.eye(np.shape(a)[-1]) - np.swapaxes(ans, -1, -2) @ g
+    return np.swapaxes(np.linalg.solve(a, np.swapaxes(m, -1, -2)), -1, -2)
+
+
+@jvp_rule(adjugate, shape=("arg", 0))
+def _(da, ans, a):
+    trace = np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1)
+    right = np.swapaxes(np.linalg.solve(np.swapaxes(a, -1, -2),
+                                        np.swapaxes(ans @ da, -1, -2)), -1, -2)
+    return np.expand_dims(trace, (-2, -1)) * ans - right
 
 
 @vjp_rule(np.linalg.slogdet, n_outs=2, zeros_as_none=True)
