@@ -7,12 +7,14 @@ import inspect
 
 import numpy as np
 
+from . import calls
 from . import rules  # noqa: F401  (registers the derivative rules)
 from .ad.forward import jvp as _jvp_transform
 from .ad.reverse import vjp as _vjp_transform
 from .ad.tape import record
 from .ad.common import derivative_name
 from .codegen import compile as _compile_module
+from .codegen import composite
 from .codegen.compile import compile_ir
 from .codegen.emit import Layout
 from .errors import SourceADError, WrtError
@@ -28,8 +30,10 @@ from .opt.inplace import plan_inplace
 from .opt.kinds import fold_kinds
 
 _stats = {"lowerings": 0, "transforms": 0, "hits": 0}
-_lowered = {}      # id(code) -> (code, Function)
-_compiled = {}     # (id(code), kind, wrt, single) -> (code, Compiled)
+# Keyed on the code object and on the objects lowering built into the IR (calls.statics);
+# each entry holds both, so that the ids in its key stay theirs.
+_lowered = {}      # (id(code), structure, ids of statics) -> (code, statics, Function)
+_compiled = {}     # (id(code), kind, wrt, single, structure, float64, ids) -> (code, statics, Compiled)
 
 
 def cache_info():
@@ -43,19 +47,36 @@ def clear_cache():
     _compiled.clear()
 
 
-def _lower(fn, structure=()):
+def _statics(fn, structure):
+    """What lowering `fn` for `structure` builds into its IR (see calls.statics); calls
+    of the derivative objects among them are lowered as calls of their code."""
+    passed = [tree[1] for _, tree in structure if tree[0] == "callable"]
+    objs = calls.statics(fn, passed)
+    calls.register(objs)
+    return objs
+
+
+def _lower(fn, structure=(), statics=None):
     code = fn.__code__
-    key = (id(code), structure)
+    if statics is None:
+        statics = _statics(fn, structure)
+    key = (id(code), structure, calls.static_key(statics))
     entry = _lowered.get(key)
     if entry is not None and entry[0] is code:
-        return entry[1]
+        return entry[2]
     ir = verify(lower(fn, structure=dict(structure)))
     _stats["lowerings"] += 1
-    _lowered[key] = (code, ir)
+    _lowered[key] = (code, statics, ir)
     return ir
 
 
 def _param_names(fn):
+    """The names of fn's parameters (for a derivative object: of the function it is the
+    derivative of, then its tangents or vector)."""
+    if isinstance(fn, Derivative):
+        return fn._names + ([fn._names[i] + "_dot" for i in fn.wrt] if fn.kind == "jvp" else [])
+    if isinstance(fn, Composite):
+        return fn.derivative._names + (["v"] if fn.kind == "hvp" else [])
     code = fn.__code__
     n = code.co_argcount + code.co_kwonlyargcount
     return list(code.co_varnames[:n])
@@ -101,12 +122,13 @@ def _build(fn, kind, wrt, single, structure=(), float64=None):
     the leaves); `float64`: the parameters known to be float64 arrays or floats (then
     temporaries that die are reused in place, see opt.inplace)."""
     code = fn.__code__
-    key = (id(code), kind, wrt, single, structure, float64)
+    statics = _statics(fn, structure)
+    key = (id(code), kind, wrt, single, structure, float64, calls.static_key(statics))
     entry = _compiled.get(key)
     if entry is not None and entry[0] is code:
         _stats["hits"] += 1
-        return entry[1]
-    ir = _lower(fn, structure)
+        return entry[2]
+    ir = _lower(fn, structure, statics)
     if float64 is not None:   # the sharing tests that the arguments' kinds decide
         ir = fold_kinds(ir, float64)
     name = fn.__name__
@@ -169,7 +191,7 @@ def _build(fn, kind, wrt, single, structure=(), float64=None):
     d = verify(d, recorded=True)
     compiled = compile_ir(d, layout)
     _stats["transforms"] += 1
-    _compiled[key] = (code, compiled)
+    _compiled[key] = (code, statics, compiled)
     return compiled
 
 
@@ -211,6 +233,9 @@ def _aux_tree(ir, name):
 
 def _derivative_of(fn, kind, wrt):
     """The derivative of the user's function `fn` that generated code calls."""
+    gradient = getattr(fn, "__sourcead_gradient__", None)
+    if gradient is not None and kind == "vjp":
+        return _reverse_of_gradient(gradient, wrt)
     compiled = _build(fn, "call_" + kind, tuple(wrt), False)
     n = len(_lower(fn).results)
     expected = _result_count(fn)
@@ -222,6 +247,30 @@ def _derivative_of(fn, kind, wrt):
 
 
 _compile_module.derivative_of = _derivative_of
+
+
+def _reverse_of_gradient(gradient, wrt):
+    """The reverse derivative of the generated code of `gradient` (a grad), in the form
+    generated code calls ((*results, pullback), the pullback taking one cotangent per
+    result): the vjp of that grad (see Derivative), which does not reverse the
+    gradient's own tapes, so that it holds through loops."""
+    d = Derivative(gradient, "vjp", wrt[0] if len(wrt) == 1 else tuple(wrt))
+
+    def gradient_vjp(*args):
+        y, pullback = d(*args)
+
+        def gradient_pullback(*cotangents):
+            return pullback(cotangents[0] if gradient.single else cotangents)
+        return (y, gradient_pullback) if gradient.single else (*y, gradient_pullback)
+    gradient_vjp.derivative = d
+    return gradient_vjp
+
+
+def _calls_pullbacks(d):
+    """Whether the code of the derivative `d` calls a pullback (one that a reverse-mode
+    derivative of a function it calls returned): code the frontend cannot lower again."""
+    d._function()
+    return any(isinstance(s, Op) and s.prim is P.CALL_VALUE for s in walk_stmts(d._default.ir.body))
 
 
 def _check_differentiable(value, name, fname):
@@ -257,9 +306,17 @@ class Derivative:
                                 f"that of {fn.kind}{' with has_aux' if fn.has_aux else ''}")
             inner = fn
             fn = fn._function()
+            if inner.kind == "grad" and kind == "jvp" and _calls_pullbacks(inner):
+                raise TypeError(
+                    f"sourcead cannot take the forward derivative of the gradient of "
+                    f"{inner.fn.__qualname__}: that gradient's code calls the pullbacks of the "
+                    "functions it calls, functions made at run time, which are not "
+                    "differentiated again. sourcead.hvp and sourcead.hessian compute these "
+                    "products in reverse over forward mode")
             if inner.kind == "grad" and kind in ("grad", "value_and_grad", "vjp") and \
                     not has_aux:
-                if inner.single and _normalize_wrt(fn, wrt) == (inner.wrt, True):
+                if inner.single and _normalize_wrt(fn, wrt) == (inner.wrt, True) and \
+                        not _calls_pullbacks(inner):
                     # The derivative of a gradient with respect to the same argument is
                     # the Hessian, which is symmetric: its products are forward over
                     # reverse, which runs through loops too (reverse over reverse would
@@ -268,10 +325,15 @@ class Derivative:
                 else:
                     # With respect to other arguments: u . grad_x f is the directional
                     # derivative of f along u, so the VJP of the gradient is the gradient
-                    # of f's JVP, reverse over forward (no tapes to reverse either).
+                    # of f's JVP, reverse over forward (no tapes to reverse either). So
+                    # too for the same argument where the gradient's code calls the
+                    # pullbacks of the functions f calls (the frontend does not lower a
+                    # call of a function made at run time), but f's JVP does not.
                     tangents = inner.wrt[0] if inner.single else inner.wrt
                     self._mixed = (inner, Derivative(Derivative(inner.fn, "jvp", tangents),
                                                      "vjp", wrt))
+        if isinstance(fn, Composite):   # jacfwd, jacrev, hessian, hvp: the code they run
+            fn = fn._readable()
         if not inspect.isfunction(fn):
             parse_function(fn)  # raises the located "cannot read the source" error
         if has_aux and kind not in ("grad", "value_and_grad", "vjp"):
@@ -286,7 +348,41 @@ class Derivative:
         self._compiled = None
         self._structured = {}    # structure of tuple/list/dict arguments -> (function, Compiled)
         self._f64 = {}           # float64 parameters -> the specialised function
+        self._irs = {}           # structure of tuple/list/dict arguments -> fn's IR
         functools.update_wrapper(self, fn)
+
+    def _ir(self, structure=()):
+        """fn's IR (lowered when first asked: the structure of its results, for calls)."""
+        ir = self._irs.get(structure)
+        if ir is None:
+            ir = self._irs[structure] = _lower(self.fn, structure)
+        return ir
+
+    def _result_tree(self):
+        """The structure of what fn returns, if not an array or a flat tuple."""
+        return self._ir().result_tree
+
+    def _lowered_function(self):
+        """What a call of this derivative is lowered as, in a function that sourcead
+        differentiates (see calls.py): its generated code, for a grad, value_and_grad or
+        jvp (also of generated code); None for the others, whose calls are refused."""
+        if self._refused_call() is not None:
+            return None
+        return self._function()
+
+    def _refused_call(self):
+        """Why sourcead does not differentiate a call of this derivative in code it
+        differentiates, or None."""
+        what = f"this {self.kind} of {self.fn.__qualname__}"
+        if self.kind == "vjp":
+            return (f"sourcead cannot differentiate a call of {what}: it returns a pullback, "
+                    "a function made at run time, which the frontend does not differentiate "
+                    "through; call a jvp, jacfwd or jacrev of it instead")
+        if self.has_aux or self._via is not None:
+            return (f"sourcead differentiates calls of grad, value_and_grad and jvp objects "
+                    f"(and of jacfwd, jacrev, hessian and hvp), not of {what}"
+                    f"{' with has_aux' if self.has_aux else ' (a derivative of a gradient)'}")
+        return None
 
     def _function(self):
         """The derivative for any arguments (no specialisation)."""
@@ -296,6 +392,8 @@ class Derivative:
             f = c.instantiate(self.fn, defaults)
             if self.kind != "jvp" and self.fn.__kwdefaults__:
                 f.__kwdefaults__ = dict(self.fn.__kwdefaults__)
+            if self.build_kind == "grad":   # its reverse derivative: see _derivative_of
+                f.__sourcead_gradient__ = self
             self._default, self._f = c, f
         if self._compiled is None:
             self._compiled = self._default
@@ -325,6 +423,10 @@ class Derivative:
             if key in seen:
                 continue
             seen.add(key)
+            gradient = getattr(fn, "__sourcead_gradient__", None)
+            if gradient is not None and kind == "vjp":
+                parts.append(_reverse_of_gradient(gradient, wrt).derivative.source)
+                continue
             c = _build(fn, "call_" + kind, tuple(wrt), False)
             parts.append(c.source)
             todo.extend(c.callees.values())
@@ -375,7 +477,7 @@ class Derivative:
         trees = [_tree_of(a) for a in args] + [_tree_of(v) for v in kwargs.values()]
         if any(t is not None or _is_function(a) for t, a in
                zip(trees, list(args) + list(kwargs.values()))) or (not self.has_aux and
-                self.kind in ("vjp", "jvp") and _lower(self.fn).result_tree is not None):
+                self.kind in ("vjp", "jvp") and self._result_tree() is not None):
             return self._call_structured(args, kwargs)
         spec = None if kwargs else self._float64_spec(args)
         if spec:
@@ -447,7 +549,7 @@ class Derivative:
 
     def _with_aux(self, out, args):
         """(gradient, aux), ((value, aux), gradient) or (y, pullback, aux)."""
-        tree = _aux_tree(_lower(self.fn), self.fn.__name__)
+        tree = _aux_tree(self._ir(), self.fn.__name__)
 
         def aux_of(leaves):
             return _rebuild(tree, list(leaves)) if tree is not None else leaves[0]
@@ -534,7 +636,7 @@ class Derivative:
         structure += tuple((self._names[i], ("callable", a)) for i, a in enumerate(primals)
                            if _is_function(a))
         f, flat, leaf_wrt, counts = self._leaf_level(primals, trees, structure)
-        result_tree = _lower(self.fn, structure).result_tree
+        result_tree = self._ir(structure).result_tree
 
         def regroup(grads):
             grads = list(grads)
@@ -560,7 +662,7 @@ class Derivative:
             return results(y), results(y_dot)
         out = f(*flat)
         if self.has_aux:
-            tree = _aux_tree(_lower(self.fn, structure), self.fn.__name__)
+            tree = _aux_tree(self._ir(structure), self.fn.__name__)
 
             def aux_of(leaves):
                 return _rebuild(tree, list(leaves)) if tree is not None else leaves[0]
@@ -746,7 +848,7 @@ def jacfwd(fn, wrt=0):
         y_shape = np.shape(cols[0]) if cols else ()
         return np.stack(cols, axis=-1).reshape(y_shape + x_shape) if cols else \
             np.zeros(y_shape + x_shape)
-    return functools.wraps(_wrapped(fn))(jacobian)
+    return Composite(fn, "jacfwd", i, d, jacobian)
 
 
 def jacrev(fn, wrt=0):
@@ -760,7 +862,8 @@ def jacrev(fn, wrt=0):
         y, pullback = d(*args)
         rows = [np.asarray(pullback(e), dtype=float) for e in _basis(y)]
         return np.stack(rows).reshape(np.shape(y) + np.shape(args[i]))
-    return functools.wraps(_wrapped(fn))(jacobian)
+    # in code that is differentiated, the same matrix by columns (see Composite)
+    return Composite(fn, "jacrev", i, Derivative(fn, "jvp", i), jacobian)
 
 
 def _array_argument(x, what):
@@ -771,11 +874,26 @@ def _array_argument(x, what):
 
 def hvp(fn, wrt=0):
     """Hessian-vector products without forming the Hessian: `hvp(f)(x, v)` is H(x) v,
-    the forward derivative of the generated gradient code along v (forward over reverse).
-    Further arguments of f go between x and v: `hvp(f, wrt=0)(x, y, v)`."""
+    the forward derivative of the generated gradient code along v (forward over reverse;
+    for a function that calls functions of its own, the gradient of its JVP, reverse
+    over forward). Further arguments of f go between x and v: `hvp(f, wrt=0)(x, y, v)`."""
     i = _single_wrt(fn, wrt, "hvp")
     g = Derivative(fn, "grad", i)
-    dg = Derivative(g, "jvp", i)
+    if not _calls_pullbacks(g):
+        dg, reverse_over_forward = Derivative(g, "jvp", i), None
+    else:
+        # The gradient's code calls pullbacks (fn calls functions of its own), which the
+        # frontend does not lower again: the gradient of fn's JVP along v instead, reverse
+        # over forward (H is symmetric, so that is H v too).
+        dg, reverse_over_forward = None, Derivative(Derivative(fn, "jvp", i), "vjp", i)
+
+    def times(primals, v):
+        if dg is not None:
+            return dg(*primals, v)[1]
+        (y, y_dot), pullback = reverse_over_forward(*primals, v)
+        zero = np.zeros_like(y) if isinstance(y, np.ndarray) else 0.0
+        one = np.ones_like(y_dot) if isinstance(y_dot, np.ndarray) else 1.0
+        return _as_type_of(pullback((zero, one)), primals[i])
 
     by_structure = {}
 
@@ -804,17 +922,18 @@ def hvp(fn, wrt=0):
         if np.shape(v) != np.shape(x):
             raise ValueError(f"hvp: the vector has shape {np.shape(v)}, but the argument it "
                              f"multiplies has shape {np.shape(x)}")
-        return dg(*primals, v)[1]
+        return times(primals, v)
+    product = Composite(fn, "hvp", i, dg, product, reverse_over_forward)
     product.gradient = g
-    product.derivative = dg
-    return functools.wraps(_wrapped(fn))(product)
+    return product
 
 
 def hessian(fn, wrt=0):
-    """The Hessian of a scalar function (forward over reverse, one HVP per element):
-    an array of shape A + A for an argument of shape A."""
+    """The Hessian of a scalar function (forward over reverse, one HVP per element; see
+    hvp): an array of shape A + A for an argument of shape A."""
     i = _single_wrt(fn, wrt, "hessian")
     h = hvp(fn, i)
+    dg = h.derivative
 
     def hessian_of(*args):
         x = args[i]
@@ -822,11 +941,92 @@ def hessian(fn, wrt=0):
         cols = [np.asarray(h(*args, e), dtype=float) for e in _basis(x)]
         shape = np.shape(x)
         return np.stack(cols, axis=-1).reshape(shape + shape) if cols else np.zeros(shape * 2)
-    return functools.wraps(_wrapped(fn))(hessian_of)
+    hessian_of = Composite(fn, "hessian", i, dg, hessian_of, h.computes_with)
+    hessian_of.gradient = h.gradient
+    return hessian_of
 
 
 def _wrapped(fn):
-    return fn.fn if isinstance(fn, Derivative) else fn
+    return fn.fn if isinstance(fn, (Derivative, Composite)) else fn
+
+
+class Composite:
+    """What jacfwd, jacrev, hessian and hvp return: call it as the function it computes.
+
+    `derivative` is the forward derivative it calls once per column (or once, for hvp):
+    f's jvp, or for hessian and hvp the jvp of f's gradient. In a function that sourcead
+    differentiates, a call of a Composite is lowered as a call of the same computation
+    written as Python (`codegen.composite`), and so is a Composite differentiated itself
+    (`sad.jacfwd(sad.jacrev(f))`): a jacrev's Jacobian is then computed by columns too,
+    the same matrix, since forward-mode code differentiates again in both modes."""
+
+    def __init__(self, fn, kind, index, derivative, call, computes_with=None):
+        self.fn = _wrapped(fn)
+        self.kind = kind
+        self.index = index
+        self.derivative = derivative            # None: its calls are not differentiated
+        self.computes_with = computes_with or derivative   # the derivative a call runs
+        self._call = call
+        self._code = None
+        functools.update_wrapper(self, self.fn)
+
+    def __call__(self, *args):
+        return self._call(*args)
+
+    def __repr__(self):
+        return f"<sourcead {self.kind} of {self.fn.__qualname__} wrt {self.index}>"
+
+    def _lowered_function(self):
+        """The computation as a Python function sourcead reads (None where f's results or
+        parameters are not the kind it is written for: one output, positional
+        parameters)."""
+        if self._code is None:
+            self._code = (self._make_code(),)
+        return self._code[0]
+
+    def _make_code(self):
+        d = self.derivative
+        if d is None:
+            return None
+        code = d.fn.__code__
+        if code.co_kwonlyargcount or code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
+            return None
+        ir = d._ir()
+        if ir.returns_tuple or ir.result_tree is not None:
+            return None
+        name = f"{self.fn.__name__}_{self.kind}"
+        if self.kind == "hvp":
+            return composite.product(d.fn, d._names, d, name)
+        f = composite.columns(d.fn, d._names, self.index, d, name)
+        f.__defaults__ = d.fn.__defaults__
+        return f
+
+    def _readable(self):
+        """`_lowered_function()`, or the TypeError that says why there is none."""
+        f = self._lowered_function()
+        if f is None:
+            raise TypeError(self._refused_call())
+        return f
+
+    def _refused_call(self):
+        """Why sourcead does not differentiate this (see `_lowered_function`), or None."""
+        if self._lowered_function() is not None:
+            return None
+        if self.derivative is None:
+            return (f"sourcead cannot differentiate the {self.kind} of "
+                    f"{self.fn.__qualname__}, which calls functions of its own: the code of "
+                    "its gradient calls their pullbacks, functions made at run time")
+        return (f"sourcead differentiates the {self.kind} of a function with one output (an "
+                f"array or a number) and positional parameters, not that of "
+                f"{self.fn.__qualname__}")
+
+    @property
+    def source(self):
+        """The Python this computes with: the loop over columns (or the product), then
+        the derivative it calls."""
+        f = self._lowered_function()
+        head = inspect.getsource(f) + "\n\n" if f is not None else ""
+        return head + self.computes_with.source
 
 
 class IRView:
@@ -845,12 +1045,14 @@ def ir(fn):
     """The SSA IR of a function, or of a derivative made by this module."""
     if isinstance(fn, Derivative):
         return fn.ir
+    if isinstance(fn, Composite):
+        fn = fn._readable()
     return IRView(_lower(fn))
 
 
 def source(df):
     """The generated source of a derivative (the same as `df.source`)."""
-    if not isinstance(df, Derivative):
+    if not isinstance(df, (Derivative, Composite)):
         raise TypeError("source() takes a derivative made by sourcead (grad, jvp, ...); "
                         f"got {df!r}")
     return df.source

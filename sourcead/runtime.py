@@ -271,6 +271,21 @@ def seed(y):
     return 1.0
 
 
+def basis(x):
+    """The unit arrays of `x`'s shape and float type, one per element, stacked: the
+    tangents whose JVPs are the columns of a Jacobian (see codegen/composite.py)."""
+    shape = np.shape(x)
+    n = int(np.prod(shape))
+    dtype = np.result_type(x)
+    return np.eye(n, dtype=dtype if dtype.kind == "f" else np.float64).reshape((n,) + shape)
+
+
+def jacobian_shape(stacked, x):
+    """The shape of a Jacobian with respect to `x` whose columns are stacked on the last
+    axis of `stacked`: that of an output, then that of `x`."""
+    return np.shape(stacked)[:-1] + np.shape(x)
+
+
 def check_scalar(y):
     """Raise the TypeError of `grad` unless `y` is a scalar (a float, a 0-d or size-1 array)."""
     if isinstance(y, (float, int, np.floating, np.integer)) and not isinstance(y, (bool, np.bool_)):

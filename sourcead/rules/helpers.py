@@ -49,6 +49,8 @@ P.defprim(runtime.fresh_array, shape=("arg", 0), differentiable=False, hint="bar
 P.defprim(runtime.Shape, differentiable=False, hint="shape")
 P.defprim(runtime.keep_zeros, shape="elementwise", differentiable=False, hint="bar")
 nondifferentiable(runtime.stop_gradient, shape=("arg", 0))
+nondifferentiable(runtime.basis, hint="tangents")
+nondifferentiable(runtime.jacobian_shape, hint="shape")
 nondifferentiable(runtime.shares_memory, shape="scalar", hint="is_view")
 nondifferentiable(runtime.is_array, shape="scalar", hint="is_array")
 P.defprim(runtime.check_not_view, pure=False, differentiable=False)
