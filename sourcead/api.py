@@ -17,7 +17,8 @@ from .codegen import compile as _compile_module
 from .codegen import composite
 from .codegen.compile import compile_ir
 from .codegen.emit import Layout
-from .errors import SourceADError, WrtError
+from .boundary import check_like, leaves_like
+from .errors import SourceADError, StructureError, WrtError
 from .frontend.lower import _result_count, lower
 from .frontend.source import parse_function
 from .ir import primitives as P
@@ -508,6 +509,7 @@ class Derivative:
         d = self._symmetric
 
         def hessian_times(v):
+            check_like(v, x, "the cotangent", f"the gradient of {self.fn.__name__}")
             return d(*args, v)[1]
         if self.kind == "vjp":
             y = d(*args, np.zeros_like(np.asarray(x, dtype=float)) if np.ndim(x) else 0.0)[0]
@@ -531,6 +533,8 @@ class Derivative:
         x = args[inner.wrt[0]]
 
         def pullback(u):
+            check_like(u, x if inner.single else tuple(args[k] for k in inner.wrt),
+                       "the cotangent", f"the gradient of {self.fn.__name__}")
             (y, y_dot), pb = d(*args, *((u,) if inner.single else tuple(u)))
             zero = np.zeros_like(y) if isinstance(y, np.ndarray) else 0.0
             one = np.ones_like(y_dot) if isinstance(y_dot, np.ndarray) else 1.0
@@ -654,10 +658,8 @@ class Derivative:
         if self.kind == "jvp":
             flat_t = []
             for i, t in zip(self.wrt, tangents):
-                if _tree_of(t) != trees[i]:
-                    raise ValueError(f"the tangent for {self._names[i]!r} must have the "
-                                     "structure of the argument")
-                flat_t += _leaves(t)
+                check_like(t, primals[i], "the tangent", f"argument {self._names[i]!r}")
+                flat_t += leaves_like(t, primals[i])
             y, y_dot = f(*flat, *flat_t)
             return results(y), results(y_dot)
         out = f(*flat)
@@ -674,6 +676,7 @@ class Derivative:
             (y, aux), pullback = out
 
             def aux_pullback(ct):
+                check_like(ct, y, "the cotangent", f"the output of {self.fn.__name__}")
                 return regroup(pullback(ct))
             return y, aux_pullback, aux_of(aux)
         if self.kind == "grad":
@@ -683,8 +686,11 @@ class Derivative:
         y, pullback = out
 
         def structured_pullback(ct):
+            like = results(y)
+            check_like(ct, like, "the cotangent", f"the output of {self.fn.__name__}")
             # the generated pullback takes a tuple of cotangents for a tuple of results
-            return regroup(pullback(tuple(_leaves(ct)) if result_tree is not None else ct))
+            return regroup(pullback(tuple(leaves_like(ct, like)) if result_tree is not None
+                                    else ct))
         structured_pullback.source = self._compiled.source
         return results(y), structured_pullback
 
@@ -700,6 +706,7 @@ class Derivative:
 
         @functools.wraps(pullback)
         def vjp_pullback(ct):
+            check_like(ct, y, "the cotangent", f"the output of {self.fn.__name__}")
             return self._match_types(pullback(ct), args)
         vjp_pullback.source = self._compiled.source
         return y, vjp_pullback
@@ -707,16 +714,15 @@ class Derivative:
     def _call_jvp(self, f, args, kwargs):
         n = len(self._names)
         if kwargs or len(args) != n + len(self.wrt):
-            raise TypeError(f"{self.__name__} takes the {n} argument(s) of {self.fn.__name__} "
-                            f"positionally, then {len(self.wrt)} tangent(s) "
-                            f"(for {', '.join(self._names[i] for i in self.wrt)}); "
-                            f"got {len(args)} positional and {len(kwargs)} keyword argument(s)")
+            raise StructureError(
+                f"the jvp of {self.fn.__name__} takes its {n} argument(s) positionally, then "
+                f"{len(self.wrt)} tangent(s), one for each of "
+                f"{', '.join(repr(self._names[i]) for i in self.wrt)} in its shape; got "
+                f"{len(args)} positional and {len(kwargs)} keyword argument(s)")
         primals, tangents = args[:n], args[n:]
         for i, t in zip(self.wrt, tangents):
             _check_differentiable(primals[i], self._names[i], self.fn.__name__)
-            if np.shape(t) != np.shape(primals[i]):
-                raise ValueError(f"the tangent for {self._names[i]!r} has shape {np.shape(t)}, "
-                                 f"but {self._names[i]!r} has shape {np.shape(primals[i])}")
+            check_like(t, primals[i], "the tangent", f"argument {self._names[i]!r}")
         y, y_dot = f(*args)
         if isinstance(y, tuple):   # a float output has a float tangent
             return y, tuple(_as_type_of(t, v) for t, v in zip(y_dot, y))
@@ -901,27 +907,30 @@ def hvp(fn, wrt=0):
         """H v for a tuple, list or dict argument: the forward derivative of the gradient
         built for its structure (a function of the leaves), along v's leaves."""
         x = primals[i]
-        if _tree_of(v) != _tree_of(x) or any(np.shape(a) != np.shape(b) for a, b in
-                                             zip(_leaves(v), _leaves(x))):
-            raise ValueError("hvp: the vector must have the structure and shapes of the "
-                             "argument it multiplies")
         trees = [_tree_of(a) for a in primals]
         structure = tuple((g._names[k], t) for k, t in enumerate(trees) if t is not None)
         f, flat, leaf_wrt, counts = g._leaf_level(list(primals), trees, structure)
         if structure not in by_structure:
             by_structure[structure] = Derivative(f, "jvp", leaf_wrt)
-        _, dots = by_structure[structure](*flat, *_leaves(v))
+        _, dots = by_structure[structure](*flat, *leaves_like(v, x))
         return _rebuild(trees[i], [_as_type_of(d, leaf) for d, leaf in zip(dots, _leaves(x))])
 
+    names = _param_names(fn)
+    required = len(names) - len(_wrapped(fn).__defaults__ or ())
+
     def product(*args):
+        if not required + 1 <= len(args) <= len(names) + 1 or i >= len(args) - 1:
+            raise StructureError(
+                f"hvp of {_wrapped(fn).__name__} takes the arguments of "
+                f"{_wrapped(fn).__name__} ({', '.join(names)}) positionally, then the vector v "
+                f"that multiplies the Hessian, of the shape of {names[i]!r}; got "
+                f"{len(args)} argument(s)")
         *primals, v = args
         x = primals[i]
+        check_like(v, x, "the vector", f"argument {names[i]!r} of {_wrapped(fn).__name__}")
         if isinstance(x, (tuple, list, dict)):
             return structured_product(primals, v)
         _array_argument(x, "hvp")
-        if np.shape(v) != np.shape(x):
-            raise ValueError(f"hvp: the vector has shape {np.shape(v)}, but the argument it "
-                             f"multiplies has shape {np.shape(x)}")
         return times(primals, v)
     product = Composite(fn, "hvp", i, dg, product, reverse_over_forward)
     product.gradient = g
