@@ -8,6 +8,7 @@ import inspect
 import numpy as np
 
 from . import calls
+from .runtime import float_type
 from . import rules  # noqa: F401  (registers the derivative rules)
 from .ad.forward import jvp as _jvp_transform
 from .ad.reverse import vjp as _vjp_transform
@@ -512,13 +513,13 @@ class Derivative:
             check_like(v, x, "the cotangent", f"the gradient of {self.fn.__name__}")
             return d(*args, v)[1]
         if self.kind == "vjp":
-            y = d(*args, np.zeros_like(np.asarray(x, dtype=float)) if np.ndim(x) else 0.0)[0]
+            y = d(*args, np.zeros_like(x, dtype=float_type(x)) if np.ndim(x) else 0.0 * x)[0]
             return y, hessian_times
         if np.size(x) != 1:
             raise TypeError(f"grad requires a function with a scalar output; the gradient of "
                             f"{self.fn.__name__} has the shape of its argument, "
                             f"{np.shape(x)}: use sourcead.hessian or sourcead.hvp")
-        one = np.ones_like(x, dtype=float) if isinstance(x, np.ndarray) else 1.0
+        one = np.ones_like(x, dtype=float_type(x)) if isinstance(x, np.ndarray) else 1.0
         value, second = d(*args, one)
         second = _as_type_of(second, x)
         return (value, second) if self.kind == "value_and_grad" else second
@@ -548,7 +549,8 @@ class Derivative:
             raise TypeError(f"grad requires a function with a scalar output; the gradient of "
                             f"{self.fn.__name__} has the shape of its argument, "
                             f"{np.shape(x)}: use sourcead.vjp")
-        second = pullback(np.ones_like(x, dtype=float) if isinstance(x, np.ndarray) else 1.0)
+        second = pullback(np.ones_like(x, dtype=float_type(x)) if isinstance(x, np.ndarray)
+                          else 1.0)
         return (inner(*args), second) if self.kind == "value_and_grad" else second
 
     def _with_aux(self, out, args):
@@ -766,15 +768,22 @@ def _rebuild(tree, leaves):
 
 
 def _as_type_of(g, arg):
-    """Float in, float out: the gradient of a scalar argument has the argument's type."""
+    """Float in, float out: the derivative for a value (the gradient of an argument, the
+    tangent of an output) has the value's type: a float for a float, a NumPy scalar of
+    its type for one, an array of its float dtype for an array. Within the derivative it
+    has it already, unless the function itself promoted (float32 times a float64 array):
+    then the derivative was computed in the wider type, and is given in the value's."""
     if isinstance(arg, np.floating):
         if isinstance(g, (np.ndarray, np.generic, float)) and np.ndim(g) == 0:
             return type(arg)(g)
     elif isinstance(arg, float):
         if isinstance(g, (np.ndarray, np.generic)) and np.ndim(g) == 0:
             return float(g)
-    elif isinstance(arg, np.ndarray) and not isinstance(g, np.ndarray):
-        return np.asarray(g, dtype=arg.dtype)  # a 0-d array in, a 0-d array out
+    elif isinstance(arg, np.ndarray) and arg.dtype.kind == "f":
+        if not isinstance(g, np.ndarray):
+            return np.asarray(g, dtype=arg.dtype)  # a 0-d array in, a 0-d array out
+        if g.dtype != arg.dtype and g.dtype.kind == "f":
+            return g.astype(arg.dtype)
     return g
 
 
@@ -826,12 +835,13 @@ def jvp(fn=None, wrt=0):
 
 
 def _basis(x):
-    """The unit arrays of `x`'s shape (floats for a float), one per element."""
+    """The unit arrays of `x`'s shape and float type (floats for a float), one per
+    element."""
     shape = np.shape(x)
     for k in range(int(np.prod(shape))):
-        e = np.zeros(shape)
+        e = np.zeros(shape, dtype=float_type(x))
         e.flat[k] = 1.0
-        yield e if shape else float(e)
+        yield e if isinstance(x, np.ndarray) else _as_type_of(e, x)
 
 
 def _single_wrt(fn, wrt, what):
@@ -848,12 +858,15 @@ def jacfwd(fn, wrt=0):
     d = Derivative(fn, "jvp", i)
 
     def jacobian(*args):
-        _array_argument(args[i], "jacfwd")
-        cols = [np.asarray(d(*args, e)[1], dtype=float) for e in _basis(args[i])]
-        x_shape = np.shape(args[i])
-        y_shape = np.shape(cols[0]) if cols else ()
-        return np.stack(cols, axis=-1).reshape(y_shape + x_shape) if cols else \
-            np.zeros(y_shape + x_shape)
+        x = args[i]
+        _array_argument(x, "jacfwd")
+        cols = [np.asarray(d(*args, e)[1]) for e in _basis(x)]
+        if not cols:   # x has no elements: the output's shape from the function
+            y = np.asarray(_wrapped(fn)(*args))
+            return np.zeros(y.shape + np.shape(x), dtype=float_type(y, x))
+        dtype = float_type(cols[0], x)
+        return np.stack(cols, axis=-1).reshape(cols[0].shape + np.shape(x)).astype(
+            dtype, copy=False)
     return Composite(fn, "jacfwd", i, d, jacobian)
 
 
@@ -866,8 +879,12 @@ def jacrev(fn, wrt=0):
     def jacobian(*args):
         _array_argument(args[i], "jacrev")
         y, pullback = d(*args)
-        rows = [np.asarray(pullback(e), dtype=float) for e in _basis(y)]
-        return np.stack(rows).reshape(np.shape(y) + np.shape(args[i]))
+        x = args[i]
+        rows = [np.asarray(pullback(e)) for e in _basis(y)]
+        dtype = float_type(y, x)
+        if not rows:
+            return np.zeros(np.shape(y) + np.shape(x), dtype=dtype)
+        return np.stack(rows).reshape(np.shape(y) + np.shape(x)).astype(dtype, copy=False)
     # in code that is differentiated, the same matrix by columns (see Composite)
     return Composite(fn, "jacrev", i, Derivative(fn, "jvp", i), jacobian)
 
@@ -947,9 +964,11 @@ def hessian(fn, wrt=0):
     def hessian_of(*args):
         x = args[i]
         _array_argument(x, "hessian")
-        cols = [np.asarray(h(*args, e), dtype=float) for e in _basis(x)]
+        cols = [np.asarray(h(*args, e)) for e in _basis(x)]
         shape = np.shape(x)
-        return np.stack(cols, axis=-1).reshape(shape + shape) if cols else np.zeros(shape * 2)
+        if not cols:
+            return np.zeros(shape * 2, dtype=float_type(x))
+        return np.stack(cols, axis=-1).reshape(shape + shape).astype(float_type(x), copy=False)
     hessian_of = Composite(fn, "hessian", i, dg, hessian_of, h.computes_with)
     hessian_of.gradient = h.gradient
     return hessian_of

@@ -57,6 +57,8 @@ def _same_values(got, want, name, mode):
         raise AssertionError(f"check_grads({name}) {mode} mode: the derivative returns "
                              f"{len(got)} output(s), the function {len(want)}")
     for j, (g, w) in enumerate(zip(got, want)):
+        if np.shape(g) == np.shape(w) and np.array_equal(g, w):
+            continue   # the usual case, and cheaper to tell than closeness
         w_ = np.asarray(w, dtype=float)
         scale = max(1.0, float(np.max(np.abs(w_[np.isfinite(w_)]), initial=0.0)))
         if np.shape(g) != np.shape(w) or not np.allclose(

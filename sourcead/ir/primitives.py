@@ -44,7 +44,8 @@ class Primitive:
             ``(op, shapes) -> shape class or None``.
     zero:   how symbolic-zero arguments fold: "any" (zero if any argument is
             zero: products), "first" (zero if the first argument is: linear
-            maps), "sum" (zeros drop out of sums), None (no folding).
+            maps), "sum" (zeros drop out of sums), "branches" (zero if both
+            values np.where chooses between are), None (no folding).
     exact:  the parameters whose cotangents the VJP rule gives in their exact shape
             (a list's: items are never broadcast), so no `unbroadcast` is needed.
     n_outs: how many values it returns (a tuple when more than one: eigh's w

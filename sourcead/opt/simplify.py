@@ -228,6 +228,8 @@ class _Simplifier:
             return self.zero_like(op)
         if kind == "first" and zeros[0]:
             return self.zero_like(op)
+        if kind == "branches" and len(args) == 3 and zeros[1] and zeros[2]:
+            return self.zero_like(op)
         if kind == "sum" and len(args) == 2:
             fn = op.prim.impl
             a, b = args

@@ -39,8 +39,8 @@ import numpy as np
 from ..frontend.lower import NeverNone, TupleParams
 from ..ir import primitives as P
 from ..ir.core import Const
-from ..runtime import (adjugate, as_columns, checked, from_columns, require, solve_reads_vector,
-                       when_nonempty, zeros_like)
+from ..runtime import (adjugate, as_columns, checked, eye_like, from_columns, require,
+                       solve_reads_vector, when_nonempty, zeros_like)
 from . import registry
 from .registry import jvp_rule, vjp_rule
 
@@ -49,6 +49,7 @@ P.defprim(solve_reads_vector, differentiable=False, hint="vector")
 P.defprim(as_columns, zero="first", differentiable=False)
 P.defprim(from_columns, zero="first", differentiable=False)
 P.defprim(when_nonempty, zero="first", differentiable=False)
+P.defprim(eye_like, differentiable=False, hint="eye")
 P.defprim(require, differentiable=False, pure=False, n_outs=0)
 
 
@@ -174,7 +175,7 @@ def _(g, ans, a):
     """<G, d adj> = <G, adj> tr(A^-1 dA) - tr(G^T adj dA A^-1), so A's cotangent is
     (<G, adj> I - adj^T G) A^-T."""
     inner = np.sum(g * ans, axis=(-2, -1))
-    m = np.expand_dims(inner, (-2, -1)) * np.eye(np.shape(a)[-1]) - np.swapaxes(ans, -1, -2) @ g
+    m = np.expand_dims(inner, (-2, -1)) * eye_like(a) - np.swapaxes(ans, -1, -2) @ g
     return np.swapaxes(np.linalg.solve(a, np.swapaxes(m, -1, -2)), -1, -2)
 
 
@@ -258,7 +259,7 @@ def _(g, ans, a, *, upper=False):
         gl = np.swapaxes(g, -1, -2)
     lt = np.swapaxes(l, -1, -2)
     p = lt @ gl
-    phi = np.tril(p) - 0.5 * p * np.eye(np.shape(p)[-1])
+    phi = np.tril(p) - 0.5 * p * eye_like(p)
     y = np.linalg.solve(lt, phi)                                    # L^-T Phi
     gs = np.swapaxes(np.linalg.solve(lt, np.swapaxes(y, -1, -2)), -1, -2)   # L^-T Phi L^-1
     ga = np.tril(gs) + np.tril(np.swapaxes(gs, -1, -2), -1)
@@ -276,7 +277,7 @@ def _(da, ans, a, *, upper=False):
         d = np.swapaxes(da, -1, -2)
     ds = np.tril(d) + np.swapaxes(np.tril(d, -1), -1, -2)          # symmetric, from tril(dA)
     x = np.linalg.solve(l, np.swapaxes(np.linalg.solve(l, ds), -1, -2))   # L^-1 dS L^-T
-    dl = l @ (np.tril(x) - 0.5 * x * np.eye(np.shape(x)[-1]))
+    dl = l @ (np.tril(x) - 0.5 * x * eye_like(x))
     if upper:
         return np.swapaxes(dl, -1, -2)
     return dl
@@ -352,7 +353,7 @@ def _(gw, gv, ans, a, UPLO="L"):
     if gv is None:
         gs = (v * gw[..., None, :]) @ vt
     else:
-        eye = np.eye(np.shape(w)[-1])
+        eye = eye_like(w)
         f = (1.0 - eye) / (w[..., None, :] - w[..., :, None] + eye)
         inner = f * (vt @ gv)
         if gw is not None:
@@ -370,7 +371,7 @@ def _(da, ans, a, UPLO="L"):
         ds = np.triu(da) + np.swapaxes(np.triu(da, 1), -1, -2)
     else:
         ds = np.tril(da) + np.swapaxes(np.tril(da, -1), -1, -2)
-    eye = np.eye(np.shape(w)[-1])
+    eye = eye_like(w)
     f = (1.0 - eye) / (w[..., None, :] - w[..., :, None] + eye)
     p = np.swapaxes(v, -1, -2) @ ds @ v                  # V^T dS V
     return np.sum(p * eye, axis=-1), v @ (f * p)
@@ -423,7 +424,7 @@ def _(g, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
                         "that the matrix does not determine)")
             sj = s[..., None, :]
             si = s[..., :, None]
-            eye = np.eye(np.shape(s)[-1])
+            eye = eye_like(s)
             f = (1.0 - eye) / ((sj - si) * (sj + si) + eye)
             core = None
             if gu is not None:
@@ -462,7 +463,7 @@ def _(da, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
         u, s, vt = np.linalg.svd(a, full_matrices=False, hermitian=hermitian)
     v = np.swapaxes(vt, -1, -2)
     k = np.shape(s)[-1]
-    eye = np.eye(k)
+    eye = eye_like(s)
     if compute_uv and full_matrices:   # ds needs only the first k columns of U and V
         p = np.swapaxes(u[..., :, :k], -1, -2) @ d @ v[..., :, :k]
     else:
