@@ -208,7 +208,7 @@ class _Simplifier:
             r = P.fold(prim.impl, args, op.kwargs)
             if r is not None:
                 return r
-        if prim.pure and prim.emit and prim.emit[0] != "opaque":
+        if prim.pure and prim.emit and prim.emit[0] != "opaque" and not prim.fresh:
             try:
                 key = (prim, tuple(args), tuple(sorted(op.kwargs.items())),
                        tuple(sorted(op.attrs.items())))

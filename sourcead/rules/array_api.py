@@ -25,7 +25,7 @@ from ..runtime import (concatenate_part, cross_adjoint_a, cross_adjoint_b, cumpr
 from .registry import jvp_rule, vjp_rule
 
 P.defprim(trapezoid_weights, shape="fresh", differentiable=False, hint="w")
-P.defprim(gradient_adjoint, shape=("arg", 1), zero="first", differentiable=False)
+P.defprim(gradient_adjoint, shape=("arg", 1), zero="first")   # linear: see rules/higher.py
 
 
 # --- joining, differences, integration -----------------------------------------------------

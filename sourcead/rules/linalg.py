@@ -46,9 +46,9 @@ from .registry import jvp_rule, vjp_rule
 
 # Helpers that rules call; zeros pass through the reshaping ones.
 P.defprim(solve_reads_vector, differentiable=False, hint="vector")
-P.defprim(as_columns, zero="first", differentiable=False)
-P.defprim(from_columns, zero="first", differentiable=False)
-P.defprim(when_nonempty, zero="first", differentiable=False)
+P.defprim(as_columns, zero="first")        # linear: rules in rules/higher.py
+P.defprim(from_columns, zero="first")
+P.defprim(when_nonempty, zero="first")
 P.defprim(eye_like, differentiable=False, hint="eye")
 P.defprim(require, differentiable=False, pure=False, n_outs=0)
 
