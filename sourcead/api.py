@@ -47,6 +47,7 @@ def clear_cache():
     """Forget every lowered and compiled function (the counters stay)."""
     _lowered.clear()
     _compiled.clear()
+    calls.forget()
 
 
 def _statics(fn, structure):

@@ -116,3 +116,9 @@ def register(objs):
                 VARIADIC_CALLS[obj] = _DerivativeCall(obj)
         except TypeError:   # unhashable: never looked up
             continue
+
+
+def forget():
+    """Drop the rewrites `register` added (api.clear_cache: the objects are not kept)."""
+    for obj in [k for k, v in VARIADIC_CALLS.items() if isinstance(v, _DerivativeCall)]:
+        del VARIADIC_CALLS[obj]
