@@ -13,8 +13,9 @@
 
 from .api import (cache_info, clear_cache, grad, hessian, hvp, ir, jacfwd, jacrev,  # noqa: F401
                   jvp, source, value_and_grad, vjp)
-from .errors import (NameResolutionError, NoDerivativeError, SourceADError,  # noqa: F401
-                     SourceUnavailableError, UnsupportedSyntaxError, WrtError)
+from .errors import (NameResolutionError, NoDerivativeError, ShapeError,  # noqa: F401
+                     SourceADError, SourceUnavailableError, StructureError,
+                     UnsupportedSyntaxError, WrtError)
 from .rules.registry import (custom_jvp, custom_vjp, derivative, jvp_rule,  # noqa: F401
                              vjp_rule)
 from .runtime import checkpoint, checkpointed, insert_grad_of, stop_gradient  # noqa: F401

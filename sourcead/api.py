@@ -7,15 +7,19 @@ import inspect
 
 import numpy as np
 
+from . import calls
+from .runtime import float_type
 from . import rules  # noqa: F401  (registers the derivative rules)
 from .ad.forward import jvp as _jvp_transform
 from .ad.reverse import vjp as _vjp_transform
 from .ad.tape import record
 from .ad.common import derivative_name
 from .codegen import compile as _compile_module
+from .codegen import composite
 from .codegen.compile import compile_ir
 from .codegen.emit import Layout
-from .errors import SourceADError, WrtError
+from .boundary import check_like, leaves_like
+from .errors import SourceADError, StructureError, WrtError
 from .frontend import lower as _frontend
 from .frontend.lower import _result_count
 from .frontend.source import parse_function
@@ -29,8 +33,10 @@ from .opt.inplace import plan_inplace
 from .opt.kinds import fold_kinds
 
 _stats = {"lowerings": 0, "transforms": 0, "hits": 0}
-_lowered = {}      # id(code) -> (code, Function)
-_compiled = {}     # (id(code), kind, wrt, single) -> (code, Compiled)
+# Keyed on the code object and on the objects lowering built into the IR (calls.statics);
+# each entry holds both, so that the ids in its key stay theirs.
+_lowered = {}      # (id(code), structure, ids of statics) -> (code, statics, Function)
+_compiled = {}     # (id(code), kind, wrt, single, structure, float64, ids) -> (code, statics, Compiled)
 
 
 def cache_info():
@@ -42,20 +48,32 @@ def clear_cache():
     """Forget every lowered and compiled function (the counters stay)."""
     _lowered.clear()
     _compiled.clear()
+    calls.forget()
     _frontend.clear()
 
 
-def _lower(fn, structure=(), kinds=None):
-    """The IR of `fn` (for the structure of its tuple, list and dict arguments, and, with
-    `kinds`, the float64 specialisation's kinds of its parameters)."""
+def _statics(fn, structure):
+    """What lowering `fn` for `structure` builds into its IR (see calls.statics); calls
+    of the derivative objects among them are lowered as calls of their code."""
+    passed = [tree[1] for _, tree in structure if tree[0] == "callable"]
+    objs = calls.statics(fn, passed)
+    calls.register(objs)
+    return objs
+
+
+def _lower(fn, structure=(), statics=None, kinds=None):
+    """The IR of `fn` for the structure of its tuple, list and dict arguments (and, with
+    `kinds`, for the float64 specialisation's kinds of its parameters)."""
     code = fn.__code__
-    key = (id(code), structure, kinds)
+    if statics is None:
+        statics = _statics(fn, structure)
+    key = (id(code), structure, calls.static_key(statics), kinds)
     entry = _lowered.get(key)
     if entry is not None and entry[0] is code:
-        return entry[1]
-    ir = verify(_frontend.lowered(fn, structure, kinds))
+        return entry[2]
+    ir = verify(_frontend.lower(fn, structure=dict(structure), kinds=kinds))
     _stats["lowerings"] += 1
-    _lowered[key] = (code, ir)
+    _lowered[key] = (code, statics, ir)
     return ir
 
 
@@ -63,13 +81,21 @@ def _shape_of(fn, structure=()):
     """The IR of `fn`, for what any lowering of it tells alike (how many results, their
     structure): one made for a specialisation if there is one already."""
     code = fn.__code__
-    for (key_code, key_structure, _), (c, ir) in _lowered.items():
-        if key_code == id(code) and key_structure == structure and c is code:
+    key = calls.static_key(_statics(fn, structure))
+    for (key_code, key_structure, key_statics, _), (c, _, ir) in _lowered.items():
+        if key_code == id(code) and key_structure == structure and key_statics == key and \
+                c is code:
             return ir
     return _lower(fn, structure)
 
 
 def _param_names(fn):
+    """The names of fn's parameters (for a derivative object: of the function it is the
+    derivative of, then its tangents or vector)."""
+    if isinstance(fn, Derivative):
+        return fn._names + ([fn._names[i] + "_dot" for i in fn.wrt] if fn.kind == "jvp" else [])
+    if isinstance(fn, Composite):
+        return fn.derivative._names + (["v"] if fn.kind == "hvp" else [])
     code = fn.__code__
     n = code.co_argcount + code.co_kwonlyargcount
     return list(code.co_varnames[:n])
@@ -115,14 +141,15 @@ def _build(fn, kind, wrt, single, structure=(), float64=None):
     the leaves); `float64`: the parameters known to be float64 arrays or floats (then
     temporaries that die are reused in place, see opt.inplace)."""
     code = fn.__code__
-    key = (id(code), kind, wrt, single, structure, float64)
+    statics = _statics(fn, structure)
+    key = (id(code), kind, wrt, single, structure, float64, calls.static_key(statics))
     entry = _compiled.get(key)
     if entry is not None and entry[0] is code:
         _stats["hits"] += 1
-        return entry[1]
+        return entry[2]
     kinds = None if float64 is None else \
         frozenset(k for k in float64 if k[0] in _param_names(fn))   # (not the tangents')
-    ir = _lower(fn, structure, kinds)
+    ir = _lower(fn, structure, statics, kinds)
     if float64 is not None:   # the sharing tests that the arguments' kinds decide
         ir = fold_kinds(ir, float64)
     name = fn.__name__
@@ -185,7 +212,7 @@ def _build(fn, kind, wrt, single, structure=(), float64=None):
     d = verify(d, recorded=True)
     compiled = compile_ir(d, layout)
     _stats["transforms"] += 1
-    _compiled[key] = (code, compiled)
+    _compiled[key] = (code, statics, compiled)
     return compiled
 
 
@@ -227,6 +254,9 @@ def _aux_tree(ir, name):
 
 def _derivative_of(fn, kind, wrt):
     """The derivative of the user's function `fn` that generated code calls."""
+    gradient = getattr(fn, "__sourcead_gradient__", None)
+    if gradient is not None and kind == "vjp":
+        return _reverse_of_gradient(gradient, wrt)
     compiled = _build(fn, "call_" + kind, tuple(wrt), False)
     n = len(_shape_of(fn).results)
     expected = _result_count(fn)
@@ -238,6 +268,30 @@ def _derivative_of(fn, kind, wrt):
 
 
 _compile_module.derivative_of = _derivative_of
+
+
+def _reverse_of_gradient(gradient, wrt):
+    """The reverse derivative of the generated code of `gradient` (a grad), in the form
+    generated code calls ((*results, pullback), the pullback taking one cotangent per
+    result): the vjp of that grad (see Derivative), which does not reverse the
+    gradient's own tapes, so that it holds through loops."""
+    d = Derivative(gradient, "vjp", wrt[0] if len(wrt) == 1 else tuple(wrt))
+
+    def gradient_vjp(*args):
+        y, pullback = d(*args)
+
+        def gradient_pullback(*cotangents):
+            return pullback(cotangents[0] if gradient.single else cotangents)
+        return (y, gradient_pullback) if gradient.single else (*y, gradient_pullback)
+    gradient_vjp.derivative = d
+    return gradient_vjp
+
+
+def _calls_pullbacks(d):
+    """Whether the code of the derivative `d` calls a pullback (one that a reverse-mode
+    derivative of a function it calls returned): code the frontend cannot lower again."""
+    d._function()
+    return any(isinstance(s, Op) and s.prim is P.CALL_VALUE for s in walk_stmts(d._default.ir.body))
 
 
 def _check_differentiable(value, name, fname):
@@ -273,9 +327,17 @@ class Derivative:
                                 f"that of {fn.kind}{' with has_aux' if fn.has_aux else ''}")
             inner = fn
             fn = fn._function()
+            if inner.kind == "grad" and kind == "jvp" and _calls_pullbacks(inner):
+                raise TypeError(
+                    f"sourcead cannot take the forward derivative of the gradient of "
+                    f"{inner.fn.__qualname__}: that gradient's code calls the pullbacks of the "
+                    "functions it calls, functions made at run time, which are not "
+                    "differentiated again. sourcead.hvp and sourcead.hessian compute these "
+                    "products in reverse over forward mode")
             if inner.kind == "grad" and kind in ("grad", "value_and_grad", "vjp") and \
                     not has_aux:
-                if inner.single and _normalize_wrt(fn, wrt) == (inner.wrt, True):
+                if inner.single and _normalize_wrt(fn, wrt) == (inner.wrt, True) and \
+                        not _calls_pullbacks(inner):
                     # The derivative of a gradient with respect to the same argument is
                     # the Hessian, which is symmetric: its products are forward over
                     # reverse, which runs through loops too (reverse over reverse would
@@ -284,10 +346,15 @@ class Derivative:
                 else:
                     # With respect to other arguments: u . grad_x f is the directional
                     # derivative of f along u, so the VJP of the gradient is the gradient
-                    # of f's JVP, reverse over forward (no tapes to reverse either).
+                    # of f's JVP, reverse over forward (no tapes to reverse either). So
+                    # too for the same argument where the gradient's code calls the
+                    # pullbacks of the functions f calls (the frontend does not lower a
+                    # call of a function made at run time), but f's JVP does not.
                     tangents = inner.wrt[0] if inner.single else inner.wrt
                     self._mixed = (inner, Derivative(Derivative(inner.fn, "jvp", tangents),
                                                      "vjp", wrt))
+        if isinstance(fn, Composite):   # jacfwd, jacrev, hessian, hvp: the code they run
+            fn = fn._readable()
         if not inspect.isfunction(fn):
             parse_function(fn)  # raises the located "cannot read the source" error
         if has_aux and kind not in ("grad", "value_and_grad", "vjp"):
@@ -302,7 +369,41 @@ class Derivative:
         self._compiled = None
         self._structured = {}    # structure of tuple/list/dict arguments -> (function, Compiled)
         self._f64 = {}           # float64 parameters -> the specialised function
+        self._irs = {}           # structure of tuple/list/dict arguments -> fn's IR
         functools.update_wrapper(self, fn)
+
+    def _ir(self, structure=()):
+        """fn's IR (lowered when first asked: the structure of its results, for calls)."""
+        ir = self._irs.get(structure)
+        if ir is None:
+            ir = self._irs[structure] = _shape_of(self.fn, structure)
+        return ir
+
+    def _result_tree(self):
+        """The structure of what fn returns, if not an array or a flat tuple."""
+        return self._ir().result_tree
+
+    def _lowered_function(self):
+        """What a call of this derivative is lowered as, in a function that sourcead
+        differentiates (see calls.py): its generated code, for a grad, value_and_grad or
+        jvp (also of generated code); None for the others, whose calls are refused."""
+        if self._refused_call() is not None:
+            return None
+        return self._function()
+
+    def _refused_call(self):
+        """Why sourcead does not differentiate a call of this derivative in code it
+        differentiates, or None."""
+        what = f"this {self.kind} of {self.fn.__qualname__}"
+        if self.kind == "vjp":
+            return (f"sourcead cannot differentiate a call of {what}: it returns a pullback, "
+                    "a function made at run time, which the frontend does not differentiate "
+                    "through; call a jvp, jacfwd or jacrev of it instead")
+        if self.has_aux or self._via is not None:
+            return (f"sourcead differentiates calls of grad, value_and_grad and jvp objects "
+                    f"(and of jacfwd, jacrev, hessian and hvp), not of {what}"
+                    f"{' with has_aux' if self.has_aux else ' (a derivative of a gradient)'}")
+        return None
 
     def _function(self):
         """The derivative for any arguments (no specialisation)."""
@@ -312,6 +413,8 @@ class Derivative:
             f = c.instantiate(self.fn, defaults)
             if self.kind != "jvp" and self.fn.__kwdefaults__:
                 f.__kwdefaults__ = dict(self.fn.__kwdefaults__)
+            if self.build_kind == "grad":   # its reverse derivative: see _derivative_of
+                f.__sourcead_gradient__ = self
             self._default, self._f = c, f
         if self._compiled is None:
             self._compiled = self._default
@@ -341,6 +444,10 @@ class Derivative:
             if key in seen:
                 continue
             seen.add(key)
+            gradient = getattr(fn, "__sourcead_gradient__", None)
+            if gradient is not None and kind == "vjp":
+                parts.append(_reverse_of_gradient(gradient, wrt).derivative.source)
+                continue
             c = _build(fn, "call_" + kind, tuple(wrt), False)
             parts.append(c.source)
             todo.extend(c.callees.values())
@@ -391,7 +498,7 @@ class Derivative:
         trees = [_tree_of(a) for a in args] + [_tree_of(v) for v in kwargs.values()]
         if any(t is not None or _is_function(a) for t, a in
                zip(trees, list(args) + list(kwargs.values()))) or (not self.has_aux and
-                self.kind in ("vjp", "jvp") and _shape_of(self.fn).result_tree is not None):
+                self.kind in ("vjp", "jvp") and self._result_tree() is not None):
             return self._call_structured(args, kwargs)
         spec = None if kwargs else self._float64_spec(args)
         if spec:
@@ -422,15 +529,16 @@ class Derivative:
         d = self._symmetric
 
         def hessian_times(v):
+            check_like(v, x, "the cotangent", f"the gradient of {self.fn.__name__}")
             return d(*args, v)[1]
         if self.kind == "vjp":
-            y = d(*args, np.zeros_like(np.asarray(x, dtype=float)) if np.ndim(x) else 0.0)[0]
+            y = d(*args, np.zeros_like(x, dtype=float_type(x)) if np.ndim(x) else 0.0 * x)[0]
             return y, hessian_times
         if np.size(x) != 1:
             raise TypeError(f"grad requires a function with a scalar output; the gradient of "
                             f"{self.fn.__name__} has the shape of its argument, "
                             f"{np.shape(x)}: use sourcead.hessian or sourcead.hvp")
-        one = np.ones_like(x, dtype=float) if isinstance(x, np.ndarray) else 1.0
+        one = np.ones_like(x, dtype=float_type(x)) if isinstance(x, np.ndarray) else 1.0
         value, second = d(*args, one)
         second = _as_type_of(second, x)
         return (value, second) if self.kind == "value_and_grad" else second
@@ -445,6 +553,8 @@ class Derivative:
         x = args[inner.wrt[0]]
 
         def pullback(u):
+            check_like(u, x if inner.single else tuple(args[k] for k in inner.wrt),
+                       "the cotangent", f"the gradient of {self.fn.__name__}")
             (y, y_dot), pb = d(*args, *((u,) if inner.single else tuple(u)))
             zero = np.zeros_like(y) if isinstance(y, np.ndarray) else 0.0
             one = np.ones_like(y_dot) if isinstance(y_dot, np.ndarray) else 1.0
@@ -458,12 +568,13 @@ class Derivative:
             raise TypeError(f"grad requires a function with a scalar output; the gradient of "
                             f"{self.fn.__name__} has the shape of its argument, "
                             f"{np.shape(x)}: use sourcead.vjp")
-        second = pullback(np.ones_like(x, dtype=float) if isinstance(x, np.ndarray) else 1.0)
+        second = pullback(np.ones_like(x, dtype=float_type(x)) if isinstance(x, np.ndarray)
+                          else 1.0)
         return (inner(*args), second) if self.kind == "value_and_grad" else second
 
     def _with_aux(self, out, args):
         """(gradient, aux), ((value, aux), gradient) or (y, pullback, aux)."""
-        tree = _aux_tree(_shape_of(self.fn), self.fn.__name__)
+        tree = _aux_tree(self._ir(), self.fn.__name__)
 
         def aux_of(leaves):
             return _rebuild(tree, list(leaves)) if tree is not None else leaves[0]
@@ -550,7 +661,7 @@ class Derivative:
         structure += tuple((self._names[i], ("callable", a)) for i, a in enumerate(primals)
                            if _is_function(a))
         f, flat, leaf_wrt, counts = self._leaf_level(primals, trees, structure)
-        result_tree = _shape_of(self.fn, structure).result_tree
+        result_tree = self._ir(structure).result_tree
 
         def regroup(grads):
             grads = list(grads)
@@ -568,15 +679,13 @@ class Derivative:
         if self.kind == "jvp":
             flat_t = []
             for i, t in zip(self.wrt, tangents):
-                if _tree_of(t) != trees[i]:
-                    raise ValueError(f"the tangent for {self._names[i]!r} must have the "
-                                     "structure of the argument")
-                flat_t += _leaves(t)
+                check_like(t, primals[i], "the tangent", f"argument {self._names[i]!r}")
+                flat_t += leaves_like(t, primals[i])
             y, y_dot = f(*flat, *flat_t)
             return results(y), results(y_dot)
         out = f(*flat)
         if self.has_aux:
-            tree = _aux_tree(_shape_of(self.fn, structure), self.fn.__name__)
+            tree = _aux_tree(self._ir(structure), self.fn.__name__)
 
             def aux_of(leaves):
                 return _rebuild(tree, list(leaves)) if tree is not None else leaves[0]
@@ -588,6 +697,7 @@ class Derivative:
             (y, aux), pullback = out
 
             def aux_pullback(ct):
+                check_like(ct, y, "the cotangent", f"the output of {self.fn.__name__}")
                 return regroup(pullback(ct))
             return y, aux_pullback, aux_of(aux)
         if self.kind == "grad":
@@ -597,8 +707,11 @@ class Derivative:
         y, pullback = out
 
         def structured_pullback(ct):
+            like = results(y)
+            check_like(ct, like, "the cotangent", f"the output of {self.fn.__name__}")
             # the generated pullback takes a tuple of cotangents for a tuple of results
-            return regroup(pullback(tuple(_leaves(ct)) if result_tree is not None else ct))
+            return regroup(pullback(tuple(leaves_like(ct, like)) if result_tree is not None
+                                    else ct))
         structured_pullback.source = self._compiled.source
         return results(y), structured_pullback
 
@@ -614,6 +727,7 @@ class Derivative:
 
         @functools.wraps(pullback)
         def vjp_pullback(ct):
+            check_like(ct, y, "the cotangent", f"the output of {self.fn.__name__}")
             return self._match_types(pullback(ct), args)
         vjp_pullback.source = self._compiled.source
         return y, vjp_pullback
@@ -621,16 +735,15 @@ class Derivative:
     def _call_jvp(self, f, args, kwargs):
         n = len(self._names)
         if kwargs or len(args) != n + len(self.wrt):
-            raise TypeError(f"{self.__name__} takes the {n} argument(s) of {self.fn.__name__} "
-                            f"positionally, then {len(self.wrt)} tangent(s) "
-                            f"(for {', '.join(self._names[i] for i in self.wrt)}); "
-                            f"got {len(args)} positional and {len(kwargs)} keyword argument(s)")
+            raise StructureError(
+                f"the jvp of {self.fn.__name__} takes its {n} argument(s) positionally, then "
+                f"{len(self.wrt)} tangent(s), one for each of "
+                f"{', '.join(repr(self._names[i]) for i in self.wrt)} in its shape; got "
+                f"{len(args)} positional and {len(kwargs)} keyword argument(s)")
         primals, tangents = args[:n], args[n:]
         for i, t in zip(self.wrt, tangents):
             _check_differentiable(primals[i], self._names[i], self.fn.__name__)
-            if np.shape(t) != np.shape(primals[i]):
-                raise ValueError(f"the tangent for {self._names[i]!r} has shape {np.shape(t)}, "
-                                 f"but {self._names[i]!r} has shape {np.shape(primals[i])}")
+            check_like(t, primals[i], "the tangent", f"argument {self._names[i]!r}")
         y, y_dot = f(*args)
         if isinstance(y, tuple):   # a float output has a float tangent
             return y, tuple(_as_type_of(t, v) for t, v in zip(y_dot, y))
@@ -674,15 +787,22 @@ def _rebuild(tree, leaves):
 
 
 def _as_type_of(g, arg):
-    """Float in, float out: the gradient of a scalar argument has the argument's type."""
+    """Float in, float out: the derivative for a value (the gradient of an argument, the
+    tangent of an output) has the value's type: a float for a float, a NumPy scalar of
+    its type for one, an array of its float dtype for an array. Within the derivative it
+    has it already, unless the function itself promoted (float32 times a float64 array):
+    then the derivative was computed in the wider type, and is given in the value's."""
     if isinstance(arg, np.floating):
         if isinstance(g, (np.ndarray, np.generic, float)) and np.ndim(g) == 0:
             return type(arg)(g)
     elif isinstance(arg, float):
         if isinstance(g, (np.ndarray, np.generic)) and np.ndim(g) == 0:
             return float(g)
-    elif isinstance(arg, np.ndarray) and not isinstance(g, np.ndarray):
-        return np.asarray(g, dtype=arg.dtype)  # a 0-d array in, a 0-d array out
+    elif isinstance(arg, np.ndarray) and arg.dtype.kind == "f":
+        if not isinstance(g, np.ndarray):
+            return np.asarray(g, dtype=arg.dtype)  # a 0-d array in, a 0-d array out
+        if g.dtype != arg.dtype and g.dtype.kind == "f":
+            return g.astype(arg.dtype)
     return g
 
 
@@ -734,12 +854,13 @@ def jvp(fn=None, wrt=0):
 
 
 def _basis(x):
-    """The unit arrays of `x`'s shape (floats for a float), one per element."""
+    """The unit arrays of `x`'s shape and float type (floats for a float), one per
+    element."""
     shape = np.shape(x)
     for k in range(int(np.prod(shape))):
-        e = np.zeros(shape)
+        e = np.zeros(shape, dtype=float_type(x))
         e.flat[k] = 1.0
-        yield e if shape else float(e)
+        yield e if isinstance(x, np.ndarray) else _as_type_of(e, x)
 
 
 def _single_wrt(fn, wrt, what):
@@ -756,13 +877,16 @@ def jacfwd(fn, wrt=0):
     d = Derivative(fn, "jvp", i)
 
     def jacobian(*args):
-        _array_argument(args[i], "jacfwd")
-        cols = [np.asarray(d(*args, e)[1], dtype=float) for e in _basis(args[i])]
-        x_shape = np.shape(args[i])
-        y_shape = np.shape(cols[0]) if cols else ()
-        return np.stack(cols, axis=-1).reshape(y_shape + x_shape) if cols else \
-            np.zeros(y_shape + x_shape)
-    return functools.wraps(_wrapped(fn))(jacobian)
+        x = args[i]
+        _array_argument(x, "jacfwd")
+        cols = [np.asarray(d(*args, e)[1]) for e in _basis(x)]
+        if not cols:   # x has no elements: the output's shape from the function
+            y = np.asarray(_wrapped(fn)(*args))
+            return np.zeros(y.shape + np.shape(x), dtype=float_type(y, x))
+        dtype = float_type(cols[0], x)
+        return np.stack(cols, axis=-1).reshape(cols[0].shape + np.shape(x)).astype(
+            dtype, copy=False)
+    return Composite(fn, "jacfwd", i, d, jacobian)
 
 
 def jacrev(fn, wrt=0):
@@ -774,9 +898,14 @@ def jacrev(fn, wrt=0):
     def jacobian(*args):
         _array_argument(args[i], "jacrev")
         y, pullback = d(*args)
-        rows = [np.asarray(pullback(e), dtype=float) for e in _basis(y)]
-        return np.stack(rows).reshape(np.shape(y) + np.shape(args[i]))
-    return functools.wraps(_wrapped(fn))(jacobian)
+        x = args[i]
+        rows = [np.asarray(pullback(e)) for e in _basis(y)]
+        dtype = float_type(y, x)
+        if not rows:
+            return np.zeros(np.shape(y) + np.shape(x), dtype=dtype)
+        return np.stack(rows).reshape(np.shape(y) + np.shape(x)).astype(dtype, copy=False)
+    # in code that is differentiated, the same matrix by columns (see Composite)
+    return Composite(fn, "jacrev", i, Derivative(fn, "jvp", i), jacobian)
 
 
 def _array_argument(x, what):
@@ -787,11 +916,26 @@ def _array_argument(x, what):
 
 def hvp(fn, wrt=0):
     """Hessian-vector products without forming the Hessian: `hvp(f)(x, v)` is H(x) v,
-    the forward derivative of the generated gradient code along v (forward over reverse).
-    Further arguments of f go between x and v: `hvp(f, wrt=0)(x, y, v)`."""
+    the forward derivative of the generated gradient code along v (forward over reverse;
+    for a function that calls functions of its own, the gradient of its JVP, reverse
+    over forward). Further arguments of f go between x and v: `hvp(f, wrt=0)(x, y, v)`."""
     i = _single_wrt(fn, wrt, "hvp")
     g = Derivative(fn, "grad", i)
-    dg = Derivative(g, "jvp", i)
+    if not _calls_pullbacks(g):
+        dg, reverse_over_forward = Derivative(g, "jvp", i), None
+    else:
+        # The gradient's code calls pullbacks (fn calls functions of its own), which the
+        # frontend does not lower again: the gradient of fn's JVP along v instead, reverse
+        # over forward (H is symmetric, so that is H v too).
+        dg, reverse_over_forward = None, Derivative(Derivative(fn, "jvp", i), "vjp", i)
+
+    def times(primals, v):
+        if dg is not None:
+            return dg(*primals, v)[1]
+        (y, y_dot), pullback = reverse_over_forward(*primals, v)
+        zero = np.zeros_like(y) if isinstance(y, np.ndarray) else 0.0
+        one = np.ones_like(y_dot) if isinstance(y_dot, np.ndarray) else 1.0
+        return _as_type_of(pullback((zero, one)), primals[i])
 
     by_structure = {}
 
@@ -799,50 +943,137 @@ def hvp(fn, wrt=0):
         """H v for a tuple, list or dict argument: the forward derivative of the gradient
         built for its structure (a function of the leaves), along v's leaves."""
         x = primals[i]
-        if _tree_of(v) != _tree_of(x) or any(np.shape(a) != np.shape(b) for a, b in
-                                             zip(_leaves(v), _leaves(x))):
-            raise ValueError("hvp: the vector must have the structure and shapes of the "
-                             "argument it multiplies")
         trees = [_tree_of(a) for a in primals]
         structure = tuple((g._names[k], t) for k, t in enumerate(trees) if t is not None)
         f, flat, leaf_wrt, counts = g._leaf_level(list(primals), trees, structure)
         if structure not in by_structure:
             by_structure[structure] = Derivative(f, "jvp", leaf_wrt)
-        _, dots = by_structure[structure](*flat, *_leaves(v))
+        _, dots = by_structure[structure](*flat, *leaves_like(v, x))
         return _rebuild(trees[i], [_as_type_of(d, leaf) for d, leaf in zip(dots, _leaves(x))])
 
+    names = _param_names(fn)
+    required = len(names) - len(_wrapped(fn).__defaults__ or ())
+
     def product(*args):
+        if not required + 1 <= len(args) <= len(names) + 1 or i >= len(args) - 1:
+            raise StructureError(
+                f"hvp of {_wrapped(fn).__name__} takes the arguments of "
+                f"{_wrapped(fn).__name__} ({', '.join(names)}) positionally, then the vector v "
+                f"that multiplies the Hessian, of the shape of {names[i]!r}; got "
+                f"{len(args)} argument(s)")
         *primals, v = args
         x = primals[i]
+        check_like(v, x, "the vector", f"argument {names[i]!r} of {_wrapped(fn).__name__}")
         if isinstance(x, (tuple, list, dict)):
             return structured_product(primals, v)
         _array_argument(x, "hvp")
-        if np.shape(v) != np.shape(x):
-            raise ValueError(f"hvp: the vector has shape {np.shape(v)}, but the argument it "
-                             f"multiplies has shape {np.shape(x)}")
-        return dg(*primals, v)[1]
+        return times(primals, v)
+    product = Composite(fn, "hvp", i, dg, product, reverse_over_forward)
     product.gradient = g
-    product.derivative = dg
-    return functools.wraps(_wrapped(fn))(product)
+    return product
 
 
 def hessian(fn, wrt=0):
-    """The Hessian of a scalar function (forward over reverse, one HVP per element):
-    an array of shape A + A for an argument of shape A."""
+    """The Hessian of a scalar function (forward over reverse, one HVP per element; see
+    hvp): an array of shape A + A for an argument of shape A."""
     i = _single_wrt(fn, wrt, "hessian")
     h = hvp(fn, i)
+    dg = h.derivative
 
     def hessian_of(*args):
         x = args[i]
         _array_argument(x, "hessian")
-        cols = [np.asarray(h(*args, e), dtype=float) for e in _basis(x)]
+        cols = [np.asarray(h(*args, e)) for e in _basis(x)]
         shape = np.shape(x)
-        return np.stack(cols, axis=-1).reshape(shape + shape) if cols else np.zeros(shape * 2)
-    return functools.wraps(_wrapped(fn))(hessian_of)
+        if not cols:
+            return np.zeros(shape * 2, dtype=float_type(x))
+        return np.stack(cols, axis=-1).reshape(shape + shape).astype(float_type(x), copy=False)
+    hessian_of = Composite(fn, "hessian", i, dg, hessian_of, h.computes_with)
+    hessian_of.gradient = h.gradient
+    return hessian_of
 
 
 def _wrapped(fn):
-    return fn.fn if isinstance(fn, Derivative) else fn
+    return fn.fn if isinstance(fn, (Derivative, Composite)) else fn
+
+
+class Composite:
+    """What jacfwd, jacrev, hessian and hvp return: call it as the function it computes.
+
+    `derivative` is the forward derivative it calls once per column (or once, for hvp):
+    f's jvp, or for hessian and hvp the jvp of f's gradient. In a function that sourcead
+    differentiates, a call of a Composite is lowered as a call of the same computation
+    written as Python (`codegen.composite`), and so is a Composite differentiated itself
+    (`sad.jacfwd(sad.jacrev(f))`): a jacrev's Jacobian is then computed by columns too,
+    the same matrix, since forward-mode code differentiates again in both modes."""
+
+    def __init__(self, fn, kind, index, derivative, call, computes_with=None):
+        self.fn = _wrapped(fn)
+        self.kind = kind
+        self.index = index
+        self.derivative = derivative            # None: its calls are not differentiated
+        self.computes_with = computes_with or derivative   # the derivative a call runs
+        self._call = call
+        self._code = None
+        functools.update_wrapper(self, self.fn)
+
+    def __call__(self, *args):
+        return self._call(*args)
+
+    def __repr__(self):
+        return f"<sourcead {self.kind} of {self.fn.__qualname__} wrt {self.index}>"
+
+    def _lowered_function(self):
+        """The computation as a Python function sourcead reads (None where f's results or
+        parameters are not the kind it is written for: one output, positional
+        parameters)."""
+        if self._code is None:
+            self._code = (self._make_code(),)
+        return self._code[0]
+
+    def _make_code(self):
+        d = self.derivative
+        if d is None:
+            return None
+        code = d.fn.__code__
+        if code.co_kwonlyargcount or code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
+            return None
+        ir = d._ir()
+        if ir.returns_tuple or ir.result_tree is not None:
+            return None
+        name = f"{self.fn.__name__}_{self.kind}"
+        if self.kind == "hvp":
+            return composite.product(d.fn, d._names, d, name)
+        f = composite.columns(d.fn, d._names, self.index, d, name)
+        f.__defaults__ = d.fn.__defaults__
+        return f
+
+    def _readable(self):
+        """`_lowered_function()`, or the TypeError that says why there is none."""
+        f = self._lowered_function()
+        if f is None:
+            raise TypeError(self._refused_call())
+        return f
+
+    def _refused_call(self):
+        """Why sourcead does not differentiate this (see `_lowered_function`), or None."""
+        if self._lowered_function() is not None:
+            return None
+        if self.derivative is None:
+            return (f"sourcead cannot differentiate the {self.kind} of "
+                    f"{self.fn.__qualname__}, which calls functions of its own: the code of "
+                    "its gradient calls their pullbacks, functions made at run time")
+        return (f"sourcead differentiates the {self.kind} of a function with one output (an "
+                f"array or a number) and positional parameters, not that of "
+                f"{self.fn.__qualname__}")
+
+    @property
+    def source(self):
+        """The Python this computes with: the loop over columns (or the product), then
+        the derivative it calls."""
+        f = self._lowered_function()
+        head = inspect.getsource(f) + "\n\n" if f is not None else ""
+        return head + self.computes_with.source
 
 
 class IRView:
@@ -861,12 +1092,14 @@ def ir(fn):
     """The SSA IR of a function, or of a derivative made by this module."""
     if isinstance(fn, Derivative):
         return fn.ir
+    if isinstance(fn, Composite):
+        fn = fn._readable()
     return IRView(_lower(fn))
 
 
 def source(df):
     """The generated source of a derivative (the same as `df.source`)."""
-    if not isinstance(df, Derivative):
+    if not isinstance(df, (Derivative, Composite)):
         raise TypeError("source() takes a derivative made by sourcead (grad, jvp, ...); "
                         f"got {df!r}")
     return df.source

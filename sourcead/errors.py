@@ -56,5 +56,16 @@ class WrtError(SourceADError, ValueError):
     """`wrt` names an argument that does not exist."""
 
 
+class ShapeError(SourceADError, ValueError):
+    """A tangent, cotangent or vector passed to a derivative has the wrong shape."""
+
+
+class StructureError(ShapeError, TypeError):
+    """A tangent, cotangent or vector passed to a derivative has the wrong structure: a
+    single value for a tuple, a tuple of the wrong length, other dict keys, a missing
+    one. (A ValueError, like ShapeError; a TypeError too, like a call with the wrong
+    number of arguments.)"""
+
+
 class IRVerificationError(Exception):
     """The IR broke one of its invariants: a bug in sourcead, not in user code."""

@@ -264,11 +264,37 @@ class Shape:
         return f"Shape({self.shape})"
 
 
+def float_type(*values):
+    """The floating type of arithmetic on `values`: NumPy's result type (float32 for
+    float32 arrays and Python floats), float64 where that is an integer or boolean type."""
+    values = [float_type(*v) if isinstance(v, (list, tuple)) and v else
+              np.float64 if isinstance(v, (list, tuple)) else v for v in values]
+    t = np.result_type(*values)
+    return t if t.kind in "fc" else np.dtype(np.float64)
+
+
 def seed(y):
-    """The cotangent 1 for a scalar output `y` (checked by `check_scalar`)."""
+    """The cotangent 1 for a scalar output `y` (checked by `check_scalar`), of y's type."""
     if isinstance(y, np.ndarray):
-        return np.ones_like(y)
+        return np.ones_like(y, dtype=float_type(y))
+    if isinstance(y, np.generic):
+        return float_type(y).type(1.0)
     return 1.0
+
+
+def basis(x):
+    """The unit arrays of `x`'s shape and float type, one per element, stacked: the
+    tangents whose JVPs are the columns of a Jacobian (see codegen/composite.py)."""
+    shape = np.shape(x)
+    n = int(np.prod(shape))
+    dtype = np.result_type(x)
+    return np.eye(n, dtype=dtype if dtype.kind == "f" else np.float64).reshape((n,) + shape)
+
+
+def jacobian_shape(stacked, x):
+    """The shape of a Jacobian with respect to `x` whose columns are stacked on the last
+    axis of `stacked`: that of an output, then that of `x`."""
+    return np.shape(stacked)[:-1] + np.shape(x)
 
 
 def check_scalar(y):
@@ -292,33 +318,33 @@ def zeros_like(x, *more):
     """
     if more:
         shape = np.broadcast_shapes(np.shape(x), *(np.shape(m) for m in more))
-        return np.zeros(shape, dtype=np.result_type(x, *more, np.float64))
+        return np.zeros(shape, dtype=float_type(x, *more))
     if isinstance(x, Shape):
         if x.kind == "list":
             shapes = {v.shape for v in x.items}
             if len(shapes) == 1 and all(v.kind != "list" for v in x.items):
-                return np.zeros((len(x.items),) + shapes.pop())
+                return np.zeros((len(x.items),) + shapes.pop(),
+                                dtype=float_type(*(np.float64 if v.dtype is None else v.dtype
+                                                  for v in x.items)))
             return AdjointList(zeros_like(v) for v in x.items)
         if x.kind == "python scalar":
             return 0.0
-        dtype = np.result_type(x.dtype, np.float64) if x.dtype.kind in "biu" else x.dtype
-        zero = np.zeros(x.shape, dtype=dtype)
+        zero = np.zeros(x.shape, dtype=float_type(x.dtype))
         return zero if x.kind == "array" else zero[()]
     if isinstance(x, np.ndarray):
-        return np.zeros(x.shape, dtype=np.result_type(x.dtype, np.float64)
-                        if x.dtype.kind in "biu" else x.dtype)
+        return np.zeros(x.shape, dtype=float_type(x.dtype))
     if isinstance(x, np.generic):
-        return np.zeros((), dtype=np.result_type(x, np.float64))[()]
+        return np.zeros((), dtype=float_type(x))[()]
     if isinstance(x, list):
         # items of one shape: one array (its slices are views, so taking the adjoint of
         # one item after another stays linear); of several shapes: a list of arrays
         shapes = {np.shape(v) for v in x}
         if len(shapes) == 1 and all(isinstance(v, (float, int, np.ndarray, np.generic))
                                     for v in x):
-            return np.zeros((len(x),) + shapes.pop(), dtype=np.result_type(*x, np.float64))
+            return np.zeros((len(x),) + shapes.pop(), dtype=float_type(*x))
         return AdjointList(zeros_like(v) for v in x)
-    if isinstance(x, tuple):   # a constant tuple of numbers used as an array
-        return np.zeros(np.shape(x))
+    if isinstance(x, tuple):   # a tuple of numbers or arrays used as an array
+        return np.zeros(np.shape(x), dtype=float_type(*x) if x else np.float64)
     return 0.0
 
 
@@ -388,7 +414,7 @@ def add_at(acc, index, g):
         acc[index] += g
         return acc
     if not isinstance(acc, np.ndarray):
-        acc = np.array(acc, dtype=np.result_type(acc, np.float64))
+        acc = np.array(acc, dtype=float_type(acc))
     if basic_index(index):
         acc[index] += g
     else:
@@ -479,7 +505,7 @@ def astype_discrete(x, dtype):
 
 def astype_adjoint(g, x):
     """The cotangent of `x` in `astype(x, dtype)` to a floating type: `g` in `x`'s type."""
-    target = np.result_type(x, np.float64) if np.result_type(x).kind in "biu" else np.result_type(x)
+    target = float_type(x)
     if isinstance(x, np.ndarray):
         return np.asarray(g, dtype=target)
     return float(g) if isinstance(x, float) else target.type(g)
@@ -590,7 +616,7 @@ def cumprod_adjoint(g, x, axis=None):
     if np.all(xs != 0):
         out = np.cumsum((gs * np.cumprod(xs, axis=-1))[..., ::-1], axis=-1)[..., ::-1] / xs
     else:
-        r = np.array(gs, dtype=np.result_type(gs, xs, np.float64))
+        r = np.array(gs, dtype=float_type(gs, xs))
         for k in range(xs.shape[-1] - 2, -1, -1):
             r[..., k] += xs[..., k + 1] * r[..., k + 1]
         ones = np.ones_like(xs[..., :1])
@@ -609,7 +635,7 @@ def cumprod_tangent(dx, x, axis=None):
     if np.all(xs != 0):
         out = y * np.cumsum(ds / xs, axis=-1)
     else:
-        out = np.array(ds, dtype=np.result_type(ds, xs, np.float64))
+        out = np.array(ds, dtype=float_type(ds, xs))
         for j in range(1, xs.shape[-1]):
             out[..., j] = out[..., j - 1] * xs[..., j] + y[..., j - 1] * ds[..., j]
     return np.moveaxis(out, -1, axis)
@@ -667,7 +693,8 @@ def _matrix_norm_direction(x, ord, axis):
         best = np.max(sums, axis=-1 if over == -2 else -2, keepdims=True) if ord > 0 else \
             np.min(sums, axis=-1 if over == -2 else -2, keepdims=True)
         hit = sums == best
-        d = np.sign(m) * hit / np.sum(hit, axis=-1 if over == -2 else -2, keepdims=True)
+        d = np.sign(m) * hit / np.sum(hit, axis=-1 if over == -2 else -2, keepdims=True,
+                                      dtype=float_type(m))
     else:
         raise NotImplementedError(f"no derivative for the matrix norm ord={ord!r}")
     return np.moveaxis(d, (-2, -1), axis), axis
@@ -705,6 +732,40 @@ def as_columns(x, vector):
 def from_columns(x, vector):
     """The inverse of `as_columns`: the trailing axis of length 1 removed when `vector`."""
     return np.squeeze(x, -1) if vector else x
+
+
+def adjugate(a):
+    """The adjugate of a (stack of) square matrices: adj(A) = det(A) A^-1 where A is
+    invertible, and the transposed matrix of cofactors for any A, so that the derivative
+    of det, d det(A) = tr(adj(A) dA), holds at singular matrices too.
+
+    det(A) A^-1 is accurate even close to singular (the small pivots of the LU
+    factorization cancel between the two factors); only where LAPACK finds an exactly
+    singular matrix, or the product overflows, is adj(A) taken from the SVD
+    A = U diag(s) V^T: adj(A) = det(U) det(V) V diag(c) U^T, with c[i] the product of
+    the singular values other than s[i] (no division)."""
+    a = np.asarray(a)
+    try:
+        adj = np.linalg.det(a)[..., None, None] * np.linalg.inv(a)
+        if np.all(np.isfinite(adj)):
+            return adj
+    except np.linalg.LinAlgError:
+        pass
+    if not np.all(np.isfinite(a)):
+        raise np.linalg.LinAlgError("adjugate of a matrix that has inf or nan entries")
+    u, s, vt = np.linalg.svd(a)
+    sign = np.linalg.det(u) * np.linalg.det(vt)
+    one = np.ones(np.shape(s)[:-1] + (1,), dtype=s.dtype)
+    before = np.cumprod(np.concatenate([one, s[..., :-1]], axis=-1), axis=-1)
+    after = np.cumprod(np.concatenate([one, s[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    v = np.swapaxes(vt, -1, -2) * (sign[..., None, None] * (before * after)[..., None, :])
+    return v @ np.swapaxes(u, -1, -2)
+
+
+def eye_like(x):
+    """The identity matrix of the size of `x`'s last axis, in x's floating type (a mask or
+    a diagonal in the rules, which must not make a float32 derivative float64)."""
+    return np.eye(np.shape(x)[-1], dtype=float_type(x))
 
 
 def when_nonempty(value, x, default):
@@ -855,8 +916,8 @@ def pad_adjoint(g, x, pad_width, mode="constant"):
         index = np.pad(index, pad_width, mode=pad_linear_mode(mode))
     copied = index >= 0
     out = np.bincount(index[copied], weights=np.broadcast_to(g, np.shape(index))[copied],
-                      minlength=size)
-    return np.reshape(out, np.shape(x))
+                      minlength=size)   # float64, whatever g's type
+    return np.reshape(out.astype(float_type(g), copy=False), np.shape(x))
 
 
 def take_adjoint(g, x, indices, axis=None, mode="raise"):
@@ -1059,7 +1120,7 @@ def _as_3_vectors(x, axis):
     x = np.moveaxis(x, axis, -1)
     n = np.shape(x)[-1]
     if n == 2:
-        x = np.concatenate((x, np.zeros(np.shape(x)[:-1] + (1,))), axis=-1)
+        x = np.concatenate((x, np.zeros(np.shape(x)[:-1] + (1,), dtype=float_type(x))), axis=-1)
     return x, n
 
 
@@ -1070,7 +1131,7 @@ def _cross_vectors(g, a, b, axisa, axisb, axisc, axis):
     b3, nb = _as_3_vectors(b, axisb)
     if na == 2 and nb == 2:   # the cross product was the z component alone
         g = np.asarray(g)
-        g3 = np.stack((np.zeros(np.shape(g)), np.zeros(np.shape(g)), g), axis=-1)
+        g3 = np.stack((np.zeros_like(g), np.zeros_like(g), g), axis=-1)
     else:
         g3 = np.moveaxis(g, axisc, -1)
     return g3, a3, b3, na, nb, axisa, axisb
@@ -1224,7 +1285,7 @@ def trapezoid_weights(y, x=None, dx=1.0, axis=-1):
     nd = np.ndim(y)
     n = np.shape(y)[axis]
     if x is None:
-        widths = np.full(max(n - 1, 0), float(dx))
+        widths = np.full(max(n - 1, 0), dx, dtype=float_type(y, dx))
         along = [1] * nd
         along[axis] = -1
         widths = np.reshape(widths, along)
@@ -1234,7 +1295,7 @@ def trapezoid_weights(y, x=None, dx=1.0, axis=-1):
         widths = np.reshape(np.diff(x), along)
     else:
         widths = np.diff(x, axis=axis)
-    widths = np.moveaxis(np.asarray(widths, dtype=np.result_type(widths, 1.0)), axis, -1)
+    widths = np.moveaxis(np.asarray(widths, dtype=float_type(widths)), axis, -1)
     w = np.zeros(np.shape(widths)[:-1] + (n,), dtype=widths.dtype)
     w[..., 1:] += widths / 2.0
     w[..., :-1] += widths / 2.0

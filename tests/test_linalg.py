@@ -72,6 +72,30 @@ def anything(rng, shape):
     return rng.standard_normal(shape)
 
 
+def _of_rank(rng, shape, k):
+    """A square matrix of rank k (exactly: a product of n x k and k x n factors whose
+    product LAPACK finds singular, or nearly so)."""
+    n = shape[-1]
+    return rng.standard_normal(shape[:-1] + (k,)) @ rng.standard_normal(shape[:-2] + (k, n))
+
+
+def rank_n1(rng, shape):
+    """Singular: rank n - 1 (det is 0, its gradient the adjugate, of rank 1)."""
+    return _of_rank(rng, shape, shape[-1] - 1)
+
+
+def rank_n2(rng, shape):
+    """Singular: rank n - 2 (det and its gradient are 0, the Hessian is not)."""
+    return _of_rank(rng, shape, shape[-1] - 2)
+
+
+def some_singular(rng, shape):
+    """A stack in which every other matrix has rank n - 1 and the rest are near n*I."""
+    a = general(rng, shape)
+    a[::2] = rank_n1(rng, a[::2].shape)
+    return a
+
+
 def run_check(fn, kinds, shapes):
     for seed in SEEDS:
         rng = np.random.default_rng(seed)
@@ -103,6 +127,8 @@ def inv_twice(a): return np.linalg.inv(np.linalg.inv(a) + a)
 def solve(a, b): return np.linalg.solve(a, b)
 def solve_same(a): return np.linalg.solve(a, a * a)
 def det(a): return np.linalg.det(a)
+def det_outer(x): return np.linalg.det(np.outer(x, x))
+def det_outer_sum(x, y): return np.linalg.det(np.outer(x, x) + np.outer(y, y))
 def det_product(a, b): return np.linalg.det(a @ b)
 def slogdet(a):
     sign, logdet = np.linalg.slogdet(a)
@@ -199,6 +225,7 @@ def lstsq_x_s(a, b):
 
 
 G, S, P, R, A = general, symmetric, spd, rect, anything
+N1, N2 = rank_n1, rank_n2
 
 TABLE = [
     ("inv", inv, (G,), SQUARE),
@@ -208,6 +235,11 @@ TABLE = [
                                      ((3, 3), (2, 3, 4)), ((2, 1, 3, 3), (2, 3, 1))]),
     ("solve(a,a*a)", solve_same, (G,), SQUARE),
     ("det", det, (G,), SQUARE),
+    ("det(rank n-1)", det, (N1,), SQUARE + [((4, 4),), ((3, 2, 2),)]),
+    ("det(rank n-2)", det, (N2,), [((2, 2),), ((3, 3),), ((4, 4),), ((2, 3, 3),)]),
+    ("det(some singular)", det, (some_singular,), [((4, 3, 3),)]),
+    ("det(x x^T)", det_outer, (A,), [((2,),), ((3,),)]),
+    ("det(x x^T + y y^T)", det_outer_sum, (A, A), [((3,), (3,)), ((4,), (4,))]),
     ("det(a@b)", det_product, (G, G), [((3, 3), (3, 3)), ((2, 3, 3), (3, 3))]),
     ("slogdet", slogdet, (G,), SQUARE),
     ("slogdet(-a)", slogdet_neg, (G,), SQUARE),
@@ -279,6 +311,81 @@ def test_solves_form_no_inverse():
     assert "np.linalg.solve" in src and "np.linalg.inv" not in src
     src = sad.vjp(cholesky).source + sad.vjp(qr).source + sad.jvp(qr).source
     assert "np.linalg.inv" not in src and "np.linalg.pinv" not in src
+
+
+# --- det at singular matrices: the adjugate ------------------------------------------
+
+def _cofactors_transposed(a):
+    """adj(a) by its definition, one minor at a time."""
+    n = a.shape[-1]
+    out = np.zeros_like(a)
+    for i in range(n):
+        for j in range(n):
+            minor = np.delete(np.delete(a, i, axis=-2), j, axis=-1)
+            out[..., j, i] = (-1) ** (i + j) * np.linalg.det(minor)
+    return out
+
+
+@pytest.mark.parametrize("name, a", [
+    ("zero row", np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0], [4.0, -1.0, 2.0]])),
+    ("x x^T", np.outer([0.3, -1.2, 0.7], [0.3, -1.2, 0.7])),
+    ("rank n-2", rank_n2(np.random.default_rng(1), (4, 4))),
+    ("rank n-1", rank_n1(np.random.default_rng(2), (4, 4))),
+    ("stack", some_singular(np.random.default_rng(3), (4, 3, 3))),
+    ("zeros", np.zeros((2, 2))),
+    ("1x1", np.array([[0.0]])),
+    ("invertible", general(np.random.default_rng(4), (2, 3, 3))),
+])
+def test_adjugate_is_the_matrix_of_cofactors(name, a):
+    from sourcead.runtime import adjugate
+    want = _cofactors_transposed(a) if a.shape[-1] > 1 else np.ones_like(a)
+    np.testing.assert_allclose(adjugate(a), want, atol=1e-12 * max(1.0, np.abs(a).max()) ** 3)
+    # the gradient of det is its transpose, at singular matrices too (NumPy's inv
+    # refuses an exactly singular matrix: the rule does not invert)
+    np.testing.assert_allclose(sad.grad(lambda_det_sum)(a), np.swapaxes(want, -1, -2),
+                               atol=1e-12 * max(1.0, np.abs(a).max()) ** 3)
+    da = np.random.default_rng(5).standard_normal(a.shape)
+    _, ddet = sad.jvp(det)(a, da)
+    np.testing.assert_allclose(ddet, np.sum(np.swapaxes(want, -1, -2) * da, axis=(-2, -1)),
+                               atol=1e-11 * max(1.0, np.abs(a).max()) ** 3)
+
+
+def lambda_det_sum(a):
+    return np.sum(np.linalg.det(a))
+
+
+def test_det_outer_product_from_the_report():
+    # np.linalg.det(np.outer(x, x)) raised LinAlgError (singular matrix) in both modes;
+    # det(x x^T) = 0 for every x, so its derivative is 0
+    x = np.array([0.3, 0.7, 1.2])
+    assert np.all(sad.grad(det_outer)(x) == pytest.approx(0.0, abs=1e-14))
+    value, tangent = sad.jvp(det_outer)(x, np.array([1.0, -2.0, 0.5]))
+    assert tangent == pytest.approx(0.0, abs=1e-14)
+    # and where the rank is n - 1 the gradient is not zero
+    y = np.array([-0.4, 0.1, 0.9])
+    g = sad.grad(det_outer_sum, wrt=(0, 1))(x, y)
+    eps = 1e-6
+    for k, arg in enumerate((x, y)):
+        fd = [(det_outer_sum(*[a + eps * e if j == k else a for j, a in enumerate((x, y))]) -
+               det_outer_sum(*[a - eps * e if j == k else a for j, a in enumerate((x, y))]))
+              / (2 * eps) for e in np.eye(3)]
+        np.testing.assert_allclose(g[k], fd, atol=1e-8)
+
+
+def test_second_derivatives_of_det():
+    # invertible: forward over reverse through the adjugate's own rules
+    rng = np.random.default_rng(7)
+    a = general(rng, (3, 3))
+    g = sad.grad(lambda_det_sum)
+    eps = 1e-6
+    fd = np.stack([(g(a + eps * e) - g(a - eps * e)) / (2 * eps)
+                   for e in np.eye(9).reshape(9, 3, 3)], axis=-1).reshape(3, 3, 3, 3)
+    np.testing.assert_allclose(sad.hessian(lambda_det_sum)(a), fd, rtol=1e-6, atol=1e-7)
+    sad.check_grads(g, (a,))
+    # at a singular matrix the second derivative exists too, but its formula solves
+    # with A: NumPy refuses, as it does for inv (no made-up value)
+    with pytest.raises(np.linalg.LinAlgError):
+        sad.hessian(lambda_det_sum)(np.zeros((3, 3)))
 
 
 # --- the worked examples of the lecture notes ----------------------------------------

@@ -35,10 +35,28 @@ def _inside(rng, shape):
     return x
 
 
+def _counts(rng, shape):
+    # repeat counts 0, 1 or 2, not all 0 (then the result is empty, and check_grads has
+    # nothing to compare: it refuses)
+    counts = rng.integers(0, 3, shape)
+    if not np.any(counts):
+        counts.flat[0] = 1
+    return counts
+
+
+def _mask(rng, shape):
+    # a boolean index that selects something (else check_grads has nothing to compare)
+    mask = rng.random(shape) < 0.5
+    if not np.any(mask):
+        mask.flat[0] = True
+    return mask
+
+
 SHAPE_DOMAINS = {
     "idx2": _index_domain(2),        # indices into an axis of length >= 2 (negative too)
     "idx3": _index_domain(3),
-    "pos-idx3": lambda rng, shape: rng.integers(0, 3, shape),
+    "pos-idx3": _counts,
+    "mask": _mask,
     "distinct": _distinct,
     "knots": _knots,
     "points": _inside,
@@ -430,7 +448,7 @@ INDEXING = [
     ("x[0]*x[1]+...", ix_sum_of_parts, ("real",), [((2, 2),)]),
     ("x[i,:,j]", ix_apart, ("real", "idx2", "idx2"), [((2, 3, 2), (3,), (3,))]),
     ("x[mask,1:]", ix_mask_slice, ("nonzero",), [((4, 3),)]),
-    ("x[bool array]", ix_mask_2d, ("real", "bool"), [((2, 3), (2, 3)), ((3, 2), (3,))]),
+    ("x[bool array]", ix_mask_2d, ("real", "mask"), [((2, 3), (2, 3)), ((3, 2), (3,))]),
     ("x[argmax(x)]", ix_argmax, ("even",), [((4,),)]),
     ("x[i] (repeated i)", ix_repeated, ("real", "idx2"), [((3,), (6,))]),
     ("x[(1, ::-1)]", ix_tuple_index, ("real",), [((2, 3),)]),

@@ -18,6 +18,13 @@ def no_rule(op, mode):
     """The error for a differentiated value reaching `op`, which has no `mode` rule."""
     name = callee_name(op)
     callee = op.attrs.get("callee")
+    refused = getattr(callee, "_refused_call", None)
+    if op.prim is P.OPAQUE_CALL and callable(refused):   # a derivative object (see calls.py)
+        why = refused() or (f"sourcead differentiates a call of `{name}`, a derivative "
+                            "object, where its arguments are arrays and numbers, not tuples, "
+                            "lists, dicts or functions")
+        return NoDerivativeError(why, op.loc, hint="concatenate the arrays into one, or "
+                                 "differentiate a function that computes the same thing")
     if op.prim is P.OPAQUE_CALL and getattr(callee, "__code__", None) is not None:
         hint = (f"sourcead cannot read the source of {name} (it was defined by exec() or "
                 "at an interactive prompt): define it in a .py file, or give it rules with "

@@ -41,10 +41,18 @@ class Callee:
         self._f = None
 
     def __call__(self, *args):
-        f = self._f
-        if f is None:
-            f = self._f = derivative_of(self.fn, self.kind, self.wrt)
-        return f(*args)
+        return (self._f or self.function())(*args)
+
+    def function(self):
+        if self._f is None:
+            self._f = derivative_of(self.fn, self.kind, self.wrt)
+        return self._f
+
+    def _lowered_function(self):
+        """When the code that calls this is differentiated again (see sourcead.calls): a
+        forward derivative is lowered as the code it runs. A reverse one is not: it
+        returns its pullback, a function made at run time."""
+        return self.function() if self.kind == "jvp" else None
 
 
 class Compiled:

@@ -187,14 +187,18 @@ class Calls:
         var = variadic(obj)
         args, kwargs = self.arguments(node, keep_tuples=var is not None)
         kwargs = {k: lw.operand(v, node) for k, v in kwargs.items()}
+        base = args[0] if args else None
         if var is not None:   # np.concatenate((a, b)): a primitive for two arrays
-            if args and isinstance(args[0], TupleValue) and obj not in (np.array, np.asarray):
-                args[0] = type(args[0])([self.nested_array(i, node) for i in args[0].items])
-            obj, args, kwargs = var(args, kwargs) or (obj, args, kwargs)
+            given = [lw.operand(a, node) if isinstance(a, Ref) else a for a in args]
+            if given and isinstance(given[0], TupleValue) and obj not in (np.array, np.asarray):
+                given[0] = type(given[0])([self.nested_array(i, node) for i in given[0].items])
+            obj, new_args, kwargs = var(given, kwargs) or (obj, given, kwargs)
+            if not (new_args and given and new_args[0] is given[0]):
+                base = new_args[0] if new_args else None   # (else still the array given)
+            args = new_args
         prim = P.lookup(obj)
         if prim is None and is_user_function(obj):
             return self.user_call(obj, callee.text, args, kwargs, node)
-        base = args[0] if args else None
         operands = [lw.operand(a, node) for a in args]
         if prim is not None:
             attrs = {"text": callee.text} if prim.emit[0] == "opaque" else None

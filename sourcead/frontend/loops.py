@@ -249,7 +249,8 @@ class LoopLowering:
                 mem.resolve(ref, node)
         entry = mem.state.copy()
         entry.env = {n: v for n, v in entry.env.items() if n in live}
-        head = Head(mem, entry, bound | appended | (written & _containers(entry)), written)
+        changing = bound | appended | (written & _containers(entry))
+        head = Head(mem, entry, changing, written)
         saved_written = mem.written
         for _ in range(_MAX_ATTEMPTS):
             items = head.layout(lambda h: lw.operand(head.leaves[h], node))
@@ -286,6 +287,16 @@ class LoopLowering:
             end, body_written = mem.state, mem.written
             mem.state, mem.written = entry, saved_written
             description, bad = head.describe(end)
+            if bad is not None and bad[1] == "structure" and \
+                    isinstance(entry.env.get(bad[0]), ListValue):
+                # a list that the loop makes anew or grows: a list at run time
+                mem.state = entry
+                runtime_list = lw.runtime_value(entry.env[bad[0]], node)
+                entry.env[bad[0]] = lw.bind_value(runtime_list, bad[0] if isinstance(
+                    bad[0], str) else bad[0][1])
+                entry = mem.state.copy()
+                head = Head(mem, entry, changing, written)
+                continue
             if bad is not None and bad[1] == "structure":
                 name = bad[0][1] if isinstance(bad[0], tuple) else bad[0]
                 what = "the keys of the dict" if isinstance(entry.env.get(bad[0]), DictValue) \

@@ -178,7 +178,7 @@ def _read_effects(memory, given, leaves, n_results, tree):
                     aliases.add(given[alt.obj][0])
                 elif stand_in[0] == "<caller>":
                     aliases.add(stand_in[1])
-                elif alt.obj.external:
+                elif alt.obj.external == "state":   # a module's array, say
                     aliases.add("<outside>")
     if tree is not None:
         aliases.add("<structure>")   # a dict or nested result: lowered where it is called

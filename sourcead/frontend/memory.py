@@ -149,16 +149,17 @@ class Memory:
         return ref
 
     def is_external(self, v):
-        """Whether `v` is an object from outside the function (a global, a closure's
-        variable, an attribute of an object, what a function of another library made)."""
+        """Whether `v` is an object from outside the function: "state" (a global, a
+        closure's variable, an attribute of an object), "made" (what a function of
+        another library made, which may be one of those), or False."""
         op = self.b.defs.get(v)
         if op is None:
             return False
         if op.prim in (P.LOAD_GLOBAL, P.LOAD_FREE, P.GETATTR):
-            return True
-        if op.prim is P.OPAQUE_CALL:
-            return not (getattr(op.attrs.get("callee"), "__module__", None) or
-                        "").startswith("numpy")
+            return "state"
+        if op.prim is P.OPAQUE_CALL and not (getattr(op.attrs.get("callee"), "__module__",
+                                                     None) or "").startswith("numpy"):
+            return "made"
         return False
 
     def kind_of(self, v):

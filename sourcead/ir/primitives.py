@@ -44,9 +44,13 @@ class Primitive:
             ``(op, shapes) -> shape class or None``.
     zero:   how symbolic-zero arguments fold: "any" (zero if any argument is
             zero: products), "first" (zero if the first argument is: linear
-            maps), "sum" (zeros drop out of sums), None (no folding).
+            maps), "sum" (zeros drop out of sums), "branches" (zero if both
+            values np.where chooses between are), None (no folding).
     exact:  the parameters whose cotangents the VJP rule gives in their exact shape
             (a list's: items are never broadcast), so no `unbroadcast` is needed.
+    fresh:  each call makes a new array that code may write into in place (zeros_like,
+            which generated code adds into with add_at): two calls are never merged into
+            one (CSE), though either may be dropped when unused.
     n_outs: how many values it returns (a tuple when more than one: eigh's w
             and v), or a function of the call's (args, kwargs) giving that
             number (svd without compute_uv returns one).
@@ -59,7 +63,7 @@ class Primitive:
 
     def __init__(self, name, impl=None, *, emit=None, pure=True, shape="fresh", zero=None,
                  differentiable=True, scalar_args=False, hint=None, n_outs=1, exact=(),
-                 view=None):
+                 fresh=False, view=None):
         self.name = name
         self.impl = impl
         self.emit = emit
@@ -72,6 +76,7 @@ class Primitive:
         self.n_outs = n_outs
         # parameters (by name) whose VJP contributions have their shape already: lists
         self.exact = tuple(exact)
+        self.fresh = fresh
         self.view = view
 
     def outputs(self, args, kwargs):

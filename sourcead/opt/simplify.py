@@ -208,7 +208,7 @@ class _Simplifier:
             r = P.fold(prim.impl, args, op.kwargs)
             if r is not None:
                 return r
-        if prim.pure and prim.emit and prim.emit[0] != "opaque":
+        if prim.pure and prim.emit and prim.emit[0] != "opaque" and not prim.fresh:
             try:
                 key = (prim, tuple(args), tuple(sorted(op.kwargs.items())),
                        tuple(sorted(op.attrs.items())))
@@ -227,6 +227,8 @@ class _Simplifier:
         if kind == "any" and any(zeros[:2]):
             return self.zero_like(op)
         if kind == "first" and zeros[0]:
+            return self.zero_like(op)
+        if kind == "branches" and len(args) == 3 and zeros[1] and zeros[2]:
             return self.zero_like(op)
         if kind == "sum" and len(args) == 2:
             fn = op.prim.impl

@@ -71,14 +71,17 @@ def _(dx, ans, x):
 # x ** y. The y-derivative log(x) * x**y is taken as 0 where x == 0 (there x**y
 # is flat in y for y > 0), so a constant-zero base does not poison the gradient
 # (and math.log(0), which raises, is never evaluated).
+# d(x ** y)/dy = x ** y log(x), taken as 0 where x = 0 (log(x + (x == 0)), not log(x),
+# there: the limit of x ** y log(x) as x -> 0+ for y > 0). A constant base folds to a
+# float, which keeps the type of the other operand (np.where would give a float64 array).
 @vjp_rule(operator.pow, np.power)
 def _(g, ans, x, y):
-    return g * y * x ** (y - 1), g * ans * np.log(np.where(x == 0, 1.0, x))
+    return g * y * x ** (y - 1), g * ans * np.log(x + (x == 0))
 
 
 @jvp_rule(operator.pow, np.power)
 def _(dx, dy, ans, x, y):
-    return dx * y * x ** (y - 1) + dy * ans * np.log(np.where(x == 0, 1.0, x))
+    return dx * y * x ** (y - 1) + dy * ans * np.log(x + (x == 0))
 
 
 @vjp_rule(math.pow)

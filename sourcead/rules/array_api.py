@@ -18,14 +18,14 @@ import numpy as np
 
 from ..ir import primitives as P
 from ..runtime import (concatenate_part, cross_adjoint_a, cross_adjoint_b, cumprod_adjoint,
-                       cumprod_tangent, diagonal_adjoint, gradient_adjoint, matmul_adjoint_a,
-                       matmul_adjoint_b, matrix_norm_adjoint, matrix_norm_tangent, sum_adjoint,
-                       tensordot_adjoint_a, tensordot_adjoint_b, trapezoid_weights, unbroadcast,
-                       zeros_like)
+                       cumprod_tangent, diagonal_adjoint, float_type, gradient_adjoint,
+                       matmul_adjoint_a, matmul_adjoint_b, matrix_norm_adjoint,
+                       matrix_norm_tangent, sum_adjoint, tensordot_adjoint_a, tensordot_adjoint_b,
+                       trapezoid_weights, unbroadcast, zeros_like)
 from .registry import jvp_rule, vjp_rule
 
 P.defprim(trapezoid_weights, shape="fresh", differentiable=False, hint="w")
-P.defprim(gradient_adjoint, shape=("arg", 1), zero="first", differentiable=False)
+P.defprim(gradient_adjoint, shape=("arg", 1), zero="first")   # linear: see rules/higher.py
 
 
 # --- joining, differences, integration -----------------------------------------------------
@@ -305,7 +305,7 @@ if hasattr(np.linalg, "vector_norm"):
         if np.isinf(ord):
             hit = np.abs(x) == sum_adjoint(ans, x, axis, keepdims)
             return sum_adjoint(g, x, axis, keepdims) * np.sign(x) * hit / \
-                np.sum(hit, axis=axis, keepdims=True)
+                np.sum(hit, axis=axis, keepdims=True, dtype=float_type(x))
         scale = g / np.where(ans == 0, np.inf, ans) ** (ord - 1)
         return sum_adjoint(scale, x, axis, keepdims) * np.sign(x) * np.abs(x) ** (ord - 1)
 
@@ -320,7 +320,7 @@ if hasattr(np.linalg, "vector_norm"):
         if np.isinf(ord):
             hit = np.abs(x) == sum_adjoint(ans, x, axis, keepdims)
             return np.sum(np.sign(x) * dx * hit, axis=axis, keepdims=keepdims) / \
-                np.sum(hit, axis=axis, keepdims=keepdims)
+                np.sum(hit, axis=axis, keepdims=keepdims, dtype=float_type(x))
         d = np.sign(x) * np.abs(x) ** (ord - 1)
         return np.sum(d * dx, axis=axis, keepdims=keepdims) / \
             np.where(ans == 0, np.inf, ans) ** (ord - 1)

@@ -168,30 +168,35 @@ def _(ans, x):
 
 
 # maximum/minimum: the gradient goes to the argument that was selected; on a
-# tie it is split evenly, so that maximum(x, x) has derivative 1.
+# tie it is split evenly, so that maximum(x, x) has derivative 1. (Written as a choice
+# between halves and masked values of g, not g times weights of 0.5 and 1: weights made
+# from a float and a comparison would be float64, whatever g's type.)
 @vjp_rule(np.maximum, np.fmax, shape="elementwise")
 def _(g, ans, x, y):
-    return g * np.where(x == y, 0.5, x > y), g * np.where(x == y, 0.5, x < y)
+    half = 0.5 * g
+    return np.where(x == y, half, g * (x > y)), np.where(x == y, half, g * (x < y))
 
 
 @jvp_rule(np.maximum, np.fmax, shape="elementwise")
 def _(dx, dy, ans, x, y):
-    return dx * np.where(x == y, 0.5, x > y) + dy * np.where(x == y, 0.5, x < y)
+    return np.where(x == y, 0.5 * dx, dx * (x > y)) + np.where(x == y, 0.5 * dy, dy * (x < y))
 
 
 @vjp_rule(np.minimum, np.fmin, shape="elementwise")
 def _(g, ans, x, y):
-    return g * np.where(x == y, 0.5, x < y), g * np.where(x == y, 0.5, x > y)
+    half = 0.5 * g
+    return np.where(x == y, half, g * (x < y)), np.where(x == y, half, g * (x > y))
 
 
 @jvp_rule(np.minimum, np.fmin, shape="elementwise")
 def _(dx, dy, ans, x, y):
-    return dx * np.where(x == y, 0.5, x < y) + dy * np.where(x == y, 0.5, x > y)
+    return np.where(x == y, 0.5 * dx, dx * (x < y)) + np.where(x == y, 0.5 * dy, dy * (x > y))
 
 
 # where(c, x, y): the condition has no derivative; each branch gets the
-# cotangent where it was chosen (and exactly zero elsewhere, never g * nan).
-@vjp_rule(np.where, shape="elementwise")
+# cotangent where it was chosen (and exactly zero elsewhere, never g * nan). A choice
+# between two zeros is zero.
+@vjp_rule(np.where, shape="elementwise", zero="branches")
 def _(g, ans, c, x, y):
     return None, np.where(c, g, 0.0), np.where(c, 0.0, g)
 
@@ -264,7 +269,7 @@ def _(ans, x):
 # replacements have defaults, so they get no derivative).
 @derivative(np.nan_to_num, shape=("arg", 0))
 def _(ans, x, copy=True, nan=0.0, posinf=None, neginf=None):
-    return 1.0 * np.isfinite(x)
+    return np.isfinite(x)
 
 
 if hasattr(math, "cbrt"):     # Python 3.11+
@@ -374,12 +379,12 @@ def _(dx, dh, ans, x, h):
 # ldexp(x, n) = x * 2**n, for integer n (which has no derivative).
 @vjp_rule(np.ldexp)
 def _(g, ans, x, n):
-    return g * np.ldexp(1.0, n), None
+    return np.ldexp(g, n), None
 
 
 @jvp_rule(np.ldexp)
 def _(dx, dn, ans, x, n):
-    return dx * np.ldexp(1.0, n)
+    return np.ldexp(dx, n)
 
 
 def _broadcast_of_all_operands(op, shapes):
@@ -400,14 +405,14 @@ def _(g, ans, x, a_min, a_max):
         g_m = g
         g_max = None
     else:
-        g_m = g * np.where(m == a_max, 0.5, m < a_max)
-        g_max = g * np.where(m == a_max, 0.5, m > a_max)
+        g_m = np.where(m == a_max, 0.5 * g, g * (m < a_max))
+        g_max = np.where(m == a_max, 0.5 * g, g * (m > a_max))
     if a_min is None:
         g_x = g_m
         g_min = None
     else:
-        g_x = g_m * np.where(x == a_min, 0.5, x > a_min)
-        g_min = g_m * np.where(x == a_min, 0.5, x < a_min)
+        g_x = np.where(x == a_min, 0.5 * g_m, g_m * (x > a_min))
+        g_min = np.where(x == a_min, 0.5 * g_m, g_m * (x < a_min))
     return g_x, g_min, g_max
 
 
@@ -418,7 +423,9 @@ def _(dx, dmin, dmax, ans, x, a_min, a_max):
         dm = dx
     else:
         m = np.maximum(x, a_min)
-        dm = dx * np.where(x == a_min, 0.5, x > a_min) + dmin * np.where(x == a_min, 0.5, x < a_min)
+        dm = np.where(x == a_min, 0.5 * dx, dx * (x > a_min)) + \
+            np.where(x == a_min, 0.5 * dmin, dmin * (x < a_min))
     if a_max is None:
         return dm
-    return dm * np.where(m == a_max, 0.5, m < a_max) + dmax * np.where(m == a_max, 0.5, m > a_max)
+    return np.where(m == a_max, 0.5 * dm, dm * (m < a_max)) + \
+        np.where(m == a_max, 0.5 * dmax, dmax * (m > a_max))

@@ -36,7 +36,9 @@ P.defprim(runtime.sum_adjoint, shape=("arg", 1), zero="first", differentiable=Fa
 P.defprim(runtime.owned, shape=("arg", 0), differentiable=False, hint="owned", pure=False)
 P.defprim(runtime.check_scalar, pure=False, differentiable=False)
 P.defprim(runtime.seed, shape=("arg", 0), differentiable=False, hint="seed")
-P.defprim(runtime.zeros_like, shape=("arg", 0), differentiable=False, hint="zero")
+# each zeros_like is an array of its own: generated code adds into it in place (add_at)
+P.defprim(runtime.zeros_like, shape=("arg", 0), differentiable=False, hint="zero",
+          fresh=True)
 for _f in (runtime.matmul_adjoint_a, runtime.dot_adjoint_a):
     P.defprim(_f, shape=("arg", 1), zero="first", differentiable=False)
 for _f in (runtime.matmul_adjoint_b, runtime.dot_adjoint_b):
@@ -49,6 +51,9 @@ P.defprim(runtime.fresh_array, shape=("arg", 0), differentiable=False, hint="bar
 P.defprim(runtime.Shape, differentiable=False, hint="shape")
 P.defprim(runtime.keep_zeros, shape="elementwise", differentiable=False, hint="bar")
 nondifferentiable(runtime.stop_gradient, shape=("arg", 0))
+nondifferentiable(runtime.basis, hint="tangents")
+nondifferentiable(runtime.float_type, hint="dtype")
+nondifferentiable(runtime.jacobian_shape, hint="shape")
 nondifferentiable(runtime.shares_memory, shape="scalar", hint="is_view")
 nondifferentiable(runtime.is_array, shape="scalar", hint="is_array")
 P.defprim(runtime.check_not_view, pure=False, differentiable=False)

@@ -9,9 +9,10 @@ Conventions, shared by every rule below:
   over rows as `s[..., :, None]`.
 - Solves, not inverses. A^-1 B is written `np.linalg.solve(A, B)` and B A^-1 as
   the transpose of `solve(A^T, B^T)`. An explicit inverse appears only where the
-  derivative is itself an inverse (the gradient of det is det(A) A^-T), where the
   value is a power of one (matrix_power with n < 0), or where the primal output
-  is one (inv, pinv), and then it is that output.
+  is one (inv, pinv), and then it is that output. The gradient of det is the
+  adjugate (det(A) A^-T where A is invertible), which exists at singular matrices
+  too (runtime.adjugate).
 - Triangles. cholesky, eigh, eigvalsh and svd/pinv with hermitian=True read one
   triangle of their argument (the lower one by default) and ignore the other.
   The rules differentiate exactly that function: a change in the ignored
@@ -38,16 +39,17 @@ import numpy as np
 from ..frontend.lower import NeverNone, TupleParams
 from ..ir import primitives as P
 from ..ir.core import Const
-from ..runtime import (as_columns, checked, from_columns, require, solve_reads_vector, when_nonempty,
-                       zeros_like)
+from ..runtime import (adjugate, as_columns, checked, eye_like, from_columns, require,
+                       solve_reads_vector, when_nonempty, zeros_like)
 from . import registry
 from .registry import jvp_rule, vjp_rule
 
 # Helpers that rules call; zeros pass through the reshaping ones.
 P.defprim(solve_reads_vector, differentiable=False, hint="vector")
-P.defprim(as_columns, zero="first", differentiable=False)
-P.defprim(from_columns, zero="first", differentiable=False)
-P.defprim(when_nonempty, zero="first", differentiable=False)
+P.defprim(as_columns, zero="first")        # linear: rules in rules/higher.py
+P.defprim(from_columns, zero="first")
+P.defprim(when_nonempty, zero="first")
+P.defprim(eye_like, differentiable=False, hint="eye")
 P.defprim(require, differentiable=False, pure=False, n_outs=0)
 
 
@@ -153,13 +155,36 @@ def _(da, db, ans, a, b):
 
 @vjp_rule(np.linalg.det)
 def _(g, ans, a):
-    """d = det(A): dd = d tr(A^-1 dA), so A's cotangent is g d A^-T (A invertible)."""
-    return np.expand_dims(g * ans, (-2, -1)) * np.linalg.inv(np.swapaxes(a, -1, -2))
+    """d = det(A): dd = tr(adj(A) dA), so A's cotangent is g adj(A)^T. The adjugate is
+    det(A) A^-1 where A is invertible, and exists where it is not (see
+    runtime.adjugate): det is differentiable everywhere."""
+    return np.expand_dims(g, (-2, -1)) * np.swapaxes(adjugate(a), -1, -2)
 
 
 @jvp_rule(np.linalg.det)
 def _(da, ans, a):
-    return ans * np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1)
+    return np.sum(np.swapaxes(adjugate(a), -1, -2) * da, axis=(-2, -1))
+
+
+# The adjugate, differentiated for derivatives of det of higher order, where A is
+# invertible: adj(A) = det(A) A^-1 gives d adj = tr(A^-1 dA) adj - adj dA A^-1. (Every
+# entry of adj(A) is a polynomial in A's, so the derivative exists at a singular A
+# too; these formulas solve with A, and NumPy says so there.)
+@vjp_rule(adjugate, shape=("arg", 0))
+def _(g, ans, a):
+    """<G, d adj> = <G, adj> tr(A^-1 dA) - tr(G^T adj dA A^-1), so A's cotangent is
+    (<G, adj> I - adj^T G) A^-T."""
+    inner = np.sum(g * ans, axis=(-2, -1))
+    m = np.expand_dims(inner, (-2, -1)) * eye_like(a) - np.swapaxes(ans, -1, -2) @ g
+    return np.swapaxes(np.linalg.solve(a, np.swapaxes(m, -1, -2)), -1, -2)
+
+
+@jvp_rule(adjugate, shape=("arg", 0))
+def _(da, ans, a):
+    trace = np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1)
+    right = np.swapaxes(np.linalg.solve(np.swapaxes(a, -1, -2),
+                                        np.swapaxes(ans @ da, -1, -2)), -1, -2)
+    return np.expand_dims(trace, (-2, -1)) * ans - right
 
 
 @vjp_rule(np.linalg.slogdet, n_outs=2, zeros_as_none=True)
@@ -234,7 +259,7 @@ def _(g, ans, a, *, upper=False):
         gl = np.swapaxes(g, -1, -2)
     lt = np.swapaxes(l, -1, -2)
     p = lt @ gl
-    phi = np.tril(p) - 0.5 * p * np.eye(np.shape(p)[-1])
+    phi = np.tril(p) - 0.5 * p * eye_like(p)
     y = np.linalg.solve(lt, phi)                                    # L^-T Phi
     gs = np.swapaxes(np.linalg.solve(lt, np.swapaxes(y, -1, -2)), -1, -2)   # L^-T Phi L^-1
     ga = np.tril(gs) + np.tril(np.swapaxes(gs, -1, -2), -1)
@@ -252,7 +277,7 @@ def _(da, ans, a, *, upper=False):
         d = np.swapaxes(da, -1, -2)
     ds = np.tril(d) + np.swapaxes(np.tril(d, -1), -1, -2)          # symmetric, from tril(dA)
     x = np.linalg.solve(l, np.swapaxes(np.linalg.solve(l, ds), -1, -2))   # L^-1 dS L^-T
-    dl = l @ (np.tril(x) - 0.5 * x * np.eye(np.shape(x)[-1]))
+    dl = l @ (np.tril(x) - 0.5 * x * eye_like(x))
     if upper:
         return np.swapaxes(dl, -1, -2)
     return dl
@@ -328,7 +353,7 @@ def _(gw, gv, ans, a, UPLO="L"):
     if gv is None:
         gs = (v * gw[..., None, :]) @ vt
     else:
-        eye = np.eye(np.shape(w)[-1])
+        eye = eye_like(w)
         f = (1.0 - eye) / (w[..., None, :] - w[..., :, None] + eye)
         inner = f * (vt @ gv)
         if gw is not None:
@@ -346,7 +371,7 @@ def _(da, ans, a, UPLO="L"):
         ds = np.triu(da) + np.swapaxes(np.triu(da, 1), -1, -2)
     else:
         ds = np.tril(da) + np.swapaxes(np.tril(da, -1), -1, -2)
-    eye = np.eye(np.shape(w)[-1])
+    eye = eye_like(w)
     f = (1.0 - eye) / (w[..., None, :] - w[..., :, None] + eye)
     p = np.swapaxes(v, -1, -2) @ ds @ v                  # V^T dS V
     return np.sum(p * eye, axis=-1), v @ (f * p)
@@ -399,7 +424,7 @@ def _(g, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
                         "that the matrix does not determine)")
             sj = s[..., None, :]
             si = s[..., :, None]
-            eye = np.eye(np.shape(s)[-1])
+            eye = eye_like(s)
             f = (1.0 - eye) / ((sj - si) * (sj + si) + eye)
             core = None
             if gu is not None:
@@ -438,7 +463,7 @@ def _(da, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
         u, s, vt = np.linalg.svd(a, full_matrices=False, hermitian=hermitian)
     v = np.swapaxes(vt, -1, -2)
     k = np.shape(s)[-1]
-    eye = np.eye(k)
+    eye = eye_like(s)
     if compute_uv and full_matrices:   # ds needs only the first k columns of U and V
         p = np.swapaxes(u[..., :, :k], -1, -2) @ d @ v[..., :, :k]
     else:

@@ -14,8 +14,8 @@ the largest (smallest) singular value (distinct singular values assumed), 1 and 
 
 import numpy as np
 
-from ..runtime import (is_matrix_norm, matrix_norm_adjoint, matrix_norm_tangent, sum_adjoint,
-                       vector_norm_axis)
+from ..runtime import (float_type, is_matrix_norm, matrix_norm_adjoint, matrix_norm_tangent,
+                       sum_adjoint, vector_norm_axis)
 from .registry import jvp_rule, vjp_rule
 
 
@@ -35,7 +35,7 @@ def _(g, ans, x, ord=None, axis=None, keepdims=False):
     if np.isinf(ord):
         hit = np.abs(x) == sum_adjoint(ans, x, axis, keepdims)
         return sum_adjoint(g, x, axis, keepdims) * np.sign(x) * hit / \
-            np.sum(hit, axis=axis, keepdims=True)
+            np.sum(hit, axis=axis, keepdims=True, dtype=float_type(x))
     scale = g / np.where(ans == 0, np.inf, ans) ** (ord - 1)
     return sum_adjoint(scale, x, axis, keepdims) * np.sign(x) * np.abs(x) ** (ord - 1)
 
@@ -56,7 +56,7 @@ def _(dx, ans, x, ord=None, axis=None, keepdims=False):
     if np.isinf(ord):
         hit = np.abs(x) == sum_adjoint(ans, x, axis, keepdims)
         return np.sum(np.sign(x) * dx * hit, axis=axis, keepdims=keepdims) / \
-            np.sum(hit, axis=axis, keepdims=keepdims)
+            np.sum(hit, axis=axis, keepdims=keepdims, dtype=float_type(x))
     d = np.sign(x) * np.abs(x) ** (ord - 1)
     return np.sum(d * dx, axis=axis, keepdims=keepdims) / \
         np.where(ans == 0, np.inf, ans) ** (ord - 1)

@@ -8,7 +8,8 @@ tangent is the same reduction of a product with the input's tangent.
 
 import numpy as np
 
-from ..runtime import average_weights, cumprod_adjoint, cumprod_tangent, prod_others, sum_adjoint
+from ..runtime import (average_weights, cumprod_adjoint, cumprod_tangent, float_type, prod_others,
+                       sum_adjoint)
 from .registry import jvp_rule, vjp_rule
 
 
@@ -78,7 +79,8 @@ def _(g, ans, x, axis=None, *, keepdims=False):
         hit = x == ans
     else:
         hit = x == np.expand_dims(ans, axis)
-    return sum_adjoint(g, x, axis, keepdims) * hit / np.sum(hit, axis=axis, keepdims=True)
+    count = np.sum(hit, axis=axis, keepdims=True, dtype=float_type(x))   # in x's type
+    return sum_adjoint(g, x, axis, keepdims) * hit / count
 
 
 @jvp_rule(np.max, np.amax, np.min, np.amin, np.nanmax, np.nanmin, shape=_reduced_shape)
@@ -88,7 +90,7 @@ def _(dx, ans, x, axis=None, *, keepdims=False):
         hit = x == ans
     else:
         hit = x == np.expand_dims(ans, axis)
-    count = np.sum(hit, axis=axis, keepdims=keepdims)
+    count = np.sum(hit, axis=axis, keepdims=keepdims, dtype=float_type(x))
     return np.sum(dx * hit, axis=axis, keepdims=keepdims) / count
 
 
@@ -97,16 +99,19 @@ def _(g, ans, x, axis=None, *, keepdims=False):
     """max - min, each with its ties split evenly (see np.max)."""
     hi = x == np.max(x, axis=axis, keepdims=True)
     lo = x == np.min(x, axis=axis, keepdims=True)
-    return sum_adjoint(g, x, axis, keepdims) * (hi / np.sum(hi, axis=axis, keepdims=True) -
-                                                lo / np.sum(lo, axis=axis, keepdims=True))
+    n_hi = np.sum(hi, axis=axis, keepdims=True, dtype=float_type(x))
+    n_lo = np.sum(lo, axis=axis, keepdims=True, dtype=float_type(x))
+    return sum_adjoint(g, x, axis, keepdims) * (hi / n_hi - lo / n_lo)
 
 
 @jvp_rule(np.ptp, shape=_reduced_shape)
 def _(dx, ans, x, axis=None, *, keepdims=False):
     hi = x == np.max(x, axis=axis, keepdims=True)
     lo = x == np.min(x, axis=axis, keepdims=True)
-    d_max = np.sum(dx * hi, axis=axis, keepdims=keepdims) / np.sum(hi, axis=axis, keepdims=keepdims)
-    d_min = np.sum(dx * lo, axis=axis, keepdims=keepdims) / np.sum(lo, axis=axis, keepdims=keepdims)
+    n_hi = np.sum(hi, axis=axis, keepdims=keepdims, dtype=float_type(x))
+    n_lo = np.sum(lo, axis=axis, keepdims=keepdims, dtype=float_type(x))
+    d_max = np.sum(dx * hi, axis=axis, keepdims=keepdims) / n_hi
+    d_min = np.sum(dx * lo, axis=axis, keepdims=keepdims) / n_lo
     return d_max - d_min
 
 
@@ -182,14 +187,15 @@ def _(dx, ans, x, axis=None, *, keepdims=False):
 def _(g, ans, x, axis=None, *, keepdims=False):
     """The mean of the elements that are not NaN; NaNs get no cotangent."""
     seen = np.logical_not(np.isnan(x))
-    return sum_adjoint(g, x, axis, keepdims) * seen / np.sum(seen, axis=axis, keepdims=True)
+    n = np.sum(seen, axis=axis, keepdims=True, dtype=float_type(x))
+    return sum_adjoint(g, x, axis, keepdims) * seen / n
 
 
 @jvp_rule(np.nanmean, shape=_reduced_shape)
 def _(dx, ans, x, axis=None, *, keepdims=False):
     seen = np.logical_not(np.isnan(x))
     return np.sum(np.where(seen, dx, 0.0), axis=axis, keepdims=keepdims) / \
-        np.sum(seen, axis=axis, keepdims=keepdims)
+        np.sum(seen, axis=axis, keepdims=keepdims, dtype=float_type(x))
 
 
 # --- scans ----------------------------------------------------------------------------
@@ -239,7 +245,7 @@ def _(dx, ans, x, axis=None, *, keepdims=False):
 @vjp_rule(np.nanvar, shape=_reduced_shape)
 def _(g, ans, x, axis=None, *, ddof=0, keepdims=False):
     seen = np.logical_not(np.isnan(x))
-    n = np.sum(seen, axis=axis, keepdims=True)
+    n = np.sum(seen, axis=axis, keepdims=True, dtype=float_type(x))
     d = np.where(seen, x - np.nanmean(x, axis=axis, keepdims=True), 0.0)
     return sum_adjoint(g, x, axis, keepdims) * d * (2.0 / (n - ddof))
 
@@ -247,7 +253,7 @@ def _(g, ans, x, axis=None, *, ddof=0, keepdims=False):
 @jvp_rule(np.nanvar, shape=_reduced_shape)
 def _(dx, ans, x, axis=None, *, ddof=0, keepdims=False):
     seen = np.logical_not(np.isnan(x))
-    n = np.sum(seen, axis=axis, keepdims=keepdims)
+    n = np.sum(seen, axis=axis, keepdims=keepdims, dtype=float_type(x))
     d = np.where(seen, x - np.nanmean(x, axis=axis, keepdims=True), 0.0)
     return np.sum(d * np.where(seen, dx, 0.0), axis=axis, keepdims=keepdims) * (2.0 / (n - ddof))
 
@@ -255,7 +261,7 @@ def _(dx, ans, x, axis=None, *, ddof=0, keepdims=False):
 @vjp_rule(np.nanstd, shape=_reduced_shape)
 def _(g, ans, x, axis=None, *, ddof=0, keepdims=False):
     seen = np.logical_not(np.isnan(x))
-    n = np.sum(seen, axis=axis, keepdims=True)
+    n = np.sum(seen, axis=axis, keepdims=True, dtype=float_type(x))
     d = np.where(seen, x - np.nanmean(x, axis=axis, keepdims=True), 0.0)
     return sum_adjoint(g / np.where(ans == 0, np.inf, ans), x, axis, keepdims) * d / (n - ddof)
 
@@ -263,7 +269,7 @@ def _(g, ans, x, axis=None, *, ddof=0, keepdims=False):
 @jvp_rule(np.nanstd, shape=_reduced_shape)
 def _(dx, ans, x, axis=None, *, ddof=0, keepdims=False):
     seen = np.logical_not(np.isnan(x))
-    n = np.sum(seen, axis=axis, keepdims=keepdims)
+    n = np.sum(seen, axis=axis, keepdims=keepdims, dtype=float_type(x))
     d = np.where(seen, x - np.nanmean(x, axis=axis, keepdims=True), 0.0)
     return np.sum(d * np.where(seen, dx, 0.0), axis=axis, keepdims=keepdims) / \
         ((n - ddof) * np.where(ans == 0, np.inf, ans))
