@@ -45,7 +45,9 @@ def parse_function(fn):
             SourceLoc(code.co_filename, code.co_firstlineno),
             hint="write it as a def")
     try:
-        lines, start = inspect.getsourcelines(fn)
+        # the source of the code that runs: a function that functools.wraps made names
+        # the function it wraps (`__wrapped__`), which inspect would read instead
+        lines, start = inspect.getsourcelines(code)
     except (OSError, TypeError) as e:
         raise SourceUnavailableError(
             f"cannot read the source of {name} ({code.co_filename}): {e}",
