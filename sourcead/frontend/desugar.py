@@ -27,7 +27,6 @@ The bodies of `with` and `try` are desugared as blocks of their own; a `break`,
 `continue` or `return` that leaves one is left as it is, for the lowering to refuse.
 """
 
-import copy
 from collections import Counter
 
 import gast
@@ -84,6 +83,22 @@ def _located(node, src):
         if "lineno" in getattr(sub, "_attributes", ()) and getattr(sub, "lineno", None) is None:
             sub.lineno, sub.col_offset, sub.end_lineno, sub.end_col_offset = span
     return node
+
+
+def _copy(node):
+    """A deep copy of an AST (copy.deepcopy, but several times faster on gast nodes)."""
+    if isinstance(node, list):
+        return [_copy(n) for n in node]
+    if not isinstance(node, gast.AST):
+        return node
+    new = type(node)(**{f: _copy(getattr(node, f, None)) for f in node._fields})
+    for a in node._attributes:
+        if hasattr(node, a):
+            setattr(new, a, getattr(node, a))
+    for k, v in vars(node).items():   # annotations of passes run before (sad_*)
+        if k.startswith("sad_"):
+            setattr(new, k, _copy(v) if isinstance(v, (list, gast.AST)) else v)
+    return new
 
 
 def _name(name, ctx=gast.Load):
@@ -198,7 +213,7 @@ class _Loop:
 
 class _Desugarer:
     def __init__(self, fn, loc):
-        self.fn = copy.deepcopy(fn)
+        self.fn = _copy(fn)
         self.loc = loc
         self.counts = _name_counts(fn)
         self.used = set(self.counts)
@@ -247,7 +262,7 @@ class _Desugarer:
             elif isinstance(stmt, gast.If) and "return" in _exits(stmt.body + stmt.orelse):
                 # what follows runs in the branches that fall through: copy it into each
                 self.expressions(stmt)
-                stmt.body = self.block(stmt.body + copy.deepcopy(stmts))
+                stmt.body = self.block(stmt.body + _copy(stmts))
                 stmt.orelse = self.block(stmt.orelse + stmts)
                 out.append(stmt)
                 return out
@@ -379,18 +394,18 @@ class _Desugarer:
         is_dict = isinstance(comp, gast.DictComp)
         acc = self.fresh("entries" if is_dict else "items")
         if is_dict:
-            target = gast.Subscript(value=_name(acc), slice=copy.deepcopy(comp.key),
+            target = gast.Subscript(value=_name(acc), slice=_copy(comp.key),
                                     ctx=gast.Store())
-            inner = gast.Assign(targets=[target], value=copy.deepcopy(comp.value),
+            inner = gast.Assign(targets=[target], value=_copy(comp.value),
                                 type_comment=None)
         else:
             append = gast.Attribute(value=_name(acc), attr="append", ctx=gast.Load())
-            inner = gast.Expr(value=gast.Call(func=append, args=[copy.deepcopy(comp.elt)],
+            inner = gast.Expr(value=gast.Call(func=append, args=[_copy(comp.elt)],
                                               keywords=[]))
         for g in reversed(comp.generators):
             for cond in reversed(g.ifs):
-                inner = gast.If(test=copy.deepcopy(cond), body=[inner], orelse=[])
-            inner = gast.For(target=copy.deepcopy(g.target), iter=copy.deepcopy(g.iter),
+                inner = gast.If(test=_copy(cond), body=[inner], orelse=[])
+            inner = gast.For(target=_copy(g.target), iter=_copy(g.iter),
                              body=[inner], orelse=[], type_comment=None)
         start = gast.Dict(keys=[], values=[]) if is_dict else gast.List(elts=[], ctx=gast.Load())
         stmts = [_located(gast.Assign(targets=[_name(acc, gast.Store)], value=start,

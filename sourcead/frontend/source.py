@@ -29,9 +29,21 @@ class ParsedFunction:
         return SourceLoc(self.filename, self.line_offset + lineno, text)
 
 
+_parsed = {}   # code object -> ParsedFunction (rules are lowered once per binding)
+
+
 def parse_function(fn):
     """Parse `fn`'s source into a gast FunctionDef; raise a located error if impossible."""
     code = getattr(fn, "__code__", None)
+    done = _parsed.get(code) if code is not None else None
+    if done is not None:
+        return ParsedFunction(fn, done.node, done.lines, done.filename, done.line_offset)
+    parsed = _parse(fn, code)
+    _parsed[code] = parsed
+    return parsed
+
+
+def _parse(fn, code):
     name = getattr(fn, "__qualname__", repr(fn))
     if code is None:
         raise SourceUnavailableError(
@@ -47,7 +59,7 @@ def parse_function(fn):
     try:
         # the source of the code that runs: a function that functools.wraps made names
         # the function it wraps (`__wrapped__`), which inspect would read instead
-        lines, start = inspect.getsourcelines(code)
+        lines, start = inspect.getsourcelines(code if hasattr(fn, "__wrapped__") else fn)
     except (OSError, TypeError) as e:
         raise SourceUnavailableError(
             f"cannot read the source of {name} ({code.co_filename}): {e}",
