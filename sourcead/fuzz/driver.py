@@ -1,9 +1,11 @@
 """Run many programs (`python -m sourcead fuzz`): generate, check, minimize the failures,
 print them and the outcome table."""
 
+import atexit
 import itertools
 import json
 import multiprocessing
+import shutil
 import sys
 import tempfile
 import textwrap
@@ -17,9 +19,11 @@ _directory = None
 
 
 def _tempdir():
+    """This process's directory for program files (each is removed after its check)."""
     global _directory
     if _directory is None:
         _directory = tempfile.mkdtemp(prefix="sourcead-fuzz-")
+        atexit.register(shutil.rmtree, _directory, True)
     return _directory
 
 

@@ -18,9 +18,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .containers import Containers
 from .exprs import Exprs, Var
 from .funcs import Functions
 from .stmts import Statements
+from .writes import Writes
 
 POINTS = 3          # input points at which a program must be valid (the checker's tries)
 MAX_VALUE = 1e6     # a larger |f| is discarded (finite differences lose their digits)
@@ -183,8 +185,8 @@ def copies(args):
     return [a.copy() if isinstance(a, np.ndarray) else a for a in args]
 
 
-class Gen(Functions, Statements, Exprs):
-    """One program's generator state (see exprs.py, stmts.py, funcs.py, loops.py)."""
+class Gen(Functions, Containers, Writes, Statements, Exprs):
+    """One program's generator state (see the modules of its mixins, and loops.py)."""
 
     def __init__(self, rng):
         super().__init__(rng)
