@@ -3,6 +3,7 @@ wrong derivative in both modes, a write into the caller's array, a hang, and to 
 kink), its minimizer, and a fixed-seed run of generated programs through sourcead."""
 
 import ast
+import json
 
 import numpy as np
 import pytest
@@ -10,7 +11,8 @@ import pytest
 import sourcead as sad
 from sourcead.__main__ import main
 from sourcead.fuzz import FAILURES, FEATURES, Program
-from sourcead.fuzz.check import check
+from sourcead.errors import SourceLoc
+from sourcead.fuzz.check import check, classify
 from sourcead.fuzz.generate import generate, invalid_reason, run_function
 from sourcead.fuzz.minimize import minimize
 from sourcead.fuzz.report import normalise, render
@@ -181,6 +183,20 @@ def test_refusals_are_located_and_classified(tmp_path):
     assert r.signature == ("refused", "UnsupportedSyntaxError")
 
 
+def test_a_refusal_must_name_the_programs_file_and_line():
+    path = "/tmp/fuzz_1_2_3.py"
+    located = sad.UnsupportedSyntaxError("no", SourceLoc(path, 4, "y = x"))
+    assert classify(located, path) == ("refused", "UnsupportedSyntaxError: no")
+    assert classify(sad.UnsupportedSyntaxError("no"), path)[0] == "internal error"
+    elsewhere = sad.UnsupportedSyntaxError("no", SourceLoc("/x/rules.py", 4))
+    assert classify(elsewhere, path)[0] == "internal error"
+    at_run_time = NotImplementedError("fuzz_1_2_3.py:7: x[index] is a copy here")
+    assert classify(at_run_time, path) == ("refused",
+                                           "NotImplementedError: x[index] is a copy here")
+    assert classify(NotImplementedError("no line"), path)[0] == "internal error"
+    assert classify(KeyError("k"), path)[0] == "internal error"
+
+
 # ----- the minimizer -----------------------------------------------------------------------
 
 def test_the_minimizer_shrinks_a_failing_program(tmp_path):
@@ -204,11 +220,18 @@ def test_refusal_messages_are_grouped_without_names():
     assert a == b
 
 
-def test_the_command_line_runs_seeds_and_prints_the_table(capsys):
-    code = main(["fuzz", "--n", "3", "--seed", "5000"])
+def test_the_command_line_runs_seeds_and_prints_the_table(capsys, tmp_path):
+    save = tmp_path / "run.jsonl"
+    code = main(["fuzz", "--n", "3", "--seed", "5000", "--save", str(save)])
     out = capsys.readouterr().out
     assert "3 programs" in out and "By feature" in out and "correct" in out
-    assert code in (0, 1)
+    records = [json.loads(line) for line in save.read_text().splitlines()]
+    assert [r["seed"] for r in records] == [5000, 5001, 5002]
+    assert code == int(any(r["outcome"] in FAILURES for r in records))
+    main(["fuzz", "--n", "2", "--seed", "0", "--feature", "while_true", "--save", str(save)])
+    records = [json.loads(line) for line in save.read_text().splitlines()]
+    assert len(records) == 2 and all("while True:" in r["source"] for r in records)
+    assert main(["fuzz", "--n", "1", "--feature", "no_such_tag"]) == 2
     results = [check(generate(s), "/tmp") for s in range(5000, 5003)]
     table = render(results)
     for r in results:
@@ -221,51 +244,51 @@ def test_the_command_line_runs_seeds_and_prints_the_table(capsys):
 # rewrite of issue 11 is expected to fix them: each entry must fail, so that a fix turns
 # this test red until the entry is removed.
 KNOWN_FAILING = {
-    10: 'wrong value: np.copyto(y, y[step]) into an argument inside a while True loop',
-    19: 'internal error: IRVerificationError (check_is_view) for a helper writing into W[0] given to it',
-    24: 'wrong gradient: a helper writes a[mask] and the rows a[[2, 1]] of its argument, returns a view',
-    37: 'wrong value: a helper dividing its argument in place, called in a loop with an inner while',
-    42: 'wrong gradient: alias[[0, 0, 3]] = x[3:0:-1], a repeated index written through an alias',
-    44: 'wrong gradient: x[[2, 2]] = x[1:3], a repeated index in an assignment (NumPy: last wins)',
-    58: 'internal error: NameError u_1 in a helper returning a tuple with a conditional expression',
-    73: 'wrong value: writes through flat = A.reshape(-1) (an item, then +=)',
-    92: 'wrong value: a helper doing a[::1] -= a[[2, 0, 2]] on a view of an argument',
-    95: 'wrong value: a helper writing a slice of its argument and dividing it in place',
-    109: 'internal error: IRVerificationError (shares_memory) for a helper writing into A[min(j, 1)]',
-    117: 'wrong gradient: np.full(shape, t0) passes no derivative to t0',
-    124: 'wrong value: a helper squaring its argument in place, called on p = x[::1] read by a closure',
-    131: 'wrong value: np.add.at into an argument inside a for loop',
-    139: 'wrong value: np.copyto into an argument inside a while loop',
-    162: 'wrong value: a helper returning its argument called on a view, then a helper writing the base',
-    163: 'wrong value: a helper doing a[-1][0] /= 2, called on the view B[1:]',
-    164: 'wrong value: a helper writing rows of one argument and the other, called in a loop over rows',
-    171: 'wrong gradient: y[[1, 0, 0]] = v, a repeated index in an assignment',
-    177: 'internal error: IRVerificationError (check_is_view) for a helper writing into B[min(n, 1)]',
-    178: 'wrong value: z = M; b = M; z += ...; z[[1, 0]] -= ..., writes through aliases',
-    180: 'wrong value: a helper doing a[-3] -= c, called on the view v2[:-1]',
-    185: 'wrong value: a helper doing a += a on the column view M[:, -3]',
-    196: 'wrong value: a helper writing a repeated index and a -= a[1] into an array it is given',
-    201: 'wrong gradient: W += np.full(shape, v[0]) passes no derivative to v',
-    202: 'wrong gradient: W[[0, 0]] = W, a repeated index in an assignment',
-    205: 'wrong value: np.cos(acc, out=v) into an argument inside a loop over rows',
-    209: 'wrong value: a helper doing a /= a[:] on the view acc[1:]',
-    211: 'wrong gradient: M2[[2, 2]] = np.sum(M2), a repeated index in an assignment',
-    213: 'wrong gradient: v[[1, 1]] = w[1::-1], a repeated index in an assignment',
-    216: 'wrong value: a helper returning its argument, called on the view A[:, -3], then A /= 2.0',
-    229: 'wrong value: a helper zeroing its argument in place (a -= a; a /= 1.0)',
-    242: 'wrong value: w2[j] *= 0.8 in a loop that follows a loop breaking at once',
-    243: 'wrong value: acc *= v in a for loop that contains while True: break',
-    247: 'wrong value: np.add(..., out=W) inside a while True loop',
-    253: 'wrong value: a mask write through an alias, then w *= ... and another mask write',
-    261: 'wrong value: a mask write into p = r[:3] of r = M[1] inside a while loop',
-    262: 'wrong gradient: y[[2, 2, 1]] = np.sum(W), a repeated index in an assignment',
-    264: 'wrong value: a helper doing a -= a[0] on the view w[::1]',
-    267: 'wrong value: a helper zeroing the view acc[::1] (a -= a)',
-    269: 'wrong value: W[1, 0] = np.mean(W.T) in a while loop with an inner while True: break',
-    284: 'wrong gradient: M[[0, 0]] += s, a repeated index in an augmented assignment (adds once)',
-    287: 'wrong value: a helper doing a[[1, 1]] *= 0.6 on the view w[::1]',
-    294: 'internal error: IRVerificationError (unbroadcast in a loop body): p = v[:]; p -= b; return',
-    298: 'wrong gradient: v2[[2, 2, 0]] /= 2.0, a repeated index in an augmented assignment',
+    10: "wrong value: np.copyto(y, y[step]) into an argument inside a while True loop",
+    19: "internal error: IRVerificationError (check_is_view): a helper writing into W[0]",
+    24: "wrong gradient: a helper writes a[mask] and rows a[[2, 1]] of its argument",
+    37: "wrong value: a helper dividing its argument in place, called in a loop",
+    42: "wrong gradient: alias[[0, 0, 3]] = x[3:0:-1], a repeated index written through an alias",
+    44: "wrong gradient: x[[2, 2]] = x[1:3], a repeated index in an assignment (NumPy: last wins)",
+    58: "internal error: NameError u_1: a helper returning a tuple with an if-expression",
+    73: "wrong value: writes through flat = A.reshape(-1) (an item, then +=)",
+    92: "wrong value: a helper doing a[::1] -= a[[2, 0, 2]] on a view of an argument",
+    95: "wrong value: a helper writing a slice of its argument and dividing it in place",
+    109: "internal error: IRVerificationError (shares_memory): a helper writing A[min(j, 1)]",
+    117: "wrong gradient: np.full(shape, t0) passes no derivative to t0",
+    124: "wrong value: a helper squaring its argument in place, called on p = x[::1]",
+    131: "wrong value: np.add.at into an argument inside a for loop",
+    139: "wrong value: np.copyto into an argument inside a while loop",
+    162: "wrong value: a helper returning its argument, called on a view",
+    163: "wrong value: a helper doing a[-1][0] /= 2, called on the view B[1:]",
+    164: "wrong value: a helper writing both its arguments, called in a loop over rows",
+    171: "wrong gradient: y[[1, 0, 0]] = v, a repeated index in an assignment",
+    177: "internal error: IRVerificationError (check_is_view): a helper writing B[min(n, 1)]",
+    178: "wrong value: z = M; b = M; z += ...; z[[1, 0]] -= ..., writes through aliases",
+    180: "wrong value: a helper doing a[-3] -= c, called on the view v2[:-1]",
+    185: "wrong value: a helper doing a += a on the column view M[:, -3]",
+    196: "wrong value: a helper writing a repeated index and a -= a[1] into an array it is given",
+    201: "wrong gradient: W += np.full(shape, v[0]) passes no derivative to v",
+    202: "wrong gradient: W[[0, 0]] = W, a repeated index in an assignment",
+    205: "wrong value: np.cos(acc, out=v) into an argument inside a loop over rows",
+    209: "wrong value: a helper doing a /= a[:] on the view acc[1:]",
+    211: "wrong gradient: M2[[2, 2]] = np.sum(M2), a repeated index in an assignment",
+    213: "wrong gradient: v[[1, 1]] = w[1::-1], a repeated index in an assignment",
+    216: "wrong value: a helper returning its argument, called on A[:, -3], then A /= 2.0",
+    229: "wrong value: a helper zeroing its argument in place (a -= a; a /= 1.0)",
+    242: "wrong value: w2[j] *= 0.8 in a loop that follows a loop breaking at once",
+    243: "wrong value: acc *= v in a for loop that contains while True: break",
+    247: "wrong value: np.add(..., out=W) inside a while True loop",
+    253: "wrong value: a mask write through an alias, then w *= ... and another mask write",
+    261: "wrong value: a mask write into p = r[:3] of r = M[1] inside a while loop",
+    262: "wrong gradient: y[[2, 2, 1]] = np.sum(W), a repeated index in an assignment",
+    264: "wrong value: a helper doing a -= a[0] on the view w[::1]",
+    267: "wrong value: a helper zeroing the view acc[::1] (a -= a)",
+    269: "wrong value: W[1, 0] = np.mean(W.T) in a while loop with an inner while True: break",
+    284: "wrong gradient: M[[0, 0]] += s, a repeated index in an augmented assignment (adds once)",
+    287: "wrong value: a helper doing a[[1, 1]] *= 0.6 on the view w[::1]",
+    294: "internal error: IRVerificationError (unbroadcast): p = v[:]; p -= b in a loop",
+    298: "wrong gradient: v2[[2, 2, 0]] /= 2.0, a repeated index in an augmented assignment",
 }
 
 SEEDS = range(300)
