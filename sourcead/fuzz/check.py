@@ -71,11 +71,11 @@ class Result:
     @property
     def signature(self):
         """What "fails the same way" means to the minimizer: the outcome, and for an
-        exception its type."""
+        exception its message without the program's names."""
         first = next((f for f in self.findings if f.outcome == self.outcome), None)
-        kind = first.detail.split(":", 1)[0] if first and self.outcome in (
-            "internal error", "refused") else ""
-        return (self.outcome, kind)
+        if first is None or self.outcome not in ("internal error", "refused"):
+            return (self.outcome, "")
+        return (self.outcome, normalise(first.detail))
 
     def describe(self, limit=8):
         """The outcome and the findings, the calls that found the same thing together."""
@@ -89,6 +89,20 @@ class Result:
                 break
             lines.append(f"  {outcome} in {', '.join(dict.fromkeys(where))}: {detail}")
         return "\n".join(lines)
+
+
+def normalise(message):
+    """A refusal or error message without the names of one program's variables."""
+    text = message.splitlines()[0] if message else ""
+    text = re.sub(r"`[^`]*`", "`…`", text)
+    text = re.sub(r"\b(call of|calls of) [A-Za-z_]\w*", r"\1 …", text)
+    text = re.sub(r"\(line \d+\)", "(line …)", text)
+    text = re.sub(r"'[^']*'", "'…'", text)
+    text = re.sub(r"%[\w.]+", "%…", text)
+    text = re.sub(r"#\d+>:\d+", "#…>:…", text)
+    text = re.sub(r"fuzz_\d+_\d+_\d+\.py:\d+", "FILE:LINE", text)
+    text = re.sub(r"\b\d+\.\d+(e-?\d+)?\b", "…", text)
+    return text
 
 
 _counter = itertools.count()

@@ -2,9 +2,8 @@
 internal errors grouped by message."""
 
 import collections
-import re
 
-from .check import FAILURES, OUTCOMES
+from .check import FAILURES, OUTCOMES, normalise
 
 SHORT = {"wrong value": "value", "wrong gradient": "grad", "wrong JVP": "jvp",
          "mutated argument": "mutated", "hang": "hang", "internal error": "internal",
@@ -49,20 +48,6 @@ def by_feature(results, features=None):
 
 def _failing(counter):
     return sum(counter[o] for o in FAILURES)
-
-
-def normalise(message):
-    """A refusal or error message without the names of one program's variables."""
-    text = message.splitlines()[0] if message else ""
-    text = re.sub(r"`[^`]*`", "`…`", text)
-    text = re.sub(r"\b(call of|calls of) [A-Za-z_]\w*", r"\1 …", text)
-    text = re.sub(r"\(line \d+\)", "(line …)", text)
-    text = re.sub(r"'[^']*'", "'…'", text)
-    text = re.sub(r"%[\w.]+", "%…", text)
-    text = re.sub(r"#\d+", "#…", text)
-    text = re.sub(r"fuzz_\d+_\d+_\d+\.py:\d+", "FILE:LINE", text)
-    text = re.sub(r"\b\d+\.\d+(e-?\d+)?\b", "…", text)
-    return text
 
 
 def messages(results, outcome):
