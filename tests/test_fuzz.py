@@ -50,6 +50,14 @@ def test_every_feature_appears_within_a_few_hundred_seeds():
     assert set(FEATURES) - seen == set()
 
 
+def test_the_generator_runs_on_many_seeds():
+    # seed 11052 once drew a slice of an array with one row, A[1:] (no rows left)
+    for seed in range(11000, 12500):
+        p = generate(seed)
+        assert all(d > 0 for _, s in p.params if isinstance(s, tuple) and s[0] != "int"
+                   for d in s)
+
+
 def test_programs_have_a_users_size():
     sizes = [len(generate(seed).source.splitlines()) for seed in range(100)]
     assert min(sizes) >= 7 and max(sizes) <= 70 and 12 <= np.median(sizes) <= 40

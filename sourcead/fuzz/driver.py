@@ -9,6 +9,7 @@ import shutil
 import sys
 import tempfile
 import textwrap
+import traceback
 
 from .check import FAILURES, check
 from .generate import generate
@@ -41,7 +42,10 @@ def run_seed(seed, time_limit_s=20.0, feature=None, minimize_outcomes=FAILURES):
 
 
 def _task(job):
-    return run_seed(*job)
+    try:
+        return run_seed(*job)
+    except Exception:   # noqa: BLE001 - a bug of the fuzzer's own: report it, go on
+        return ("fuzzer error", job[0], traceback.format_exc())
 
 
 def run(seeds, n=None, jobs=1, **options):
@@ -49,6 +53,7 @@ def run(seeds, n=None, jobs=1, **options):
     jobs_iter = ((s, options.get("time_limit_s", 20.0), options.get("feature"),
                   options.get("minimize_outcomes", FAILURES)) for s in seeds)
     got = 0
+    errors = options.get("errors", [])
     if jobs <= 1:
         answers = map(_task, jobs_iter)
         pool = None
@@ -58,6 +63,10 @@ def run(seeds, n=None, jobs=1, **options):
     try:
         for answer in answers:
             if answer is None:
+                continue
+            if answer[0] == "fuzzer error":
+                errors.append(answer[1])
+                print(f"fuzzer error on seed {answer[1]}:\n{answer[2]}", file=sys.stderr)
                 continue
             yield answer
             got += 1
@@ -102,12 +111,12 @@ def main(args):
     else:
         seeds = range(args.seed, args.seed + args.n)
     outcomes = FAILURES + (("refused",) if args.minimize_refused else ())
-    results, shown = [], 0
+    results, shown, errors = [], 0, []
     save = open(args.save, "w") if args.save else None
     try:
         for k, (result, small, small_result) in enumerate(run(
                 seeds, n=args.n, jobs=args.jobs, time_limit_s=args.time_limit,
-                feature=args.feature,
+                feature=args.feature, errors=errors,
                 minimize_outcomes=outcomes if args.minimize else ())):
             results.append(result)
             if save:
@@ -125,6 +134,10 @@ def main(args):
         if save:
             save.close()
     print(render(results))
+    if errors:
+        print(f"\nerrors of the fuzzer itself (programs not counted): seeds "
+              f"{', '.join(map(str, errors))}")
+        return 2
     return 1 if any(r.outcome in FAILURES for r in results) else 0
 
 

@@ -153,7 +153,8 @@ class Functions:
             elif ending == "view":
                 if len(shape) == 2:
                     text, result = self.choice([("a[0]", shape[1:]), ("a.T", shape[::-1]),
-                                                ("a[1:]", (shape[0] - 1, shape[1]))])
+                                                ("a[1:]", (shape[0] - 1, shape[1]))
+                                                if shape[0] > 1 else ("a[:]", shape)])
                 else:
                     text, result = ("a[1:]", (shape[0] - 1,)) if shape[0] > 1 else ("a[:]", shape)
                 self.emit(f"return {text}")
@@ -286,7 +287,9 @@ class Functions:
             p, q = a.shape
             text, shape = self.choice([(f"{a.name}[{self.index(p)}]", (q,)),
                                        (f"{a.name}[:, {self.index(q)}]", (p,)),
-                                       (f"{a.name}.T", (q, p)), (f"{a.name}[1:]", (p - 1, q))])
+                                       (f"{a.name}.T", (q, p)),
+                                       (f"{a.name}[1:]", (p - 1, q)) if p > 1 else
+                                       (f"{a.name}[:]", (p, q))])
         else:
             k = a.shape[0]
             if k < 2:

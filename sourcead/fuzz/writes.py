@@ -101,7 +101,8 @@ class Writes:
                         (f"{a.name}.T", (q, p), "transpose"),
                         (f"{a.name}.reshape(-1)", (p * q,), "reshape"),
                         (f"{a.name}.ravel()", (p * q,), "ravel"),
-                        (f"{a.name}[1:]", (p - 1, q), "slice")]
+                        (f"{a.name}[1:]", (p - 1, q), "slice") if p > 1 else
+                        (f"{a.name}[:]", (p, q), "slice")]
         else:
             k = a.shape[0]
             n = self.rng.randint(1, k)
