@@ -15,11 +15,15 @@ def _pct(k, n):
 
 
 def overall(results):
+    """Programs by outcome (their most severe finding), and how many had such a finding
+    at all (a program with a wrong value may also have written into an argument)."""
     n = len(results)
     counts = collections.Counter(r.outcome for r in results)
-    lines = [f"{'outcome':<18}{'programs':>9}{'share':>8}"]
+    anywhere = collections.Counter(o for r in results for o in {f.outcome for f in r.findings})
+    lines = [f"{'outcome':<18}{'programs':>9}{'share':>8}{'with such a finding':>21}"]
     for o in OUTCOMES:
-        lines.append(f"{o:<18}{counts[o]:>9}{_pct(counts[o], n):>8}")
+        also = anywhere[o] if o not in ("correct", "non-smooth") else ""
+        lines.append(f"{o:<18}{counts[o]:>9}{_pct(counts[o], n):>8}{also:>21}")
     failed = sum(counts[o] for o in FAILURES)
     lines.append(f"{'(failures)':<18}{failed:>9}{_pct(failed, n):>8}")
     lines.append(f"{'total':<18}{n:>9}")
