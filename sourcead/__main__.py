@@ -1,4 +1,4 @@
-"""Command line: `python -m sourcead demo | show FILE.py:FUNC | ir FILE.py:FUNC | rules`."""
+"""Command line: `python -m sourcead demo | show FILE.py:FUNC | ir FILE.py:FUNC | rules | fuzz`."""
 
 import argparse
 import importlib.util
@@ -149,6 +149,11 @@ def _rules(args):
     return 0
 
 
+def _fuzz(args):
+    from .fuzz.driver import main as fuzz_main
+    return fuzz_main(args)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m sourcead",
                                      description="Source-to-source automatic differentiation.")
@@ -162,10 +167,15 @@ def main(argv=None):
     irp = sub.add_parser("ir", help="print the SSA IR of FILE.py:FUNC")
     irp.add_argument("target", metavar="FILE.py:FUNC")
     sub.add_parser("rules", help="list every primitive with its forward and reverse rule status")
+    fuzz = sub.add_parser("fuzz", help="differential fuzzing: random programs checked against "
+                                       "their own values and finite differences")
+    from .fuzz.driver import add_arguments
+    add_arguments(fuzz)
     args = parser.parse_args(argv)
     from .errors import SourceADError
     try:
-        return {"demo": _demo, "show": _show, "ir": _ir, "rules": _rules}[args.command](args)
+        return {"demo": _demo, "show": _show, "ir": _ir, "rules": _rules,
+                "fuzz": _fuzz}[args.command](args)
     except SourceADError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
