@@ -239,7 +239,7 @@ def test_the_command_line_runs_seeds_and_prints_the_table(capsys, tmp_path):
     records = [json.loads(line) for line in save.read_text().splitlines()]
     assert len(records) == 2 and all("while True:" in r["source"] for r in records)
     assert main(["fuzz", "--n", "1", "--feature", "no_such_tag"]) == 2
-    results = [check(generate(s), "/tmp") for s in range(5000, 5003)]
+    results = [check(generate(s), str(tmp_path)) for s in range(5000, 5003)]
     table = render(results)
     for r in results:
         assert r.outcome in table
