@@ -187,6 +187,9 @@ class Calls:
         var = variadic(obj)
         args, kwargs = self.arguments(node, keep_tuples=var is not None)
         kwargs = {k: lw.operand(v, node) for k, v in kwargs.items()}
+        if obj in (np.full, np.full_like) and len(args) > 1 and self.discrete(kwargs):
+            # an integer or boolean array of the value: rounded, no derivative
+            args[1] = self.b.emit(runtime.stop_gradient, [lw.operand(args[1], node)])
         base = args[0] if args else None
         if var is not None:   # np.concatenate((a, b)): a primitive for two arrays
             given = [lw.operand(a, node) if isinstance(a, Ref) else a for a in args]
@@ -218,6 +221,16 @@ class Calls:
         op.outs[0].hint = getattr(obj, "__name__", "result")
         self.b.append(op)
         return op.out
+
+    def discrete(self, kwargs):
+        """Whether a call's dtype= names an integer or boolean type."""
+        dtype = kwargs.get("dtype")
+        static = dtype.value if isinstance(dtype, Const) else self.mem.static_dtype(dtype) \
+            if isinstance(dtype, Var) else None
+        try:
+            return static is not None and np.dtype(static).kind in "biu"
+        except TypeError:
+            return False
 
     def nested_array(self, item, node):
         """An item of a joined sequence, as np.array(item) where it is a tuple or list of

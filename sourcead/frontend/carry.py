@@ -72,6 +72,7 @@ class Head:
         self.entry_objects = set(entry.reachable())
         self.slot_inits = {}      # slot key -> its version at entry (None: read it then)
         self.watch = {}           # holder -> entry objects whose writes undo its adoption
+        self.inherited = {}       # slot key -> what its entry object stood in for
         # Holders that carry their value, not its identity: what they hold is theirs at
         # each head, which is exact as long as nothing is written into it (or into what
         # it shares), checked after each lowering (`finish`, `check_adoptions`).
@@ -122,6 +123,8 @@ class Head:
         """h's slot starts with obj's value; obj is h's alone (or a number: its value
         is all there is to it), so nothing else needs obj at the head."""
         self.slot_inits[("slot", h)] = self.entry.heap[obj]
+        if obj in self.mem.stand_ins:   # (the caller's array, for a callee's summary)
+            self.inherited[("slot", h)] = self.mem.stand_ins[obj]
         if self.only_holder(obj, h):
             self.entry_objects.discard(obj)
 
@@ -211,6 +214,10 @@ class Head:
                 value = mem.read(leaf, node)
                 obj = Obj(_joined_kind(leaf), self.hints[h])
                 mem.state.heap[obj] = value
+                stood = next((mem.stand_ins[a.obj] for a in leaf.alts
+                              if a.obj in mem.stand_ins), None)
+                if stood is not None:
+                    mem.stand_ins[obj] = stood
                 _set_leaf(mem.state.env, h, Ref([Alt(TRUE, obj)], self.hints[h]))
 
     # -- instances ------------------------------------------------------------
@@ -233,6 +240,8 @@ class Head:
                     self.slots[s.objkey] = Obj(self.slot_kinds[s.objkey][0], hint)
                     if s.objkey[1] in self.stand_in:   # stands for an object others hold
                         self.mem.stand_ins[self.slots[s.objkey]] = s.objkey[1]
+                    elif s.objkey in self.inherited:
+                        self.mem.stand_ins[self.slots[s.objkey]] = self.inherited[s.objkey]
                     items.append((("version", s.objkey), init, hint))
                 if len(specs) > 2 or len(specs) == 2 and j == 0:
                     # of two alternatives, the second holds where the first does not

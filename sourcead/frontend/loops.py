@@ -238,7 +238,8 @@ class LoopLowering:
         for name in sorted(appended & set(mem.state.env), key=str):
             value = mem.state.env[name]
             if isinstance(value, ListValue):   # a list the loop appends to: a run-time list
-                mem.state.env[name] = lw.bind_value(lw.runtime_value(value, node), name)
+                mem.state.env[name] = lw.bind_value(lw.runtime_value(value, node),
+                                                    lw.name_of(name))
         # what only the run decides about views of arrays the loop may write into: asked
         # once, before it
         targets = {a.obj for k in written if k in mem.state.env
@@ -292,8 +293,7 @@ class LoopLowering:
                 # a list that the loop makes anew or grows: a list at run time
                 mem.state = entry
                 runtime_list = lw.runtime_value(entry.env[bad[0]], node)
-                entry.env[bad[0]] = lw.bind_value(runtime_list, bad[0] if isinstance(
-                    bad[0], str) else bad[0][1])
+                entry.env[bad[0]] = lw.bind_value(runtime_list, lw.name_of(bad[0]))
                 entry = mem.state.copy()
                 head = Head(mem, entry, changing, written)
                 continue

@@ -93,6 +93,11 @@ class Lowerer:
     def key(self, name):
         return name if self.frame == 0 else (self.frame, name)
 
+    @staticmethod
+    def name_of(key):
+        """The user's name of an environment key."""
+        return key[1] if isinstance(key, tuple) else key
+
     def owns(self, key):
         return (key[0] == self.frame) if isinstance(key, tuple) else self.frame == 0 and \
             not key.startswith("<")

@@ -368,6 +368,9 @@ class Memory:
                 continue
             before = self.contents(Alt(TRUE, alt.obj, alt.path[:k]), hint, node)
             made = self.contents(Alt(TRUE, alt.obj, alt.path[:k + 1]), hint, node)
+            hint_test = "is_view" if step.view in (INT, MAYBE) else "same"
+            kept = alt.path[:k] + ((step.with_view(VIEW),) if step.view != SAME else ()) + \
+                alt.path[k + 1:]
             if step.view == MAYBE and step.fn is not operator.getitem and \
                     alt.obj.initial is not None:
                 # a reshape is a view or a copy by the layout of the caller's array
@@ -383,12 +386,8 @@ class Memory:
                 nd = self.dims.ndim(made)
                 test = Const(nd > 0) if nd is not None and step.view == INT else \
                     self.b.emit(runtime.shares_memory, [made, before])
-                kept = alt.path[:k] + (step.with_view(VIEW),) + alt.path[k + 1:]
-                hint_test = "is_view"
             else:
                 test = self.b.emit(operator.is_, [made, before])
-                kept = alt.path[:k] + alt.path[k + 1:]
-                hint_test = "same"
             if isinstance(test, Var):
                 test.hint = hint_test
             copy = Obj(VALUE if self.kind_of(made) == VALUE else UNKNOWN, hint,
@@ -620,7 +619,7 @@ class Memory:
             for a in ref.alts:
                 holders.setdefault(a.obj, set()).add((h, bool(a.path)))
         for h, ref in self.state.holdings():
-            if ref.single or h[0].startswith("<pending"):
+            if ref.single or isinstance(h[0], str) and h[0].startswith("<pending"):
                 continue
             own = [a for a in ref.alts if not a.path and holders[a.obj] == {(h, False)} and
                    not a.obj.external and a.obj not in self.state.escaped]

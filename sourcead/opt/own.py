@@ -31,10 +31,19 @@ def own_outputs(fn):
         return False
 
     results = fn.body.results
+    stmts = fn.body.stmts
+    sweep = next((i for i, s in enumerate(stmts) if isinstance(s, Op) and s.prim is P.SWEEP),
+                 None)
+    n_primal = getattr(fn, "n_primal_results", len(results))
     for k, r in enumerate(results):
         if may_alias(r):
             op = Op(P.lookup(runtime.owned), [r])
             op.out.hint = r.hint
-            fn.body.stmts.append(op)
+            if sweep is not None and k < n_primal:
+                # a primal result of a split derivative: made before its pullback begins
+                stmts.insert(sweep, op)
+                sweep += 1
+            else:
+                stmts.append(op)
             results[k] = op.out
     return fn

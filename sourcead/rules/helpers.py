@@ -24,8 +24,7 @@ nondifferentiable(np.floor, np.ceil, np.round, np.rint, np.trunc, np.isfinite, n
 nondifferentiable(math.floor, math.ceil, math.isfinite, math.isnan, int, bool, round,
                   shape="scalar")
 nondifferentiable(np.zeros_like, np.ones_like, np.empty_like, shape=("arg", 0))
-nondifferentiable(np.zeros, np.ones, np.empty, np.full, np.full_like, np.eye)
-nondifferentiable(np.arange, shape="dynamic")
+nondifferentiable(np.zeros, np.ones, np.empty, np.eye)
 
 P.defprim(np.broadcast_to, shape="broadcast_to", zero="first", hint="b")
 P.defprim(np.expand_dims, zero="first")

@@ -17,7 +17,7 @@ from ..runtime import (column_stack_part, concatenate_part, diag_adjoint, diagon
                        diff_adjoint, hstack_part, interp_adjoint, interp_slope, interp_tangent,
                        pad_adjoint, pad_linear_mode, rearrangement_adjoint, repeat_adjoint,
                        stack_part, take_adjoint, take_along_axis_adjoint, tile_adjoint,
-                       vstack_part, zeros_like)
+                       vstack_part, zeros_like, broadcast_like)
 from .registry import jvp_rule, vjp_rule
 from .variadic import (Variadic, constant_sequences, per_output_jvp, per_output_vjp,
                        variadic_jvp, variadic_vjp)
@@ -135,6 +135,45 @@ def _(g, ans, a, axis=None):
 @jvp_rule(np.expand_dims, **_LINEAR)
 def _(da, ans, a, axis=None):
     return np.expand_dims(da, axis)
+
+
+# np.full(shape, v) is v broadcast to shape, np.full_like(a, v) to a's shape; the
+# adjoint of a broadcast is the sum over its axes (reverse mode unbroadcasts).
+@vjp_rule(np.full)
+def _(g, ans, shape, fill_value, dtype=None, order="C"):
+    return None, g
+
+
+@jvp_rule(np.full)
+def _(dshape, dfill_value, ans, shape, fill_value, dtype=None, order="C"):
+    return broadcast_like(dfill_value, ans)
+
+
+@vjp_rule(np.full_like)
+def _(g, ans, a, fill_value, dtype=None, order="K", subok=True, shape=None):
+    return None, g
+
+
+@jvp_rule(np.full_like)
+def _(da, dfill_value, ans, a, fill_value, dtype=None, order="K", subok=True, shape=None):
+    return broadcast_like(dfill_value, ans)
+
+
+# np.arange(start, stop, step) is start + step * k: it moves with start (and step, whose
+# derivative a rule of its optional parameter cannot give: a differentiated step is
+# refused); arange(n) and the stop of arange(a, b) move nothing (its length is an int).
+@vjp_rule(np.arange, shape="dynamic")
+def _(g, ans, start, stop=None, step=None, dtype=None):
+    if stop is None:
+        return None
+    return np.sum(g)
+
+
+@jvp_rule(np.arange, shape="dynamic")
+def _(dstart, ans, start, stop=None, step=None, dtype=None):
+    if stop is None:
+        return zeros_like(ans)
+    return broadcast_like(dstart, ans)
 
 
 # The adjoint of a broadcast is the sum over the broadcast axes: reverse mode already
