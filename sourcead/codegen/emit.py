@@ -250,6 +250,16 @@ class Emitter:
                 self.names[twin] = self.names[v]
                 self.holders[self.names[v]].append(twin)
 
+    def _spare(self, base):
+        """A name nothing else in the function is given."""
+        k = 0
+        while True:
+            name = base if k == 0 else f"{base}_{k}"
+            k += 1
+            if name not in self.holders and name not in self.reserved:
+                self.holders[name] = []
+                return name
+
     def _fresh(self, v, prefs):
         pos, last = self.pos, self.last
         base = _ident(v.hint)
@@ -540,7 +550,17 @@ class Emitter:
             start, stop, step = s.bounds
             args = [stop] if (start == Const(0) and step == Const(1)) else \
                 ([start, stop] if step == Const(1) else [start, stop, step])
-            it = ast.Call(ast.Name("range", ast.Load()), [self.operand(a) for a in args], [])
+            exprs = [self.operand(a) for a in args]
+            assigned = {t.id for a in pre for t in ast.walk(a.targets[0])
+                        if isinstance(t, ast.Name)}
+            for k, e in enumerate(exprs):
+                if any(isinstance(t, ast.Name) and t.id in assigned for t in ast.walk(e)):
+                    # the bounds are read before the loop's variables take their first
+                    # values, which may reuse the names the bounds read
+                    name = self._spare("n")
+                    pre.insert(0, ast.Assign([ast.Name(name, ast.Store())], e))
+                    exprs[k] = ast.Name(name, ast.Load())
+            it = ast.Call(ast.Name("range", ast.Load()), exprs, [])
             if s.attrs.get("reverse"):
                 it = ast.Call(ast.Name("reversed", ast.Load()), [it], [])
             loop = ast.For(ast.Name(self.names.get(index, "_"), ast.Store()), it, body, [])

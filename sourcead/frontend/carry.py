@@ -25,6 +25,7 @@ from .heap import FALSE, TRUE, VALUE, Alt, Obj, Ref, State, path_skeleton, same_
 from .values import DictValue, flatten, ident_of, unflatten
 
 KEEP = "keep"
+_MAX_ALTERNATIVES = 6
 
 
 class Spec:
@@ -150,7 +151,11 @@ class Head:
                     self.plan[h].append(Spec(s.objkey, s.alt, FALSE))
                     known.add(s.key())
                     changed = True
+            if len(self.plan[h]) > _MAX_ALTERNATIVES:
+                self.too_many = h
         return changed
+
+    too_many = None   # a holder with more alternatives than a loop carries
 
     def check_adoptions(self, written):
         """Holders that carry their value but whose arrays (or arrays they share) the loop

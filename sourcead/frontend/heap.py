@@ -122,6 +122,14 @@ def path_key(path):
     return tuple(s.key() for s in path)
 
 
+def value_key(ref, heap):
+    """Identifies what reading `ref` gives in a state with this heap: its alternatives'
+    guards, paths and the versions of their objects (never the reference's own identity:
+    a temporary reference may be gone, and its id() reused by another)."""
+    return ("ref",) + tuple((operand_key(a.guard), operand_key(heap.get(a.obj, Const(None))),
+                             path_key(a.path)) for a in ref.alts)
+
+
 def path_skeleton(path):
     return tuple(s.skeleton() for s in path)
 

@@ -195,13 +195,16 @@ class LoopLowering:
         lw, node = self.lw, self.node
         exit_flag = getattr(node, "sad_exit", None)
         clear = list(getattr(node, "sad_clear", ()) or ())
-        for item in items:
-            def once(item=item):
+        # the items not yet taken are held (no name may hold them any more)
+        at = len(self.mem.state.pending)
+        self.mem.state.pending.append(TupleValue(items))
+        for k in range(len(items)):
+            def once(k=k):
                 lw.loc_here(node)
                 for flag in clear:
                     if flag != exit_flag:
                         self.mem.state.env[lw.key(flag)] = FALSE
-                lw.assign(node.target, item)
+                lw.assign(node.target, self.mem.state.pending[at].items[k])
                 lw.run(node.body)
             stop = self.mem.state.env.get(lw.key(exit_flag), FALSE) if exit_flag else FALSE
             if isinstance(stop, Const) and not stop.value:
@@ -210,6 +213,7 @@ class LoopLowering:
                 break
             else:
                 lw.branch(lw.operand(stop, node), lambda: None, once, node)
+        del self.mem.state.pending[at:]
         return None
 
     # -- the Loop -------------------------------------------------------------
@@ -318,6 +322,11 @@ class LoopLowering:
             if head.fits(description):
                 break
             head.widen(description)
+            if head.too_many is not None:
+                name = lw.name_of(head.too_many[0])
+                lw.refuse(node, f"a loop in which `{name}` may be one of more than six arrays "
+                          "or views, depending on the iterations before", "take a .copy() where "
+                          f"`{name}` is given another name's array")
         else:
             lw.refuse(node, "a loop whose arrays are shared differently in every iteration "
                       "(the names that share an array keep changing)",

@@ -34,8 +34,10 @@ from .. import runtime
 from ..ir import primitives as P
 from ..ir.core import Const, Var
 from ..ir.dims import Dims
+from .values import TupleValue
 from .heap import (ARRAY, FALSE, INT, LIST, MAYBE, PART, READONLY, SAME, TRUE, UNDECIDED,
-                   UNKNOWN, VALUE, VIEW, Alt, Obj, Ref, State, Step, operand_key)
+                   UNKNOWN, VALUE, VIEW, Alt, Obj, Ref, State, Step, operand_key,
+                   value_key)
 
 # What makes an array of a shape it is given (np.zeros(3)): an ndarray.
 CONSTRUCTORS = (np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like,
@@ -227,8 +229,7 @@ class Memory:
             return value
         if value.single:
             return self.contents(value.alts[0], value.hint, node)
-        heap = self.state.heap
-        key = ("ref", id(value)) + tuple(id(heap.get(a.obj)) for a in value.alts)
+        key = value_key(value, self.state.heap)
         joined = self.state.cache.get(key)
         if joined is not None:   # its value where an If joined it, nothing written since
             return joined
@@ -325,11 +326,27 @@ class Memory:
                 kind = VIEW if nd > used else None
             if kind is None:
                 return self.b.emit(fn, [self.read(base, node), *args], kwargs, attrs)
+        if kind == SAME and self.surely_same(fn, base, args, kwargs, node):
+            return base   # np.asarray(y) of an array y is y itself
         ref = self.temporary(base)
+        if kind == SAME and not args and not kwargs and \
+                all(a.path and a.path[-1].fn is fn and a.path[-1].view == SAME for a in ref.alts):
+            return ref   # np.asarray(np.asarray(y)) is np.asarray(y)
         step = Step(fn, args, kwargs, attrs, kind)
         new = Ref([Alt(a.guard, a.obj, a.path + (step,)) for a in ref.alts], "")
         self.read(new, node)
         return new
+
+    def surely_same(self, fn, base, args, kwargs, node):
+        """Whether np.asarray(base) (np.atleast_2d(base), ...) is base itself, as the
+        dimensions of base tell."""
+        if not isinstance(base, Ref) or args or kwargs:
+            return False
+        nd = self.dims.ndim(self.read(base, node))
+        least = {np.atleast_1d: 1, np.atleast_2d: 2, np.atleast_3d: 3}.get(fn, 1)
+        return nd is not None and nd >= least and fn in (np.asarray, np.asanyarray,
+                                                         np.atleast_1d, np.atleast_2d,
+                                                         np.atleast_3d)
 
     def parts(self, base, outs, fn, node):
         """The arrays np.split (and the like) made of `base`, each a view of it that can
@@ -355,10 +372,17 @@ class Memory:
         if not isinstance(ref, Ref) or \
                 all(s.view not in UNDECIDED for a in ref.alts for s in a.path):
             return ref
-        alts = []
-        for alt in ref.alts:
-            alts += self._split(alt, ref.hint, node)
-        new = Ref(alts, ref.hint)
+        # the alternatives made so far are held while the others are split (which may
+        # join branches, keeping only what something holds)
+        at = len(self.state.pending)
+        self.state.pending.append(Ref([], ref.hint))
+        for k in range(len(ref.alts)):
+            alt = ref.alts[k]
+            done = self.state.pending[at].alts
+            self.state.pending[at] = Ref(done + tuple(self._split(alt, ref.hint, node)),
+                                         ref.hint)
+        new = self.state.pending[at]
+        del self.state.pending[at:]
         self.replace(ref, new)
         return new
 
@@ -366,41 +390,66 @@ class Memory:
         for k, step in enumerate(alt.path):
             if step.view not in UNDECIDED:
                 continue
-            before = self.contents(Alt(TRUE, alt.obj, alt.path[:k]), hint, node)
-            made = self.contents(Alt(TRUE, alt.obj, alt.path[:k + 1]), hint, node)
-            hint_test = "is_view" if step.view in (INT, MAYBE) else "same"
             kept = alt.path[:k] + ((step.with_view(VIEW),) if step.view != SAME else ()) + \
                 alt.path[k + 1:]
-            if step.view == MAYBE and step.fn is not operator.getitem and \
-                    alt.obj.initial is not None:
-                # a reshape is a view or a copy by the layout of the caller's array
-                first = self.state.heap[alt.obj]
-                self.state.heap[alt.obj] = alt.obj.initial
-                try:
-                    base = self.contents(Alt(TRUE, alt.obj, alt.path[:k]), "", node)
-                    test = self.b.emit(runtime.shares_memory, [
-                        self.contents(Alt(TRUE, alt.obj, alt.path[:k + 1]), "", node), base])
-                finally:
-                    self.state.heap[alt.obj] = first
-            elif step.view in (INT, MAYBE):
-                nd = self.dims.ndim(made)
-                test = Const(nd > 0) if nd is not None and step.view == INT else \
-                    self.b.emit(runtime.shares_memory, [made, before])
-            else:
-                test = self.b.emit(operator.is_, [made, before])
-            if isinstance(test, Var):
-                test.hint = hint_test
+            if alt.guard is TRUE:
+                test, made = self._decide(alt, k, hint, node)
+            else:   # asked only where alt holds: elsewhere its objects may be placeholders
+                out = self.branch(alt.guard, lambda: self._decided(alt, k, hint, node),
+                                  lambda: TupleValue((FALSE, Const(None))), node)
+                test, made = out.items
             copy = Obj(VALUE if self.kind_of(made) == VALUE else UNKNOWN, hint,
                        discrete=alt.obj.discrete)
             self.state.heap[copy] = made
-            alts = []
+            halves = []
             if not (isinstance(test, Const) and not test.value):
-                alts += self._split(Alt(self.b.and_(alt.guard, test), alt.obj, kept), hint, node)
+                halves.append(Alt(self.b.and_(alt.guard, test), alt.obj, kept))
             if not (isinstance(test, Const) and test.value):
-                alts += self._split(Alt(self.b.and_(alt.guard, self.negate(test)), copy,
-                                        alt.path[k + 1:]), hint, node)
+                halves.append(Alt(self.b.and_(alt.guard, self.negate(test)), copy,
+                                  alt.path[k + 1:]))
+            # held, with what each becomes, while the rest of each is resolved (which may
+            # join branches, keeping only what something holds)
+            at = len(self.state.pending)
+            self.state.pending += [Ref(halves, hint), Ref([], hint)]
+            for j in range(len(halves)):
+                made_alts = self._split(self.state.pending[at].alts[j], hint, node)
+                self.state.pending[at + 1] = Ref(self.state.pending[at + 1].alts +
+                                                 tuple(made_alts), hint)
+            alts = list(self.state.pending[at + 1].alts)
+            del self.state.pending[at:]
             return alts
         return [alt]
+
+    def _decided(self, alt, k, hint, node):
+        return TupleValue(self._decide(alt, k, hint, node))
+
+    def _decide(self, alt, k, hint, node):
+        """(whether step k of alt's path makes a view, its value now): the test the
+        generated code makes, or its answer where the dimensions tell."""
+        step = alt.path[k]
+        before = self.contents(Alt(TRUE, alt.obj, alt.path[:k]), hint, node)
+        made = self.contents(Alt(TRUE, alt.obj, alt.path[:k + 1]), hint, node)
+        if step.view == MAYBE and step.fn is not operator.getitem and \
+                alt.obj.initial is not None:
+            # a reshape is a view or a copy by the layout of the caller's array
+            first = self.state.heap[alt.obj]
+            self.state.heap[alt.obj] = alt.obj.initial
+            try:
+                base = self.contents(Alt(TRUE, alt.obj, alt.path[:k]), "", node)
+                test = self.b.emit(runtime.shares_memory, [
+                    self.contents(Alt(TRUE, alt.obj, alt.path[:k + 1]), "", node), base])
+            finally:
+                self.state.heap[alt.obj] = first
+        elif step.view in (INT, MAYBE):
+            nd = self.dims.ndim(made)
+            test = Const(nd > 0) if nd is not None and step.view == INT else \
+                self.b.emit(runtime.shares_memory, [made, before])
+        else:
+            test = self.b.emit(operator.is_, [made, before])
+        if isinstance(test, Var):
+            test.hint = "is_view" if step.view in (INT, MAYBE) else "same"
+            self.bools.add(test)
+        return test, made
 
     def resolve_holders_of(self, obj, node):
         """Before `obj` is written: the references to it whose kind of view only the run
@@ -452,10 +501,14 @@ class Memory:
             path = list(alt.path)
             for k, step in enumerate(path):
                 if step.view == INT:
-                    before = self.contents(Alt(TRUE, alt.obj, alt.path[:k]), ref.hint, node)
-                    made = self.contents(Alt(TRUE, alt.obj, alt.path[:k + 1]), ref.hint, node)
-                    where = self.where(node) + ": an item assignment into x[index][...]"
-                    self.b.emit(runtime.check_is_view, [made, before, Const(where)])
+                    def check(alt=alt, k=k):
+                        before = self.contents(Alt(TRUE, alt.obj, alt.path[:k]), ref.hint, node)
+                        made = self.contents(Alt(TRUE, alt.obj, alt.path[:k + 1]), ref.hint,
+                                             node)
+                        where = self.where(node) + ": an item assignment into x[index][...]"
+                        self.b.emit(runtime.check_is_view, [made, before, Const(where)])
+                        return Const(None)
+                    self.branch(alt.guard, check, lambda: Const(None), node)
                     path[k] = step.with_view(VIEW)
             alts.append(Alt(alt.guard, alt.obj, path))
         new = Ref(alts, ref.hint)

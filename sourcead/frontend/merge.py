@@ -18,7 +18,8 @@ If whose results are the values that differ (the phis):
 
 from ..ir.core import Block, Const, If, Var
 from ..ir.dims import join
-from .heap import FALSE, TRUE, UNKNOWN, VALUE, Alt, Obj, Ref, State, path_skeleton, same_value
+from .heap import (FALSE, TRUE, UNKNOWN, VALUE, Alt, Obj, Ref, State, path_skeleton,
+                   same_value, value_key)
 from .values import DictValue, ListValue, Static, TupleValue, flatten
 
 _MISSING = object()
@@ -208,8 +209,11 @@ class Join:
                 self.mem.bools.add(guard)
             path = []
             for step_k, step in enumerate(first.path):
-                ops_a = a.path[step_k].operands() if a else step.operands()
-                ops_b = b.path[step_k].operands() if b else step.operands()
+                # (where the alternative holds in one branch only, its operands may be
+                # defined in that branch only: joined with placeholders)
+                nothing = [Const(None)] * len(step.operands())
+                ops_a = a.path[step_k].operands() if a else nothing
+                ops_b = b.path[step_k].operands() if b else nothing
                 path.append(step.with_operands([self.phi(x, y, "index")
                                                 for x, y in zip(ops_a, ops_b)]))
             alts.append(Alt(guard, first.obj, path))
@@ -220,7 +224,7 @@ class Join:
         out = self.phi(va, vb, hint)
 
         def key(state, merged=merged):
-            return ("ref", id(merged)) + tuple(id(state.heap.get(x.obj)) for x in merged.alts)
+            return value_key(merged, state.heap)
         self.values[key] = (out, merged)
         return merged
 
