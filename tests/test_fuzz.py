@@ -247,56 +247,10 @@ def test_the_command_line_runs_seeds_and_prints_the_table(capsys, tmp_path):
 
 # ----- a fixed-seed run --------------------------------------------------------------------
 
-# Programs on which sourcead fails today (filled in from the run below). The frontend
-# rewrite of issue 11 is expected to fix them: each entry must fail, so that a fix turns
-# this test red until the entry is removed.
-KNOWN_FAILING = {
-    10: "wrong value: np.copyto(y, y[step]) into an argument inside a while True loop",
-    19: "internal error: IRVerificationError (check_is_view): a helper writing into W[0]",
-    24: "wrong gradient: a helper writes a[mask] and rows a[[2, 1]] of its argument",
-    37: "wrong value: a helper dividing its argument in place, called in a loop",
-    42: "wrong gradient: alias[[0, 0, 3]] = x[3:0:-1], a repeated index written through an alias",
-    44: "wrong gradient: x[[2, 2]] = x[1:3], a repeated index in an assignment (NumPy: last wins)",
-    58: "internal error: NameError u_1: a helper returning a tuple with an if-expression",
-    73: "wrong value: writes through flat = A.reshape(-1) (an item, then +=)",
-    92: "wrong value: a helper doing a[::1] -= a[[2, 0, 2]] on a view of an argument",
-    95: "wrong value: a helper writing a slice of its argument and dividing it in place",
-    109: "internal error: IRVerificationError (shares_memory): a helper writing A[min(j, 1)]",
-    117: "wrong gradient: np.full(shape, t0) passes no derivative to t0",
-    124: "wrong value: a helper squaring its argument in place, called on p = x[::1]",
-    131: "wrong value: np.add.at into an argument inside a for loop",
-    139: "wrong value: np.copyto into an argument inside a while loop",
-    162: "wrong value: a helper returning its argument, called on a view",
-    163: "wrong value: a helper doing a[-1][0] /= 2, called on the view B[1:]",
-    164: "wrong value: a helper writing both its arguments, called in a loop over rows",
-    171: "wrong gradient: y[[1, 0, 0]] = v, a repeated index in an assignment",
-    177: "internal error: IRVerificationError (check_is_view): a helper writing B[min(n, 1)]",
-    178: "wrong value: z = M; b = M; z += ...; z[[1, 0]] -= ..., writes through aliases",
-    180: "wrong value: a helper doing a[-3] -= c, called on the view v2[:-1]",
-    185: "wrong value: a helper doing a += a on the column view M[:, -3]",
-    196: "wrong value: a helper writing a repeated index and a -= a[1] into an array it is given",
-    201: "wrong gradient: W += np.full(shape, v[0]) passes no derivative to v",
-    202: "wrong gradient: W[[0, 0]] = W, a repeated index in an assignment",
-    205: "wrong value: np.cos(acc, out=v) into an argument inside a loop over rows",
-    209: "wrong value: a helper doing a /= a[:] on the view acc[1:]",
-    211: "wrong gradient: M2[[2, 2]] = np.sum(M2), a repeated index in an assignment",
-    213: "wrong gradient: v[[1, 1]] = w[1::-1], a repeated index in an assignment",
-    216: "wrong value: a helper returning its argument, called on A[:, -3], then A /= 2.0",
-    229: "wrong value: a helper zeroing its argument in place (a -= a; a /= 1.0)",
-    242: "wrong value: w2[j] *= 0.8 in a loop that follows a loop breaking at once",
-    243: "wrong value: acc *= v in a for loop that contains while True: break",
-    247: "wrong value: np.add(..., out=W) inside a while True loop",
-    253: "wrong value: a mask write through an alias, then w *= ... and another mask write",
-    261: "wrong value: a mask write into p = r[:3] of r = M[1] inside a while loop",
-    262: "wrong gradient: y[[2, 2, 1]] = np.sum(W), a repeated index in an assignment",
-    264: "wrong value: a helper doing a -= a[0] on the view w[::1]",
-    267: "wrong value: a helper zeroing the view acc[::1] (a -= a)",
-    269: "wrong value: W[1, 0] = np.mean(W.T) in a while loop with an inner while True: break",
-    284: "wrong gradient: M[[0, 0]] += s, a repeated index in an augmented assignment (adds once)",
-    287: "wrong value: a helper doing a[[1, 1]] *= 0.6 on the view w[::1]",
-    294: "internal error: IRVerificationError (unbroadcast): p = v[:]; p -= b in a loop",
-    298: "wrong gradient: v2[[2, 2, 0]] /= 2.0, a repeated index in an augmented assignment",
-}
+# Programs on which sourcead fails today, with what goes wrong. Empty since the frontend
+# rewrite of issue 11 (it held 45 of these 300 seeds before). An entry must fail: a fix
+# turns this test red until the entry is removed.
+KNOWN_FAILING = {}
 
 SEEDS = range(300)
 
