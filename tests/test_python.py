@@ -868,11 +868,141 @@ def test_writing_into_an_array_a_list_holds_is_refused():
         rows = [Y[i] for i in range(len(Y))]    # views of Y's rows
         Y[0] = Y[0] * 3.0                        # NumPy: rows[0] shows it
         return sum(np.sum(r ** 2) for r in rows)
-    with pytest.raises(sad.SourceADError, match="appended to a list"):
+    with pytest.raises(sad.SourceADError, match="put into a list built at run time"):
         sad.grad(same_array_appended)(np.ones(3))
-    with pytest.raises(sad.SourceADError, match="or a view of it, was appended"):
+    with pytest.raises(sad.SourceADError, match="or a view of it, was put into a list"):
         sad.grad(views_in_a_comprehension)(np.ones((3, 2)))
     sad.check_grads(fresh_arrays_appended, (np.array([0.3, 0.5, -0.2]),))
+
+
+def _first(hs):
+    return hs[0]
+
+
+# A list that holds an array shows writes into it for as long as someone may look at the
+# list: each of these looks at it (or at one of its items) after the write.
+def _list_read_through_an_if(A, n):
+    hs = []
+    for i in range(n):
+        hs.append(A)
+    ks = hs if n > 1 else [A]
+    A *= 2.0
+    return sum(k.sum() for k in ks)
+
+
+def _list_rotated_in_a_loop(A, n):
+    hs = []
+    for i in range(n):
+        hs.append(A[i])
+    for j in range(2):
+        hs = hs[1:] + hs[:1]
+    A *= 2.0
+    return np.stack(hs).sum()
+
+
+def _list_sliced(A, n):
+    hs = []
+    for i in range(n):
+        hs.append(A[i])
+    ks = hs[:]
+    A *= 2.0
+    return np.stack(ks).sum()
+
+
+def _list_in_a_tuple(A, n):
+    hs = []
+    for i in range(n):
+        hs.append(A[i])
+    t = (hs, 1)
+    A *= 2.0
+    return np.stack(t[0]).sum()
+
+
+def _list_joined_in_a_loop(A, n):
+    hs = []
+    for i in range(n):
+        if i > 0:
+            hs = hs + [A[i]]
+        else:
+            hs.append(A[0])
+    A *= 2.0
+    return np.stack(hs).sum()
+
+
+def _earlier_arrays_appended(A, n):
+    hs = []
+    x = A
+    for i in range(n):
+        hs.append(x)
+        x = x * 2.0
+    x[0] = 1.0   # x is the last array appended when n > 0
+    return sum(h.sum() for h in hs)
+
+
+def _item_written(A, n):
+    hs = []
+    for i in range(n):
+        hs.append(A)
+    b = hs[0]
+    b += 1.0
+    return (A * A).sum()
+
+
+def _item_returned_by_a_helper(A, n):
+    hs = []
+    for i in range(n):
+        hs.append(A)
+    b = _first(hs)
+    b *= 2.0
+    return (A * A).sum()
+
+
+@pytest.mark.parametrize("f, match", [
+    (_list_read_through_an_if, "was put into a list built at run time .* looked at later"),
+    (_list_rotated_in_a_loop, "looked at later"),
+    (_list_sliced, "looked at later"),
+    (_list_in_a_tuple, "looked at later"),
+    (_list_joined_in_a_loop, "looked at later"),
+    (_earlier_arrays_appended, "a write into `x` after it"),
+    (_item_written, "a write into `b`, an item of a list"),
+    (_item_returned_by_a_helper, "a write into `b`, an item of a list"),
+])
+def test_a_write_a_list_would_show_is_refused(f, match):
+    A = np.random.default_rng(0).normal(size=(3, 3))
+    for call in (lambda g: g(A.copy(), 2), lambda g: g(A=A.copy(), n=2)):
+        with pytest.raises(sad.SourceADError, match=match):
+            call(sad.value_and_grad(f))
+        with pytest.raises(sad.SourceADError, match=match):
+            call(sad.jvp(f, wrt=0))
+
+
+def _list_never_looked_at(A, n):
+    hs = []
+    for i in range(n):
+        hs.append(A[i])   # only appended to: no one sees the writes
+        A[i] = A[i] * 2.0
+    return A.sum()
+
+
+def _comprehension_used_up(A, n):
+    vals = [row for row in A]
+    m = np.mean(np.array(vals))
+    A += A   # vals is not read again
+    A[[2, 2]] = A[1::1, :]
+    return np.mean(A * A) + m
+
+
+def _new_arrays_in_a_comprehension(A, n):
+    rows = [r * 1.0 for r in A]
+    A *= 2.0
+    return np.stack(rows).sum() + (A * A).sum()
+
+
+@pytest.mark.parametrize("f", [_list_never_looked_at, _comprehension_used_up,
+                               _new_arrays_in_a_comprehension])
+def test_a_write_no_list_shows_is_differentiated(f):
+    A = np.random.default_rng(1).normal(size=(3, 3))
+    sad.check_grads(f, (A, 3))
 
 
 def test_float64_arguments_decide_the_sharing_tests():

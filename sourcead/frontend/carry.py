@@ -21,7 +21,8 @@ through, so whoever else holds one, each holder keeps its own.
 """
 
 from ..ir.core import Const, Var
-from .heap import FALSE, TRUE, VALUE, Alt, Obj, Ref, State, path_skeleton, same_value
+from .heap import (FALSE, LIST, TRUE, VALUE, Alt, Obj, Ref, State, path_skeleton,
+                   same_value)
 from .values import DictValue, flatten, ident_of, unflatten
 
 KEEP = "keep"
@@ -87,10 +88,13 @@ class Head:
         self.carried_objects = {a.obj for h in self.holders if h[0] in written
                                 for a in self.alts_at_entry(h)} & self.entry_objects
         self.slots = {}
-        self.escaped = {}         # objkey -> line: objects a list holds at the head
+        self.escaped = {}         # objkey -> Escape: objects a list holds at the head
         # slot key -> (kind, ndim) of what it holds: assumed from its entry value, and
         # checked against what each iteration leaves in it (`check_kinds`)
         self.slot_kinds = {}
+        # slot key -> whether it may hold a list built at run time or items of one
+        # (Obj.holds), from its entry value and what each iteration leaves in it
+        self.slot_holds = {}
 
     # -- the plan -------------------------------------------------------------
     def alts_at_entry(self, h):
@@ -217,7 +221,8 @@ class Head:
             leaf = _leaf_at(end.env, h)
             if isinstance(leaf, Ref):
                 value = mem.read(leaf, node)
-                obj = Obj(_joined_kind(leaf), self.hints[h])
+                obj = Obj(_joined_kind(leaf), self.hints[h],
+                          holds=any(mem.may_hold_items(a.obj) for a in leaf.alts))
                 mem.state.heap[obj] = value
                 stood = next((mem.stand_ins[a.obj] for a in leaf.alts
                               if a.obj in mem.stand_ins), None)
@@ -242,7 +247,12 @@ class Head:
                     hint = self.hints.get(s.objkey[1], "t")
                     if s.objkey not in self.slot_kinds:   # what its value is on entry
                         self.slot_kinds[s.objkey] = self.kind(init)
-                    self.slots[s.objkey] = Obj(self.slot_kinds[s.objkey][0], hint)
+                        entry = _leaf_at(self.entry.env, s.objkey[1])
+                        self.slot_holds[s.objkey] = self.mem.holds_items(init) or \
+                            isinstance(entry, Ref) and any(a.obj.kind == LIST or a.obj.holds
+                                                           for a in entry.alts)
+                    self.slots[s.objkey] = Obj(self.slot_kinds[s.objkey][0], hint,
+                                               holds=self.slot_holds[s.objkey])
                     if s.objkey[1] in self.stand_in:   # stands for an object others hold
                         self.mem.stand_ins[self.slots[s.objkey]] = s.objkey[1]
                     elif s.objkey in self.inherited:
@@ -289,10 +299,10 @@ class Head:
                 leaves.append(Ref(alts, self.hints[h]))
             env[name] = unflatten(tree, leaves) if tree is not None else leaves[0]
         escaped = dict(self.entry.escaped)
-        for objkey, line in self.escaped.items():
+        for objkey, e in self.escaped.items():
             obj = self.slots.get(objkey) if objkey[0] == "slot" else objkey[1]
-            if obj is not None:
-                escaped.setdefault(obj, line)
+            if obj is not None and e.stronger(escaped.get(obj)):
+                escaped[obj] = e
         return State(env, heap, self.entry.cache, escaped)
 
     # -- the end of an iteration, in the head's terms -------------------------
@@ -356,18 +366,18 @@ class Head:
         self.end_escaped = {}
         for h, specs in out.items():
             for spec in specs:
-                line = end.escaped.get(spec.alt.obj)
-                if line is not None and spec.objkey not in self.escaped:
-                    self.end_escaped[spec.objkey] = line
-        for obj, line in end.escaped.items():
-            if obj in self.entry_objects and ("entry", obj) not in self.escaped:
-                self.end_escaped[("entry", obj)] = line
+                e = end.escaped.get(spec.alt.obj)
+                if e is not None and e.stronger(self.escaped.get(spec.objkey)):
+                    self.end_escaped[spec.objkey] = e
+        for obj, e in end.escaped.items():
+            if obj in self.entry_objects and e.stronger(self.escaped.get(("entry", obj))):
+                self.end_escaped[("entry", obj)] = e
         return out, None
 
     def widen_escapes(self):
         """Objects a list holds at the end of an iteration are held at the next head;
         True if that is news."""
-        news = {k: v for k, v in self.end_escaped.items() if k not in self.escaped}
+        news = {k: e for k, e in self.end_escaped.items() if e.stronger(self.escaped.get(k))}
         self.escaped.update(news)
         return bool(news)
 
@@ -408,6 +418,10 @@ class Head:
                 if obj is not None and obj.kind != UNKNOWN:
                     got = (obj.kind, got[1])
                 ends.setdefault(s.objkey, []).append(got)
+                holds = obj is not None and (obj.kind == LIST or obj.holds or
+                                             self.mem.holds_items(end.heap[obj]))
+                if holds and not self.slot_holds.get(s.objkey):
+                    self.slot_holds[s.objkey] = changed = True
         for key, kinds in ends.items():
             old = self.slot_kinds.get(key, (UNKNOWN, None))
             kind, nd = old

@@ -15,7 +15,8 @@ for everything that sees it. The model has three parts:
   tell (after `z = y if c else y.copy()`, z is y's object or a new one);
 - a `State` holds, at one point of the lowering, the environment (name -> value),
   each live object's version, the views already taken (a cache), and the objects
-  appended to lists at run time (whose writes cannot be followed).
+  put into lists or tuples built at run time (`Escape`: writes into them cannot be
+  followed while such a list may still be looked at).
 
 Reading a name materialises its path against the current version of its object,
 so a view always shows what was written into its array, with no case analysis:
@@ -42,15 +43,18 @@ class Obj:
     `external`: it belongs to the caller or the module (a global, a closure's
     variable): the derivative never writes into it. `discrete`: an integer or
     boolean array (a differentiated value written into it is rounded: no
-    derivative)."""
+    derivative). `holds`: it may be, or hold the items of, a list or tuple built at run
+    time (arrays other names hold), though its kind does not say so (a value joined
+    from branches or iterations)."""
 
-    __slots__ = ("kind", "hint", "external", "discrete", "initial", "id")
+    __slots__ = ("kind", "hint", "external", "discrete", "initial", "id", "holds")
 
-    def __init__(self, kind=UNKNOWN, hint="t", external=False, discrete=False):
+    def __init__(self, kind=UNKNOWN, hint="t", external=False, discrete=False, holds=False):
         self.kind = kind
         self.hint = hint
         self.external = external
         self.discrete = discrete
+        self.holds = holds
         # the caller's array, for a parameter: its memory layout, which writes in the
         # generated code (copies) need not keep, decides whether a reshape is a view
         self.initial = None
@@ -202,6 +206,33 @@ def same_value(a, b):
         return type(a) is type(b) and len(a.items) == len(b.items) and \
             all(same_value(x, y) for x, y in zip(a.items, b.items))
     return False
+
+
+class Escape:
+    """An object put into a list or tuple built at run time (at `line`). With `item`, it
+    was read out of one: it may be any array the list holds, so it is never written.
+    Else a write into it is followed as long as no list built at run time can still be
+    looked at (see Memory.escaped)."""
+
+    __slots__ = ("line", "item")
+
+    def __init__(self, line, item=False):
+        self.line = line
+        self.item = item
+
+    def stronger(self, other):
+        """Whether this says more than `other` (None: nothing known)."""
+        return other is None or self.item and not other.item
+
+
+def join_escapes(*maps):
+    """The escapes of states joined: each object's strongest."""
+    out = {}
+    for m in maps:
+        for obj, e in m.items():
+            if e.stronger(out.get(obj)):
+                out[obj] = e
+    return out
 
 
 class State:

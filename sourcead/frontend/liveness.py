@@ -18,7 +18,12 @@ Annotations (all frozensets of local names):
   `sad_assigned`, the names it may bind (targets, stores, augmented targets, `del`,
   nested def names, its own and inner loops' `sad_clear` flags, and what the
   comprehensions in it bind);
-- the FunctionDef: `sad_live_in`, the parameters that are read.
+- the FunctionDef: `sad_live_in`, the parameters that are read;
+- every statement, where the function appends to a list: `sad_seen_out`, the names
+  whose values may be looked at after it: as `sad_live_out`, but a statement
+  `xs.append(v)` (or `xs.extend(v)`, `xs.insert(i, v)`) does not look at `xs` (a list
+  only appended to shows no one the arrays in it). Where it is absent, it is
+  `sad_live_out`.
 
 A nested def or a lambda may be called at any later point, so the names it reads
 from the function are treated as live everywhere.
@@ -46,6 +51,9 @@ def annotate_liveness(node):
     analysis = _Analysis(keep=frozenset(local), everywhere=everywhere)
     live = analysis.block(node.body, frozenset())
     node.sad_live_in = frozenset((live | everywhere) & params)
+    if any(_appended(n) for n in _walk(node.body)):
+        _Analysis(keep=frozenset(local), everywhere=everywhere, seen=True).block(
+            node.body, frozenset())
 
 
 def live_in(stmts, live_out):
@@ -58,14 +66,20 @@ class _Analysis:
     """The backward pass. With `keep` (the function's local names) it annotates the
     statements, keeping only those names and adding `everywhere` to every set."""
 
-    def __init__(self, keep=None, everywhere=frozenset()):
+    def __init__(self, keep=None, everywhere=frozenset(), seen=False):
         self.keep = keep
         self.everywhere = everywhere
+        self.seen = seen   # the pass for `sad_seen_out` (appending looks at nothing)
         self.jumps = []   # (live after a break, live after a continue) of enclosing loops
 
     def note(self, node, attr, names):
-        if self.keep is not None:
-            setattr(node, attr, (names & self.keep) | self.everywhere)
+        if self.keep is None:
+            return
+        if self.seen:
+            if attr != "sad_live_out":
+                return
+            attr = "sad_seen_out"
+        setattr(node, attr, (names & self.keep) | self.everywhere)
 
     def block(self, stmts, live):
         for stmt in reversed(stmts):
@@ -137,6 +151,9 @@ class _Analysis:
                                           for a in stmt.names)
         if isinstance(stmt, (gast.Global, gast.Nonlocal)):
             return frozenset(), frozenset()
+        if self.seen and _appended(stmt):   # what is appended, not the list
+            return frozenset().union(*(self.reads(a, comps) for a in stmt.value.args)), \
+                frozenset()
         # Expr, Return, Raise, Assert, Pass, Break, Continue: read what they contain
         return self.reads(stmt, comps), frozenset()
 
@@ -167,7 +184,7 @@ class _Analysis:
                 break
             head = new
         self.note(stmt, "sad_live_head", head)
-        if self.keep is not None:
+        if self.keep is not None and not self.seen:
             stmt.sad_assigned = _bound([stmt]) & self.keep
         live = before | head
         for comp in comps:
@@ -182,7 +199,7 @@ class _Analysis:
             self.note(sub, "sad_live_out", live)
             if isinstance(sub, _LOOPS):
                 self.note(sub, "sad_live_head", live)
-                if self.keep is not None:
+                if self.keep is not None and not self.seen:
                     sub.sad_assigned = _bound([sub]) & self.keep
         return live
 
@@ -219,6 +236,15 @@ def _parameters(args):
     names = [a for a in list(args.posonlyargs) + list(args.args) + list(args.kwonlyargs)]
     names += [a for a in (args.vararg, args.kwarg) if a is not None]
     return frozenset(a.id for a in names)
+
+
+def _appended(stmt):
+    """Whether `stmt` is `xs.append(v)`, `xs.extend(v)` or `xs.insert(i, v)`."""
+    if not isinstance(stmt, gast.Expr) or not isinstance(stmt.value, gast.Call):
+        return False
+    fn = stmt.value.func
+    return isinstance(fn, gast.Attribute) and isinstance(fn.value, gast.Name) and \
+        fn.attr in ("append", "extend", "insert") and not stmt.value.keywords
 
 
 def _stored(target):

@@ -21,7 +21,7 @@ import gast
 from .. import runtime
 from ..ir.core import Block, Const, Loop, Var, walk_stmts
 from .carry import Head
-from .heap import FALSE, VALUE, Ref
+from .heap import FALSE, VALUE, Ref, join_escapes
 from .values import DictValue, ListValue, Static, TupleValue, flatten
 
 _MAX_ATTEMPTS = 6
@@ -364,7 +364,7 @@ class LoopLowering:
         b.append(loop)
         after = [outs[k] if k in keep else inits[k] for k in range(len(items))]
         post = head.bind(items, after)
-        post.escaped = {**entry.escaped, **end.escaped}
+        post.escaped = join_escapes(entry.escaped, end.escaped)
         state = mem.state.copy()
         state.env = {n: v for n, v in state.env.items()
                      if n not in post.env and n not in self.iterables}

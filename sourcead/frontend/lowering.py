@@ -141,11 +141,27 @@ class Lowerer:
                 targets |= {n.id for n in gast.walk(t) if isinstance(n, gast.Name)}
         keep = self.live_keys(set(live) - targets)
         state = self.memory.state
-        if any(o in state.escaped or o.external for o in objects):
-            return True
+        if any(o in state.escaped or o.external or self.memory.may_hold_items(o)
+               for o in objects):
+            return True   # (the call may return an item of a list it is given)
         for (name, _), ref in state.holdings():
-            if (name in keep or name.startswith("<")) and \
-                    any(a.obj in objects for a in ref.alts):
+            if (name in keep or _unnamed(name)) and any(a.obj in objects for a in ref.alts):
+                return True
+        return False
+
+    def containers_seen(self):
+        """Whether a list or tuple built at run time (or what holds its items) may be
+        looked at after the statement being lowered: a list only appended to shows no
+        one the arrays in it (liveness's `sad_seen_out`)."""
+        stmt = self.statement
+        seen = getattr(stmt, "sad_seen_out", getattr(stmt, "sad_live_out", None))
+        if seen is None:
+            return True
+        keep = self.live_keys(seen)
+        mem = self.memory
+        for (name, _), ref in mem.state.holdings():
+            if (name in keep or _unnamed(name)) and any(mem.may_hold_items(a.obj)
+                                                       for a in ref.alts):
                 return True
         return False
 
@@ -416,8 +432,10 @@ class Lowerer:
             # an item of a list built at run time: the list holds it (no write can follow)
             out = self.builder.emit(operator.getitem, [mem.read(seq, node),
                                                        self.operand(index, node)])
+            if isinstance(out, Var):
+                mem.containers[out] = True   # (a slice of the list, or a list in it)
             ref = mem.ref_of(out, seq.hint) if isinstance(out, Var) else out
-            mem.escape(ref, node)
+            mem.escape(ref, node, item=True)
             return ref
         index = self.operand(index, node)
         kind = index_view(index, self.builder.defs, self.memory.ints)
@@ -783,4 +801,12 @@ def _map_containers(value, f):
     return value
 
 
+def _unnamed(key):
+    """Whether an environment key holds something other than a name's value (a pending
+    value, an iterable a loop is taking items of)."""
+    name = key[1] if isinstance(key, tuple) else key
+    return isinstance(name, str) and name.startswith("<")
+
+
 __all__ = ["Lowerer", "BINOPS", "UNARY", "COMPARE", "TRUTH_OPS", "VALUE", "inspect"]
+

@@ -36,8 +36,8 @@ from ..ir.core import Const, Var
 from ..ir.dims import Dims
 from .values import TupleValue
 from .heap import (ARRAY, FALSE, INT, LIST, MAYBE, PART, READONLY, SAME, TRUE, UNDECIDED,
-                   UNKNOWN, VALUE, VIEW, Alt, Obj, Ref, State, Step, operand_key,
-                   value_key)
+                   UNKNOWN, VALUE, VIEW, Alt, Escape, Obj, Ref, State, Step,
+                   operand_key, value_key)
 
 # What makes an array of a shape it is given (np.zeros(3)): an ndarray.
 CONSTRUCTORS = (np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like,
@@ -127,11 +127,13 @@ class Memory:
         # object -> the holder it stands in for
         self.stand_ins = {}
         self.kinds = {}      # Var -> ARRAY, VALUE, LIST or UNKNOWN
+        self.containers = {}  # Var -> whether it may hold arrays others hold (holds_items)
 
     # -- objects ------------------------------------------------------------
     def new_object(self, version, hint, kind=None, external=False):
         kind = self.kind_of(version) if kind is None else kind
-        obj = Obj(kind, hint, external=external, discrete=self.is_discrete(version))
+        obj = Obj(kind, hint, external=external, discrete=self.is_discrete(version),
+                  holds=self.holds_items(version))
         self.state.heap[obj] = version
         return obj
 
@@ -399,6 +401,7 @@ class Memory:
                                   lambda: TupleValue((FALSE, Const(None))), node)
                 test, made = out.items
             copy = Obj(VALUE if self.kind_of(made) == VALUE else UNKNOWN, hint,
+                       holds=self.holds_items(made),
                        discrete=alt.obj.discrete)
             self.state.heap[copy] = made
             halves = []
@@ -574,12 +577,16 @@ class Memory:
                         "enclosing function (the derivative never changes arrays outside "
                         "the function)", f"write into a copy made in the function: "
                         f"{hint}_copy = {hint}.copy()")
-        where = self.state.escaped.get(obj)
-        if where is not None:
-            self.refuse(node, f"a write into `{hint}` after it, or a view of it, was "
-                        f"appended to a list built at run time (line {where}): the list would "
-                        "show the write", "append a .copy(), or make a new array before "
-                        "writing")
+        e = self.state.escaped.get(obj)
+        if e is not None and e.item:
+            self.refuse(node, f"a write into `{hint}`, an item of a list or tuple built at "
+                        f"run time (read at line {e.line}): it may be an array other names "
+                        "hold", f"write into a copy: {hint} = {hint}.copy()")
+        if e is not None and self.lowerer.containers_seen():
+            self.refuse(node, f"a write into `{hint}` after it, or a view of it, was put "
+                        f"into a list built at run time (line {e.line}) that is looked at "
+                        "later: the list would show the write", "append a .copy(), or make "
+                        "a new array before writing")
         if obj.kind == LIST:
             self.refuse(node, f"an item assignment into `{hint}`, a list built at run time",
                         "build a new list, or use an array")
@@ -627,7 +634,7 @@ class Memory:
             if alt.path:
                 self.write_alt(alt, Const(Ellipsis), new, node, name, whole=True)
             else:
-                self.check_writable(alt, node, target.hint)
+                self.check_writable(alt, node, name)
                 self.resolve_holders_of(alt.obj, node)
                 written = self.overwritten(self.state.heap[alt.obj], new)
                 self.state.heap[alt.obj] = written
@@ -682,7 +689,8 @@ class Memory:
             value = self.read(Ref(own, ref.hint), node)
             kinds = {a.obj.kind for a in own}
             obj = Obj(kinds.pop() if len(kinds) == 1 else UNKNOWN, ref.hint or "t",
-                      discrete=all(a.obj.discrete for a in own))
+                      discrete=all(a.obj.discrete for a in own),
+                      holds=any(self.may_hold_items(a.obj) for a in own))
             for a in own:
                 if a.obj in self.stand_ins:
                     self.stand_ins[obj] = self.stand_ins[a.obj]
@@ -699,16 +707,44 @@ class Memory:
             self.state.env[name] = map_leaves(self.state.env[name],
                                               lambda leaf: new if next(leaves) == k else leaf)
 
-    def escape(self, value, node):
-        """`value` is put into a list or tuple built at run time: its arrays can no longer
-        be written (the list would show the writes)."""
+    def escape(self, value, node, item=False):
+        """`value` is put into a list or tuple built at run time (with `item`: read out of
+        one): see heap.Escape."""
         from .values import flatten
         line = self.lowerer.loc_of(node).lineno if node is not None else "?"
+        e = Escape(line, item)
         for leaf in flatten(value)[0]:
             if isinstance(leaf, Ref):
                 for a in leaf.alts:
-                    if a.obj.kind != VALUE:
-                        self.state.escaped.setdefault(a.obj, line)
+                    if a.obj.kind != VALUE and e.stronger(self.state.escaped.get(a.obj)):
+                        self.state.escaped[a.obj] = e
+
+    def may_hold_items(self, obj):
+        """Whether the object may be a list or tuple built at run time, or hold items of
+        one (see holds_items); what only the run decides (a value joined from branches or
+        iterations, of no known kind) may."""
+        return obj.kind == LIST or obj.holds or self.holds_items(self.state.heap.get(obj))
+
+    def holds_items(self, v):
+        """Whether `v` may be a list or tuple built at run time, or something made of one
+        that holds its items (a slice of it, a call's result), rather than new arrays
+        (what NumPy makes of it)."""
+        if not isinstance(v, Var):
+            return False
+        if v in self.containers:
+            return self.containers[v]
+        op = self.b.defs.get(v)
+        out = False
+        if op is not None and (op.prim in (P.LIST, P.TUPLE) or op.prim.impl is runtime.appended):
+            # what may be an array in it, or a list
+            out = any(self.kind_of(a) != VALUE for a in op.args if isinstance(a, Var))
+        elif self.kind_of(v) == LIST:
+            out = True
+        elif op is not None and not (getattr(op.prim.impl, "__module__", None) or
+                                     "").startswith("numpy"):
+            out = any(self.holds_items(a) for a in op.args)
+        self.containers[v] = out
+        return out
 
 
 def holder_name(holder):

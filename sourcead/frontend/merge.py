@@ -19,7 +19,7 @@ If whose results are the values that differ (the phis):
 from ..ir.core import Block, Const, If, Var
 from ..ir.dims import join
 from .heap import (FALSE, TRUE, UNKNOWN, VALUE, Alt, Obj, Ref, State, path_skeleton,
-                   same_value, value_key)
+                   same_value, value_key, join_escapes)
 from .values import DictValue, ListValue, Static, TupleValue, flatten
 
 _MISSING = object()
@@ -69,7 +69,7 @@ class Join:
         value = self.value(v1, v2, "t", None) if (v1 is not None or v2 is not None) else None
         pending = [self.value(a, b, "t", (f"<pending {k}>", 0))
                    for k, (a, b) in enumerate(zip(s1.pending, s2.pending))]
-        state = State(env, {}, base.cache, {**s1.escaped, **s2.escaped}, pending)
+        state = State(env, {}, base.cache, join_escapes(s1.escaped, s2.escaped), pending)
         probe = State(env, pending=pending + ([value] if value is not None else []))
         for obj in probe.reachable():
             va, vb = s1.heap.get(obj, Const(None)), s2.heap.get(obj, Const(None))
@@ -147,7 +147,7 @@ class Join:
         object."""
         if isinstance(value, Ref):
             return value
-        obj = Obj(self.mem.kind_of(value), hint)
+        obj = Obj(self.mem.kind_of(value), hint, holds=self.mem.holds_items(value))
         for state in ([self.sides[k][1]] if k is not None else [s[1] for s in self.sides]):
             state.heap[obj] = value
         return Ref([Alt(TRUE, obj)], hint)
@@ -183,7 +183,11 @@ class Join:
             # new values, seen by nothing else: one new object, whichever the run made
             kinds = {a.obj.kind for a in ra.alts + rb.alts}
             discrete = all(a.obj.discrete for a in ra.alts + rb.alts)
-            obj = Obj(kinds.pop() if len(kinds) == 1 else UNKNOWN, hint, discrete=discrete)
+            holds = any(self.in_side(k, lambda: any(self.mem.may_hold_items(a.obj)
+                                                    for a in r.alts))
+                        for k, r in ((0, ra), (1, rb)))
+            obj = Obj(kinds.pop() if len(kinds) == 1 else UNKNOWN, hint, discrete=discrete,
+                      holds=holds)
             va = self.in_side(0, lambda: self.mem.read(ra, self.node))
             vb = self.in_side(1, lambda: self.mem.read(rb, self.node))
             version = self.phi(va, vb, hint)
