@@ -390,9 +390,15 @@ class Calls:
         effects = lw.effects_of(fn, node)
         names = list(sig.parameters)
         returned = [a for name, a in zip(names, operands) if name in effects.aliases]
-        if not effects.writes and effects.aliases <= set(names) and \
-                not lw.observed(returned):
+        returns_given = not effects.writes and effects.aliases <= set(names)
+        if returns_given and not lw.observed(returned):
             effects = Effects(results=effects.results)   # returning them: no one can tell
+        tangled = []
+        if returns_given and not effects.pure and (fn in lw.inlining or lw.is_recursive(fn)):
+            # kept as a call (it cannot be lowered here): what it returns may be what it
+            # is given, which no one may write into while the other is used
+            tangled = [a for a in returned if isinstance(a, Ref)]
+            effects = Effects(results=effects.results)
         if any(isinstance(a, (Ref, Var)) for a in operands) and not effects.pure:
             # it writes into the arrays it is given, or returns one of them (or a view of
             # one): lowered here, so the caller sees that
@@ -408,7 +414,11 @@ class Calls:
                 attrs={"callee": fn, "text": text,
                        "checkpoint": getattr(fn, "__sourcead_checkpoint__", False)})
         self.b.append(op)
-        return op.out if n == 1 else TupleValue(op.outs)
+        if not tangled:
+            return op.out if n == 1 else TupleValue(op.outs)
+        outs = [self.mem.ref_of(v, fn.__name__) for v in op.outs]
+        self.mem.tangle(tangled + outs, fn.__name__, node)
+        return outs[0] if n == 1 else TupleValue(outs)
 
 
 class Effects:
@@ -424,6 +434,14 @@ class Effects:
     @property
     def pure(self):
         return not self.writes and not self.aliases
+
+    def within(self, other):
+        """Whether this does nothing `other` does not."""
+        return self.writes <= other.writes and self.aliases <= other.aliases
+
+    def join(self, other):
+        return Effects(self.writes | other.writes, self.aliases | other.aliases,
+                       self.results)
 
 
 __all__ = ["Calls", "Effects", "VARIADIC_CALLS", "ARRAY_ATTRIBUTES", "ARRAY_METHODS",

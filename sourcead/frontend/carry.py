@@ -301,8 +301,8 @@ class Head:
         escaped = dict(self.entry.escaped)
         for objkey, e in self.escaped.items():
             obj = self.slots.get(objkey) if objkey[0] == "slot" else objkey[1]
-            if obj is not None and e.stronger(escaped.get(obj)):
-                escaped[obj] = e
+            if obj is not None:
+                escaped[obj] = e.join(escaped.get(obj))
         return State(env, heap, self.entry.cache, escaped)
 
     # -- the end of an iteration, in the head's terms -------------------------
@@ -368,10 +368,10 @@ class Head:
             for spec in specs:
                 e = end.escaped.get(spec.alt.obj)
                 if e is not None and e.stronger(self.escaped.get(spec.objkey)):
-                    self.end_escaped[spec.objkey] = e
+                    self.end_escaped[spec.objkey] = e.join(self.escaped.get(spec.objkey))
         for obj, e in end.escaped.items():
             if obj in self.entry_objects and e.stronger(self.escaped.get(("entry", obj))):
-                self.end_escaped[("entry", obj)] = e
+                self.end_escaped[("entry", obj)] = e.join(self.escaped.get(("entry", obj)))
         return out, None
 
     def widen_escapes(self):

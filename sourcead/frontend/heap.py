@@ -209,29 +209,43 @@ def same_value(a, b):
 
 
 class Escape:
-    """An object put into a list or tuple built at run time (at `line`). With `item`, it
-    was read out of one: it may be any array the list holds, so it is never written.
-    Else a write into it is followed as long as no list built at run time can still be
-    looked at (see Memory.escaped)."""
+    """What the model cannot follow about an object's sharing (Memory.check_writable
+    decides which writes into it are still followed):
 
-    __slots__ = ("line", "item")
+    - `line`: it was put into a list or tuple built at run time there (None: never);
+      a write into it is followed while no such list can be looked at again;
+    - `item`: it was read out of one, so it may be any array the list holds: never
+      written;
+    - `calls`: it was given to, or returned by, a call of a function that may return
+      the array it is given (a recursive one, kept as a call): (tag, name, line) of
+      each such call. A write into it is followed while nothing else the call touched
+      can be looked at again."""
 
-    def __init__(self, line, item=False):
+    __slots__ = ("line", "item", "calls")
+
+    def __init__(self, line=None, item=False, calls=frozenset()):
         self.line = line
         self.item = item
+        self.calls = frozenset(calls)
+
+    def join(self, other):
+        if other is None:
+            return self
+        return Escape(self.line if self.line is not None else other.line,
+                      self.item or other.item, self.calls | other.calls)
 
     def stronger(self, other):
         """Whether this says more than `other` (None: nothing known)."""
-        return other is None or self.item and not other.item
+        return other is None or self.item and not other.item or \
+            self.line is not None and other.line is None or not self.calls <= other.calls
 
 
 def join_escapes(*maps):
-    """The escapes of states joined: each object's strongest."""
+    """The escapes of states joined: all each says of each object."""
     out = {}
     for m in maps:
         for obj, e in m.items():
-            if e.stronger(out.get(obj)):
-                out[obj] = e
+            out[obj] = e.join(out.get(obj))
     return out
 
 

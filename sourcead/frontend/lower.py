@@ -33,7 +33,8 @@ from .values import (NeverNone, Static, TupleParams, TupleValue, flatten, leaf_v
 _lowered = {}        # (id(code), structure) -> (code, Function)
 _effects = {}        # code -> Effects
 _in_progress = set()
-_assumed = set()     # codes assumed to do nothing to their arguments while being lowered
+_assumed = set()     # codes whose effects were assumed while being lowered (recursion)
+_assumptions = {}    # code -> Effects assumed for its recursive calls
 _frames = [0]
 
 
@@ -97,6 +98,8 @@ def lowered(fn, structure=(), kinds=None):
 def clear():
     _lowered.clear()
     _effects.clear()
+    _assumptions.clear()
+    _assumed.clear()
 
 
 def stages(fn):
@@ -187,28 +190,46 @@ def _read_effects(memory, given, leaves, n_results, tree):
 
 def effects_of(fn, lw, node):
     """What the user's function `fn` does to the arrays it is given (calls.Effects), read
-    off its lowering. A function being lowered (a recursive call) is assumed to do
-    nothing, which is checked once its lowering is done."""
+    off its lowering. For a recursive function, a fixed point: its recursive calls are
+    first assumed to do nothing, then to do what the lowering found, until the two
+    agree."""
     code = fn.__code__
     if code in _effects:
         return _effects[code]
     if code in _in_progress:
         _assumed.add(code)
-        return Effects(results=_result_count(fn))
+        return _assumptions.get(code) or Effects(results=_result_count(fn))
     _in_progress.add(code)
     try:
-        effects = lower(fn, callee=True).effects
-    except SourceADError:
-        # it cannot be lowered: called as it is where it does nothing to its arrays (its
-        # derivative, if one is needed, raises the error then)
-        effects = _effects_from_text(fn)
+        for _ in range(len(inspect.signature(fn).parameters) + 3):
+            known = set(_effects)
+            try:
+                effects = lower(fn, callee=True).effects
+            except SourceADError:
+                # it cannot be lowered: called as it is where it does nothing to its arrays
+                # (its derivative, if one is needed, raises the error then)
+                effects = _effects_from_text(fn)
+                break
+            assumed = _assumptions.get(code) or Effects(results=_result_count(fn))
+            if code not in _assumed or effects.within(assumed):
+                break
+            _assumptions[code] = effects.join(assumed)
+            for other in set(_effects) - known:   # read off under the old assumption
+                del _effects[other]
     finally:
         _in_progress.discard(code)
-    if code in _assumed and not effects.pure:
+    if code in _assumed and (effects.writes or not effects.aliases <= set(
+            inspect.signature(fn).parameters)):
         lw.refuse(node, f"a recursive function ({fn.__name__}) that writes into the arrays "
-                  "it is given or returns them", "return new arrays from it instead")
+                  "it is given (or returns arrays from outside it)",
+                  "return new arrays from it instead")
     _effects[code] = effects
     return effects
+
+
+def is_recursive(fn):
+    """Whether `fn` calls itself (known once effects_of has read its effects)."""
+    return fn.__code__ in _assumed
 
 
 def _effects_from_text(fn):

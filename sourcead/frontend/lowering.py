@@ -165,6 +165,23 @@ class Lowerer:
                 return True
         return False
 
+    def tangle_seen(self, tag, obj):
+        """Whether an object other than `obj` that the call `tag` touched (see
+        Memory.tangle) may be looked at after the statement being lowered."""
+        live = getattr(self.statement, "sad_live_out", None)
+        if live is None:
+            return True
+        keep = self.live_keys(live)
+        state = self.memory.state
+        for (name, _), ref in state.holdings():
+            if name in keep or _unnamed(name):
+                for a in ref.alts:
+                    e = state.escaped.get(a.obj)
+                    if a.obj is not obj and e is not None and \
+                            any(c[0] == tag for c in e.calls):
+                        return True
+        return False
+
     statement = None
 
     def live_keys(self, names):
@@ -783,6 +800,10 @@ class Lowerer:
     def effects_of(self, fn, node):
         from .lower import effects_of
         return effects_of(fn, self, node)
+
+    def is_recursive(self, fn):
+        from .lower import is_recursive
+        return is_recursive(fn)
 
 
 def _params(args):

@@ -582,11 +582,18 @@ class Memory:
             self.refuse(node, f"a write into `{hint}`, an item of a list or tuple built at "
                         f"run time (read at line {e.line}): it may be an array other names "
                         "hold", f"write into a copy: {hint} = {hint}.copy()")
-        if e is not None and self.lowerer.containers_seen():
+        if e is not None and e.line is not None and self.lowerer.containers_seen():
             self.refuse(node, f"a write into `{hint}` after it, or a view of it, was put "
                         f"into a list built at run time (line {e.line}) that is looked at "
                         "later: the list would show the write", "append a .copy(), or make "
                         "a new array before writing")
+        for tag, name, line in sorted(e.calls if e is not None else (), key=str):
+            if self.lowerer.tangle_seen(tag, obj):
+                self.refuse(node, f"a write into `{hint}`, which may share its array with "
+                            f"what the call of {name} at line {line} was given or returned "
+                            f"({name} may return the array it is given), while that is "
+                            "used later", f"write into a copy: {hint} = {hint}.copy(), or "
+                            f"return a new array from {name}")
         if obj.kind == LIST:
             self.refuse(node, f"an item assignment into `{hint}`, a list built at run time",
                         "build a new list, or use an array")
@@ -716,8 +723,20 @@ class Memory:
         for leaf in flatten(value)[0]:
             if isinstance(leaf, Ref):
                 for a in leaf.alts:
-                    if a.obj.kind != VALUE and e.stronger(self.state.escaped.get(a.obj)):
-                        self.state.escaped[a.obj] = e
+                    if a.obj.kind != VALUE:
+                        self.state.escaped[a.obj] = e.join(self.state.escaped.get(a.obj))
+
+    def tangle(self, refs, name, node):
+        """`refs` (a call's arguments and what it returned) may share arrays in ways the
+        model does not follow (see heap.Escape's `calls`)."""
+        # one tag per call in the text (the same in every iteration of a loop, and in
+        # every copy of an inlined function: a loop's fixed point can be reached)
+        line = self.lowerer.loc_of(node).lineno if node is not None else "?"
+        e = Escape(calls=[(id(node), name, line)])
+        for ref in refs:
+            for a in ref.alts:
+                if a.obj.kind != VALUE:
+                    self.state.escaped[a.obj] = e.join(self.state.escaped.get(a.obj))
 
     def may_hold_items(self, obj):
         """Whether the object may be a list or tuple built at run time, or hold items of
