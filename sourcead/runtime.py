@@ -214,6 +214,17 @@ def check_is_view(value, base, where):
             "not change x; sourcead cannot differentiate that: write x[index, ...] = v")
 
 
+def check_not_array(value, where):
+    """Before `a op= v` on a module's (or an enclosing function's) value: as NumPy, an
+    array would be written into, which the derivative never does (raise
+    NotImplementedError); a number is bound anew."""
+    if isinstance(value, np.ndarray):
+        raise NotImplementedError(
+            f"{where}: `a op= v` writes into an array of the module (or of an enclosing "
+            "function) here, and the derivative never changes arrays outside the "
+            "function; sourcead cannot differentiate that: write a = a op v")
+
+
 def check_length(xs, n):
     """`a, b = xs` for a sequence known only at run time: as Python, refuse another
     number of items."""

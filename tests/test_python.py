@@ -1177,6 +1177,27 @@ def test_writing_into_an_array_outside_the_function_is_refused_clearly():
         sad.grad(writes_module_array)(0.5)
 
 
+MODULE_SCALE = 0.4
+
+
+def _grown(a):
+    t = a
+    t += a   # a number: bound anew; an array of the module: written into
+    return t
+
+
+def test_an_augmented_assignment_on_a_module_value_is_checked_when_it_runs():
+    def of_a_number(x):
+        return x * _grown(MODULE_SCALE)
+
+    def of_an_array(x):
+        return np.sum(x * _grown(MODULE_BUFFER))
+    sad.check_grads(of_a_number, (np.array([0.3, -1.2]),))
+    with pytest.raises(NotImplementedError, match="writes into an array of the module"):
+        sad.grad(of_an_array)(np.ones(3))
+    assert not MODULE_BUFFER.any()
+
+
 def test_unshared_augmented_assignment_stays_plain():
     def f(x, b):
         h = x * 2.0

@@ -37,7 +37,7 @@ from ..ir.dims import Dims
 from .values import TupleValue
 from .heap import (ARRAY, FALSE, INT, LIST, MAYBE, PART, READONLY, SAME, TRUE, UNDECIDED,
                    UNKNOWN, VALUE, VIEW, Alt, Escape, Obj, Ref, State, Step,
-                   operand_key, value_key)
+                   operand_key, path_key, value_key)
 
 # What makes an array of a shape it is given (np.zeros(3)): an ndarray.
 CONSTRUCTORS = (np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like,
@@ -658,10 +658,26 @@ class Memory:
                 return in_place(alt)   # a view (resolved: an ndarray), or an array
             if alt.obj.kind == VALUE or not self.shared(alt.obj, holder):
                 return rebound()   # a number, or an array nothing else sees: the same
+            if alt.obj.external:   # the module's: a number (bound anew), checked at run time
+                self.b.emit(runtime.check_not_array, [self.contents(alt, target.hint, node),
+                                                      Const(self.where(node))])
+                return rebound()
             test = self.b.emit(runtime.is_array, [self.contents(alt, target.hint, node)])
             if isinstance(test, Var):
                 test.hint = "is_array"
-            return self.branch(test, lambda: in_place(alt), rebound, node)
+            return self.branch(test, lambda: in_place(alt),
+                               rebound if self.may_hold_items(alt.obj) else rebound_number,
+                               node)
+
+        def rebound_number():
+            # not an array: a number, whose identity no one can tell
+            rebind(new)
+            for h, ref in self.state.holdings():
+                if h == holder:
+                    for a in ref.alts:
+                        if not a.path and self.state.heap.get(a.obj) is new:
+                            a.obj.kind = VALUE
+            return Const(None)
         self.dispatch(target, act, node, narrow=True)
 
     def shared(self, obj, holder=None):
@@ -676,19 +692,24 @@ class Memory:
         return False
 
     def coalesce(self, node):
-        """Each holder whose alternatives include objects nothing else reaches holds, in
-        their place, one new object with the value of whichever of them holds: no one can
-        tell them apart. (At a loop's back edge this keeps what it carries from growing:
-        the array a name held in an earlier iteration, and no other, is its own.)"""
+        """Holders that hold alike (the same alternatives, under the same guards) objects
+        nothing else reaches hold, in their place, one new object with the value of
+        whichever of them holds: no one can tell them apart. (At a loop's back edge this
+        keeps what it carries from growing: the array a name held in an earlier
+        iteration, and no other, is its own; `a /= 2` of a name and of the value it
+        returns, an array or a new number, is one object.)"""
         from .values import map_leaves
-        holders = {}
+        holders, groups = {}, {}
         for h, ref in self.state.holdings():
             for a in ref.alts:
                 holders.setdefault(a.obj, set()).add((h, bool(a.path)))
-        for h, ref in self.state.holdings():
             if ref.single or isinstance(h[0], str) and h[0].startswith("<pending"):
                 continue
-            own = [a for a in ref.alts if not a.path and holders[a.obj] == {(h, False)} and
+            key = tuple((operand_key(a.guard), a.obj.id, path_key(a.path)) for a in ref.alts)
+            groups.setdefault(key, (ref, []))[1].append(h)
+        for ref, group in groups.values():
+            alike = {(h, False) for h in group}
+            own = [a for a in ref.alts if not a.path and holders[a.obj] == alike and
                    not a.obj.external and a.obj not in self.state.escaped]
             if len(own) < 2:
                 continue
@@ -709,10 +730,10 @@ class Memory:
                     guard = self.b.emit(operator.or_, [guard, a.guard])
                     self.bools.add(guard)
             new = Ref(rest + [Alt(guard, obj)], ref.hint)
-            name, k = h
-            leaves = iter(range(10 ** 9))
-            self.state.env[name] = map_leaves(self.state.env[name],
-                                              lambda leaf: new if next(leaves) == k else leaf)
+            for name, k in group:
+                leaves = iter(range(10 ** 9))
+                self.state.env[name] = map_leaves(
+                    self.state.env[name], lambda leaf: new if next(leaves) == k else leaf)
 
     def escape(self, value, node, item=False):
         """`value` is put into a list or tuple built at run time (with `item`: read out of

@@ -57,6 +57,7 @@ nondifferentiable(runtime.shares_memory, shape="scalar", hint="is_view")
 nondifferentiable(runtime.is_array, shape="scalar", hint="is_array")
 P.defprim(runtime.check_not_view, pure=False, differentiable=False)
 P.defprim(runtime.check_is_view, pure=False, differentiable=False)
+P.defprim(runtime.check_not_array, pure=False, differentiable=False)
 P.defprim(runtime.check_length, pure=False, differentiable=False)
 P.defprim(runtime.checked_cotangent, shape=("arg", 0), differentiable=False, hint="bar",
           pure=False)
