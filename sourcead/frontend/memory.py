@@ -780,11 +780,23 @@ class Memory:
             out = any(self.kind_of(a) != VALUE for a in op.args if isinstance(a, Var))
         elif self.kind_of(v) == LIST:
             out = True
-        elif op is not None and not (getattr(op.prim.impl, "__module__", None) or
-                                     "").startswith("numpy"):
+        elif op is not None and self.kind_of(v) not in (ARRAY, VALUE) and _passes_items(op):
             out = any(self.holds_items(a) for a in op.args)
         self.containers[v] = out
         return out
+
+
+def _passes_items(op):
+    """Whether what `op` returns may hold what its operands hold: an item or a slice of a
+    list, lists joined, a builtin (list, sorted, zip...), a call of a function not
+    NumPy's. (An elementwise operation, an item write, a NumPy function make new
+    arrays.)"""
+    if op.prim in (P.CALL_USER, P.OPAQUE_CALL):
+        return not (getattr(op.attrs.get("callee"), "__module__", None) or
+                    "").startswith("numpy")
+    fn = op.prim.impl
+    return fn in (operator.getitem, operator.add, operator.mul, operator.iadd,
+                  operator.imul) or getattr(fn, "__module__", None) == "builtins"
 
 
 def holder_name(holder):
