@@ -289,3 +289,13 @@ class State:
             for a in ref.alts:
                 seen.setdefault(a.obj, None)
         return list(seen)
+
+
+def holder_name(holder):
+    """The user's name of an environment place ((key, leaf), a key being a name or
+    (frame, name)), or None."""
+    if holder is None:
+        return None
+    key = holder[0]
+    name = key[1] if isinstance(key, tuple) else key
+    return None if not isinstance(name, str) or name.startswith("<") else name
