@@ -1425,3 +1425,19 @@ def test_unsupported_python_is_refused_with_its_location(fn, what):
 
 def test_attributes_of_objects_that_are_not_differentiated_can_be_read():
     assert sad.grad(_reads_an_attribute)(1.5, _Model()) == 2.0
+
+
+def _divide_by_second(a, c):
+    a /= a[1]
+
+
+def test_a_view_a_loop_leaves_in_a_name_is_written_after_the_loop():
+    # (found by the fuzzer) w holds a view of M's last row after the loop: the write
+    # through w after it reaches M
+    def last_row_written(w, M, t0):
+        for k, row in enumerate(M):
+            w = row
+        _divide_by_second(w, t0)
+        return np.sum(M[1:, 1:] ** 2)
+    M = np.random.default_rng(0).normal(size=(3, 4)) + 3.0
+    sad.check_grads(last_row_written, (np.ones(4), M, 0.3), wrt=(0, 1))

@@ -210,8 +210,10 @@ class Head:
                 if a.obj.kind == VALUE and not a.path:
                     continue
                 if a.obj in self.entry_objects:
-                    if a.obj in written:   # an array from before the loop, written in it
-                        unsafe.add(h)
+                    # an array from before the loop (or a view of one): written in the
+                    # loop, or after it through h or through its other holders, it and
+                    # h's value must stay one
+                    unsafe.add(h)
                 elif any(self.plan[o] is not KEEP and o not in self.copying for o in others):
                     unsafe.add(h)          # shared with a holder whose arrays are followed
                 elif others:
