@@ -261,7 +261,11 @@ class Shape:
         self.items = None
         if isinstance(x, list):   # a list of arrays, perhaps of different shapes
             self.kind, self.items = "list", [Shape(v) for v in x]
-            self.shape = (len(x),)
+            # as NumPy sees it (np.sum(xs, axis=0)): its items' common shape after its
+            # length, where they have one
+            shapes = {v.shape for v in self.items if v.kind != "list"}
+            common = len(shapes) == 1 and all(v.kind != "list" for v in self.items)
+            self.shape = (len(x),) + (shapes.pop() if common else ())
             return
         self.shape = np.shape(x)
         self.kind = "array" if isinstance(x, np.ndarray) else \
@@ -459,7 +463,10 @@ def zeroed_at(g, index):
 
 
 def item_copy(g, index):
-    """`g[index]`, copied if it is an array (it must survive `g` being changed)."""
+    """`g[index]`, copied if it is an array (it must survive `g` being changed). A
+    number (the cotangent of a 0-d array, say) is taken as a 0-d array."""
+    if not isinstance(g, (np.ndarray, list, tuple)):
+        g = np.asarray(g)
     r = g[index]
     return r.copy() if isinstance(r, np.ndarray) else r
 

@@ -142,3 +142,17 @@ def test_an_accumulated_adjoint_is_named_after_its_value():
         return s + np.sum(w)
     src = sad.grad(f).source
     assert "err_bar += " in src and "truediv" not in src
+
+
+def test_an_expression_reading_a_view_is_not_moved_past_a_write_into_its_array():
+    # (found by the fuzzer) the tangent of p2 @ p2 reads the view p2 of p: written
+    # into its single use, after p[1] = ..., it read p after the write
+    def f(v):
+        p = v[np.array([1, 3, 3])] - v[-3:]
+        p2 = p[:2]
+        p[1] = p2 @ p2
+        return np.mean(p)
+    v = np.array([0.3, -0.5, 0.8, 1.1])
+    sad.check_grads(f, (v,), modes=("fwd", "rev"))
+    src = sad.jvp(f).source
+    assert src.index("p2_dot @ p2") < src.index("p[1] = ")

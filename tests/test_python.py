@@ -1441,3 +1441,39 @@ def test_a_view_a_loop_leaves_in_a_name_is_written_after_the_loop():
         return np.sum(M[1:, 1:] ** 2)
     M = np.random.default_rng(0).normal(size=(3, 4)) + 3.0
     sad.check_grads(last_row_written, (np.ones(4), M, 0.3), wrt=(0, 1))
+
+
+def _twice(fn, u):
+    return fn(fn(u))
+
+
+def test_the_sum_of_a_list_of_rows_in_a_loop():
+    # (found by the fuzzer) the adjoint of sum(vals), vals a list of rows built in a
+    # loop, broadcast back to the list as NumPy sees it
+    def f(A, v):
+        for i, v2 in enumerate(v, start=1):
+            vals = [row for row in A]
+            sm = sum(vals)
+            v = _twice(lambda t2: sm[1:] * t2[0], v)
+        return np.sum(v)
+    A = np.random.default_rng(0).normal(size=(3, 4))
+    sad.check_grads(f, (A, np.full(4, 0.3)))
+
+
+def test_a_view_of_a_value_chosen_by_an_if_expression_is_held_while_it_is_read():
+    # (found by the fuzzer) the reversed view of `a if c else b` reads two arrays in
+    # branches; the one made in the else branch was dropped before it was read
+    def chosen_reversed(A, m):
+        acc = A * 1.0
+        acc[2, 1:] += (acc[1, :3] if m > 0.1 else np.min(A, axis=0)[1:])[::-1]
+        return np.sum(acc ** 2)
+
+    def written_through_a_reshape(x, m):
+        x = x * 1.0
+        flat = x.reshape(2, 2)
+        flat[-1][0] = np.prod(np.cos(x)) if m > 0.1 else x[3]
+        return np.sum(x ** 2) + np.sum(flat)
+    A = np.random.default_rng(0).normal(size=(3, 4))
+    for m in (0.0, 0.5):
+        sad.check_grads(chosen_reversed, (A, m), wrt=0)
+        sad.check_grads(written_through_a_reshape, (A[0], m), wrt=0)

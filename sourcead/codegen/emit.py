@@ -84,6 +84,7 @@ class Emitter:
         for r in _result_vars(self.fn.body):
             uses[r] = uses.get(r, 0) + 1
         self.uses = uses
+        self.shares = _sharing(self.fn.body)
         self._plan_block(self.fn.body, uses)
         self._name_vars()
 
@@ -109,8 +110,9 @@ class Emitter:
                 for a in _direct_operands(s)[1 if _augmented(s) else 0:]:
                     consider(a)
             if _mutates(s):
-                # a value computed from the array before it changes must be computed there
-                changed = {s.args[0]}
+                # a value computed from the array (or from a view of it, or from the array
+                # it is a view of) before it changes must be computed there
+                changed = set(self.shares.get(s.args[0], {s.args[0]}))
                 for v, (d, _) in list(defs.items()):
                     if any(a in changed for a in _direct_operands(d)):
                         del defs[v]
@@ -628,6 +630,22 @@ class Emitter:
                 ret.value = ast.Tuple([ret.value, pullback], ast.Load())
             body.append(ret)
         return function_def(layout.name, [self.names[p] for p in outer_params], body)
+
+
+def _sharing(body):
+    """{Var: the Vars that may share its memory}: the views of it and the arrays it is a
+    view of, transitively (for an array written in place, what else changes)."""
+    from ..opt.inplace import _VIEWS
+    groups = {}
+    for s in walk_stmts(body):
+        if isinstance(s, Op) and s.args and isinstance(s.args[0], Var) and \
+                (s.prim.view or s.prim.impl in _VIEWS):
+            group = groups.get(s.args[0], {s.args[0]})
+            for o in s.outs:
+                group |= groups.get(o, {o})
+            for v in group:
+                groups[v] = group
+    return groups
 
 
 def _mutates(s):

@@ -56,9 +56,9 @@ class Head:
     `entry`: the State before the loop, its environment cut down to what the loop
     and the code after it read; `assigned`: the names the loop may bind anew;
     `written`: names the loop may write into, a guess of which objects' versions it
-    carries (checked after each lowering)."""
+    carries (checked after each lowering); `after`: the names read after the loop."""
 
-    def __init__(self, memory, entry, assigned, written):
+    def __init__(self, memory, entry, assigned, written, after):
         self.mem = memory
         self.entry = entry
         self.trees, self.holders, self.leaves, self.hints = {}, [], {}, {}
@@ -80,7 +80,10 @@ class Head:
         # it shares), checked after each lowering (`finish`, `check_adoptions`).
         self.copying = set()
         self.stand_in = set()     # ... of them, those whose value others may share
-        self.plan = {h: self.entry_specs(h, tentative=True)
+        # (a holder read after the loop carries the identity of an array it shares on
+        # entry: after the loop, what it holds may still be that array)
+        self.after = after
+        self.plan = {h: self.entry_specs(h, tentative=h[0] not in after)
                      if h[0] in assigned and _may_change(self.leaves[h]) else KEEP
                      for h in self.holders}
         self.copying = {h for h in self.holders if self.plan[h] is not KEEP}
@@ -151,6 +154,9 @@ class Head:
                 changed = True
             known = {s.key() for s in self.plan[h]}
             for s in specs:
+                if s.objkey[0] == "entry" and s.objkey[1] not in self.entry_objects:
+                    # an object from before the loop that h has just adopted: h's slot
+                    s = Spec(("slot", h), s.alt)
                 if s.key() not in known:
                     self.plan[h].append(Spec(s.objkey, s.alt, FALSE))
                     known.add(s.key())
@@ -183,7 +189,15 @@ class Head:
         self.watch.pop(h, None)
         self.slot_inits[("slot", h)] = Const(None)
         rest = [s for s in self.plan[h] if s.objkey[0] != "slot" or s.objkey[1] != h]
-        self.plan[h] = self.entry_specs(h) + rest
+        specs = self.entry_specs(h)
+        known = {s.key() for s in specs}
+        for s in rest:
+            if s.objkey[0] == "entry" and s.objkey[1] not in self.entry_objects:
+                continue   # adopted just now: h's slot, which entry_specs gave
+            if s.key() not in known:
+                specs.append(s)
+                known.add(s.key())
+        self.plan[h] = specs
 
     unsafe = frozenset()
     needs_stand_in = frozenset()
@@ -209,13 +223,17 @@ class Head:
                 others = reach[a.obj] - {h}
                 if a.obj.kind == VALUE and not a.path:
                     continue
-                if a.obj in self.entry_objects:
+                if a.obj in end.escaped:
+                    unsafe.add(h)   # a list holds it: a copy would not be what it holds
+                elif a.obj in self.entry_objects:
                     # an array from before the loop (or a view of one): written in the
                     # loop, or after it through h or through its other holders, it and
                     # h's value must stay one
                     unsafe.add(h)
                 elif any(self.plan[o] is not KEEP and o not in self.copying for o in others):
                     unsafe.add(h)          # shared with a holder whose arrays are followed
+                elif others and ({h[0]} | {o[0] for o in others}) & self.after:
+                    unsafe.add(h)          # shared with a holder read after the loop
                 elif others:
                     share |= others | {h}
         self.unsafe, self.needs_stand_in = unsafe, share
@@ -488,9 +506,14 @@ def _may_change(leaf):
     return isinstance(leaf, (Ref, Const, Var))
 
 
-def _leaf_labels(name, value):
-    """A name for each leaf of `value` (`params_w` for params["w"])."""
+def _leaf_labels(key, value):
+    """A name for each leaf of `value` (`params_w` for params["w"]), held at the
+    environment's `key` (a name, (frame, name), or a pseudo-name such as `<iterable ...>`,
+    whose leaves keep their own hints)."""
+    name = key[1] if isinstance(key, tuple) else key
     leaves, tree = flatten(value)
+    if not isinstance(name, str) or name.startswith("<"):
+        return [ident_of(getattr(leaf, "hint", "") or "t") for leaf in leaves]
     if tree is None:
         return [str(name)]
     if isinstance(value, DictValue) and all(t is None for t in tree[-1]):

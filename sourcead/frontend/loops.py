@@ -21,8 +21,8 @@ import gast
 from .. import runtime
 from ..ir.core import Block, Const, Loop, Var, walk_stmts
 from .carry import Head
-from .heap import FALSE, VALUE, Ref, join_escapes
-from .values import DictValue, ListValue, Static, TupleValue, flatten
+from .heap import FALSE, UNDECIDED, VALUE, join_escapes
+from .values import DictValue, ListValue, Static, TupleValue
 
 _MAX_ATTEMPTS = 6
 
@@ -224,6 +224,12 @@ class LoopLowering:
         clear = list(getattr(node, "sad_clear", ()) or ())
         if exit_flag and lw.key(exit_flag) not in mem.state.env:
             mem.state.env[lw.key(exit_flag)] = FALSE   # read by the test ending each iteration
+        # values of the expression the loop is part of (a comprehension in a call's
+        # arguments), not yet used: held by the loop as names it does not assign
+        held = mem.state.pending
+        for k, value in enumerate(held):
+            mem.state.env[f"<held {k}>"] = value
+        mem.state.pending = []
         heads = getattr(node, "sad_live_head", None)
         live = lw.live_keys(heads) if heads is not None else set(mem.state.env)
         for key in live:
@@ -246,16 +252,22 @@ class LoopLowering:
                                                     lw.name_of(name))
         # what only the run decides about views of arrays the loop may write into: asked
         # once, before it
-        targets = {a.obj for k in written if k in mem.state.env
-                   for leaf in flatten(mem.state.env[k])[0] if isinstance(leaf, Ref)
-                   for a in leaf.alts}
-        for _, ref in mem.state.holdings():
-            if any(a.obj in targets for a in ref.alts):
+        # (a name bound in the loop, an item of what it iterates over, may be written
+        # into: where the loop writes at all, every view is decided)
+        if written:
+            while True:
+                ref = next((r for _, r in mem.state.holdings()
+                            if any(st.view in UNDECIDED for a in r.alts for st in a.path)),
+                           None)
+                if ref is None:
+                    break
                 mem.resolve(ref, node)
         entry = mem.state.copy()
         entry.env = {n: v for n, v in entry.env.items() if n in live}
         changing = bound | appended | (written & _containers(entry))
-        head = Head(mem, entry, changing, written)
+        after = getattr(node, "sad_live_out", None)
+        after = lw.live_keys(after) if after is not None else set(mem.state.env)
+        head = Head(mem, entry, changing, written, after)
         saved_written = mem.written
         for _ in range(_MAX_ATTEMPTS):
             items = head.layout(lambda h: lw.operand(head.leaves[h], node))
@@ -299,7 +311,7 @@ class LoopLowering:
                 runtime_list = lw.runtime_value(entry.env[bad[0]], node)
                 entry.env[bad[0]] = lw.bind_value(runtime_list, lw.name_of(bad[0]))
                 entry = mem.state.copy()
-                head = Head(mem, entry, changing, written)
+                head = Head(mem, entry, changing, written, after)
                 continue
             if bad is not None and bad[1] == "structure":
                 name = bad[0][1] if isinstance(bad[0], tuple) else bad[0]
@@ -371,6 +383,7 @@ class LoopLowering:
         state.env.update((n, v) for n, v in post.env.items() if n not in self.iterables)
         state.heap.update(post.heap)
         state.escaped = post.escaped
+        state.pending = [state.env.pop(f"<held {k}>") for k in range(len(held))]
         mem.state = state
 
     def body(self, index, target, item, clear, exit_flag):

@@ -174,6 +174,8 @@ def _read_effects(memory, given, leaves, n_results, tree):
                if memory.stand_ins.get(obj, ("",))[0] == "<caller>"}
     aliases = set()
     for leaf in leaves:
+        if isinstance(leaf, Var) and memory.is_external(leaf) == "state":
+            aliases.add("<outside>")   # a module's array, returned as it is
         if isinstance(leaf, Ref):
             for alt in leaf.alts:
                 stand_in = memory.stand_ins.get(alt.obj, ("",))

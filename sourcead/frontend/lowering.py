@@ -8,6 +8,10 @@ makes two names for one array and a write through either is seen by both. Each
 function lowered inline (a callee that writes into its arguments, a nested def)
 is a *frame*: its names are keyed (frame, name) in the one environment, and it
 shares the caller's memory.
+
+`Lowerer` keeps the names, the statements and assignment; its expressions are in
+expressions.py, lists and dicts built in the function in containers.py, calls in
+calls.py and loops in loops.py.
 """
 
 import inspect
@@ -21,23 +25,15 @@ from ..errors import NameResolutionError, UnsupportedSyntaxError
 from ..ir import primitives as P
 from ..ir.core import Block, Const, Op, Var
 from . import merge
-from .calls import ARRAY_ATTRIBUTES, ARRAY_METHODS, IN_PLACE_METHODS, Calls
-from .heap import LIST, VALUE, Ref
+from .calls import Calls
+from .containers import Containers
+from .expressions import BINOPS, COMPARE, UNARY, Expressions
+from .heap import VALUE, Ref
 from .loops import LoopLowering
-from .memory import TRUTH_OPS, index_view
-from .scope import Scope, bound_names
+from .memory import TRUTH_OPS
+from .scope import bound_names
 from .values import (BoundMethod, DictValue, ListValue, LocalFunction, Static, TupleValue,
-                     flatten, map_leaves)
-
-BINOPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
-          gast.Div: operator.truediv, gast.FloorDiv: operator.floordiv, gast.Mod: operator.mod,
-          gast.Pow: operator.pow, gast.MatMult: operator.matmul,
-          gast.BitAnd: operator.and_, gast.BitOr: operator.or_, gast.BitXor: operator.xor}
-UNARY = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_,
-         gast.Invert: operator.invert}
-COMPARE = {gast.Lt: operator.lt, gast.LtE: operator.le, gast.Gt: operator.gt,
-           gast.GtE: operator.ge, gast.Eq: operator.eq, gast.NotEq: operator.ne,
-           gast.Is: operator.is_, gast.IsNot: operator.is_not}
+                     map_leaves)
 
 # What each unsupported statement or expression is called in error messages.
 UNSUPPORTED = {
@@ -66,7 +62,7 @@ UNSUPPORTED = {
 }
 
 
-class Lowerer:
+class Lowerer(Expressions, Containers):
     """Lowers the statements of one frame (see the module docstring).
 
     `owner`: for a nested def or lambda, the Lowerer of the function that defines it,
@@ -359,10 +355,21 @@ class Lowerer:
             return None
         # x[i] += v: x[i] = x[i] + v, as NumPy computes it (a view of x changed in place,
         # then stored back; a copy made by an index array changed and stored back)
-        item = self.item(base, index, node)
+        # each part held while the next is taken (which may join branches, keeping only
+        # what something holds)
+        at = len(self.memory.state.pending)
+        self.memory.state.pending += [base, index]
+        item = self.item(base, index, node)   # (the state may be another after each step)
+        self.memory.state.pending.append(item)
         right = self.expr(node.value)
-        new = self.builder.emit(op, [self.operand(item, node), self.operand(right, node)])
-        self.memory.write(base, self.operand(index, node), new, node)
+        self.memory.state.pending.append(right)
+        for k in (2, 3, 1):   # x[i], v, i
+            value = self.operand(self.memory.state.pending[at + k], node)
+            self.memory.state.pending[at + k] = value
+        base, index, item, right = self.memory.state.pending[at:at + 4]
+        del self.memory.state.pending[at:]
+        new = self.builder.emit(op, [item, right])
+        self.memory.write(base, index, new, node)
         return None
 
     def stmt_With(self, node):
@@ -401,16 +408,29 @@ class Lowerer:
         elif isinstance(target, (gast.Tuple, gast.List)):
             self.unpack(target, value)
         elif isinstance(target, gast.Subscript):
+            # the value, the array and the index are each held while the next is taken
+            # (taking one may join branches, which keep only what something holds)
+            pending = self.memory.state.pending
+            at = len(pending)
+            pending.append(value)
             base, index = self.values([target.value, target.slice])
+            value = self.memory.state.pending[at]
             if isinstance(base, (DictValue, ListValue)):
+                del self.memory.state.pending[at:]
                 key = self.container_key(base, index, target)
                 self.set_container_item(base, key, value, target)
                 return
             if not isinstance(base, (Ref, Var)):
                 self.refuse(target, "an item assignment to something that is not an array",
                             "assign items of arrays (or of dicts and lists built in the function)")
-            self.memory.write(base, self.operand(index, target), self.operand(value, target),
-                              target)
+            self.memory.state.pending += [base, index]
+            index = self.operand(index, target)   # (the state may be another after it)
+            self.memory.state.pending[at + 2] = index
+            value = self.operand(self.memory.state.pending[at], target)
+            self.memory.state.pending[at] = value
+            value, base, index = self.memory.state.pending[at:at + 3]
+            del self.memory.state.pending[at:]
+            self.memory.write(base, index, value, target)
         elif isinstance(target, gast.Attribute):
             self.refuse(target, f"assignment to the attribute `.{target.attr}` (an object "
                         "changed through its attributes)",
@@ -442,351 +462,6 @@ class Lowerer:
             self.assign(t, self.memory.state.pending[at].items[k])
         del self.memory.state.pending[at:]
 
-    def item(self, seq, index, node):
-        """seq[index] for an array or a list known only at run time."""
-        mem = self.memory
-        if isinstance(seq, Ref) and all(a.obj.kind == LIST and not a.path for a in seq.alts):
-            # an item of a list built at run time: the list holds it (no write can follow)
-            out = self.builder.emit(operator.getitem, [mem.read(seq, node),
-                                                       self.operand(index, node)])
-            if isinstance(out, Var):
-                mem.containers[out] = True   # (a slice of the list, or a list in it)
-            ref = mem.ref_of(out, seq.hint) if isinstance(out, Var) else out
-            mem.escape(ref, node, item=True)
-            return ref
-        index = self.operand(index, node)
-        kind = index_view(index, self.builder.defs, self.memory.ints)
-        if kind is None or not isinstance(seq, (Ref, Var)):
-            return self.builder.emit(operator.getitem, [self.operand(seq, node), index])
-        return mem.view(seq, operator.getitem, [index], node=node, kind=kind)
-
-    # -- lists and dicts built in the function --------------------------------
-    def container_key(self, container, index, node):
-        if not isinstance(index, Const):
-            self.refuse(node, "an item of a list or dict with a key computed at run time",
-                        "use constant keys and indices")
-        key = index.value
-        if isinstance(container, ListValue):
-            try:
-                key = range(len(container.items))[key]
-            except (IndexError, TypeError):
-                self.refuse(node, f"the index {key!r} of a list of {len(container.items)}")
-        return key
-
-    def holder_of(self, container, key):
-        """The environment place of a container's item (for the memory's questions)."""
-        for k, value in self.env.items():
-            if value is container or isinstance(value, (DictValue, ListValue)) and \
-                    getattr(value, "ident", None) == container.ident and value is container:
-                items = container.values if isinstance(container, DictValue) else container.items
-                labels = container.keys if isinstance(container, DictValue) else \
-                    range(len(items))
-                at = 0
-                for label, item in zip(labels, items):
-                    if label == key:
-                        return (k, at)
-                    at += len(flatten(item)[0])
-        return None
-
-    def set_container_item(self, container, key, value, node):
-        if isinstance(container, DictValue):
-            new = container.with_item(key, self.bind_value(value, str(key)))
-        else:
-            items = list(container.items)
-            items[key] = self.bind_value(value, "item")
-            new = container.with_items(items)
-        self.update_container(container, new)
-
-    def update_container(self, old, new):
-        """Every name holding the list or dict `old` (its identity) sees `new`."""
-        ident = old.ident
-
-        def swap(v):
-            return new if isinstance(v, (DictValue, ListValue)) and v.ident == ident else v
-        for k, value in list(self.env.items()):
-            if isinstance(value, (DictValue, ListValue)) and value.ident == ident:
-                self.env[k] = new
-            elif isinstance(value, (TupleValue, DictValue)):
-                self.env[k] = _map_containers(value, swap)
-
-    def container_method(self, method, args, node):
-        """d.keys(), d.values(), d.items(), d.get(k, default); xs.append(v)."""
-        c, name = method.receiver, method.name
-        if name == "append":
-            if len(args) != 1:
-                self.refuse(node, "this append", "append one value to a list")
-            self.update_container(c, c.with_items(list(c.items) + [self.bind_value(args[0],
-                                                                                "item")]))
-            return Const(None)
-        if name == "keys":
-            return ListValue(Const(k) for k in c.keys)
-        if name == "values":
-            return ListValue(c.values)
-        if name == "items":
-            return ListValue(TupleValue((Const(k), v)) for k, v in zip(c.keys, c.values))
-        key = args[0] if args else None
-        if not isinstance(key, Const):
-            self.refuse(node, "dict.get with a key computed at run time")
-        try:
-            return c.get(key.value)
-        except KeyError:
-            return args[1] if len(args) > 1 else Const(None)
-
-    def append(self, target_node, receiver, args, node):
-        """`xs.append(v)` on a list at run time (or on a module's list: a log)."""
-        if len(args) != 1 or node.keywords or not isinstance(target_node, gast.Name):
-            self.refuse(node, "this append", "append one value to a list variable")
-        if target_node.id not in self.local:
-            # a module's or an enclosing function's list: appended to, as in Python (its
-            # items are not differentiated: a log, say)
-            op = Op(P.OPAQUE_CALL, [self.operand(args[0], node)], loc=self.builder.loc,
-                    attrs={"callee": list.append, "text": f"{target_node.id}.append"}, outs=[])
-            self.builder.append(op)
-            return Const(None)
-        item = args[0]
-        self.memory.escape(item, node)
-        mem = self.memory
-        receiver = mem.resolve(receiver, node)
-
-        def act(alt):
-            old = mem.contents(alt, receiver.hint, node)
-            new = self.builder.emit(runtime.appended, [old, self.operand(item, node)])
-            self.builder.name(new, target_node.id)
-            mem.state.heap[alt.obj] = new
-            mem.written.add(alt.obj)
-            return Const(None)
-        mem.dispatch(receiver, act, node)
-        return Const(None)
-
-    # -- functions ----------------------------------------------------------
-    def local_function(self, node):
-        """A nested def or lambda: its defaults evaluated now, as Python does."""
-        args = node.args
-        if args.vararg is not None or args.kwarg is not None or args.kwonlyargs:
-            self.refuse(node, "a nested function with *args, **kwargs or keyword-only "
-                        "parameters", "list its parameters explicitly")
-        defaults = [self.expr(d) for d in args.defaults]
-        return LocalFunction(node, defaults, self)
-
-    def static_call(self, node):
-        """(callable, argument nodes) for a call of range, enumerate, zip or reversed."""
-        if not isinstance(node, gast.Call) or not isinstance(node.func, (gast.Name,
-                                                                         gast.Attribute)):
-            return None
-        callee = self.expr(node.func)
-        if not isinstance(callee, Static) or callee.obj not in (range, enumerate, zip, reversed):
-            return None
-        if any(isinstance(a, gast.Starred) for a in node.args):
-            self.refuse(node, "a starred argument of a loop's iterable",
-                        "pass the sequences one by one")
-        kw = {k.arg: k.value for k in node.keywords}
-        if set(kw) - ({"start"} if callee.obj is enumerate else set()):
-            self.refuse(node, f"keyword arguments to {callee.obj.__name__}()")
-        return callee.obj, list(node.args) + ([kw["start"]] if "start" in kw else [])
-
-    def is_marker(self, func):
-        if not isinstance(func, (gast.Name, gast.Attribute)):
-            return False
-        callee = self.expr(func)
-        return isinstance(callee, Static) and callee.obj is runtime.checkpointed
-
-    def checkpoint_marker(self, call, node):
-        """`sad.checkpointed(range(n), snapshots=s)` (or every=k): (the range expression,
-        the schedule), checked now where its numbers are constants."""
-        if len(call.args) != 1 or len(call.keywords) != 1 or \
-                call.keywords[0].arg not in ("snapshots", "every"):
-            self.refuse(node, "this sad.checkpointed(...)",
-                        "write sad.checkpointed(range(n), snapshots=s) or every=k")
-        kind = "binomial" if call.keywords[0].arg == "snapshots" else "periodic"
-        count = self.operand(self.expr(call.keywords[0].value), node)
-        if isinstance(count, Const):
-            v = count.value
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise ValueError(f"{self.loc_of(node)}: sad.checkpointed needs "
-                                 f"{call.keywords[0].arg} a positive integer, got {v!r}")
-        if getattr(node, "sad_exit", None):
-            self.refuse(node, "break or return in a checkpointed loop",
-                        "run it for the whole range")
-        for sub in gast.walk(node):
-            if isinstance(sub, gast.Call) and isinstance(sub.func, gast.Attribute) and \
-                    sub.func.attr == "append" and isinstance(sub.func.value, gast.Name):
-                self.refuse(sub, f"appending to `{sub.func.value.id}` in a checkpointed loop: "
-                            "its steps run again while the loop is reversed, and would "
-                            "append again",
-                            "carry the values as arrays, or checkpoint a loop without it")
-        return call.args[0], (kind, count)
-
-    def index_name(self, node):
-        """A name for the index of a loop over a sequence: i, j, k, ... none the user's."""
-        free = [n for n in ("i", "j", "k", "m", "n") if n not in self.taken]
-        depth = sum(1 for k in self.env if isinstance(k, str) and k.startswith("<iterable"))
-        return free[min(depth - 1, len(free) - 1)] if free else "index"
-
-    # -- expressions ----------------------------------------------------------
-    def expr(self, node):
-        method = getattr(self, "expr_" + type(node).__name__, None)
-        if method is None:
-            self.refuse(node)
-        return method(node)
-
-    def expr_Constant(self, node):
-        return Const(node.value)
-
-    def expr_Name(self, node):
-        return self.lookup(node.id, node)
-
-    def expr_Call(self, node):
-        return self.calls.call(node)
-
-    def expr_Attribute(self, node):
-        base = self.expr(node.value)
-        attr = node.attr
-        if isinstance(base, Static):
-            return self.scope.attribute(base, attr, self.loc_of(node), self.builder)
-        if isinstance(base, DictValue) and attr in ("keys", "values", "items", "get") or \
-                isinstance(base, ListValue) and attr == "append":
-            return BoundMethod(base, attr)
-        if isinstance(base, (Ref, Var)) and (attr == "append" or attr in IN_PLACE_METHODS):
-            return BoundMethod(base, attr)
-        if isinstance(base, (TupleValue, DictValue)) or attr not in ARRAY_ATTRIBUTES and \
-                attr not in ARRAY_METHODS:
-            return self.builder.emit_op(P.GETATTR, [self.operand(base, node)],
-                                        attrs={"name": attr})
-        if attr == "T":
-            return self.memory.view(base, __import__("numpy").transpose, [], node=node,
-                                    kind="view") if isinstance(base, (Ref, Var)) else \
-                self.builder.emit(ARRAY_ATTRIBUTES[attr], [self.operand(base, node)])
-        if attr in ARRAY_ATTRIBUTES:   # x.shape: NumPy's function forms
-            return self.builder.emit(ARRAY_ATTRIBUTES[attr], [self.operand(base, node)])
-        return BoundMethod(base, attr)
-
-    def expr_Subscript(self, node):
-        base, index = self.values([node.value, node.slice])
-        if isinstance(base, DictValue):
-            if not isinstance(index, Const):
-                self.refuse(node, "a dict read with a key computed at run time",
-                            "read dicts with constant keys")
-            try:
-                return base.get(index.value)
-            except KeyError:
-                self.refuse(node, f"the key {index.value!r}, which the dict does not have")
-        if isinstance(base, TupleValue) and isinstance(index, Const):
-            if isinstance(index.value, int):
-                try:
-                    return base.items[index.value]
-                except IndexError:
-                    self.refuse(node, f"index {index.value} of a sequence of {len(base.items)}")
-            if isinstance(index.value, slice):
-                return type(base)(base.items[index.value]) if not isinstance(base, ListValue) \
-                    else ListValue(base.items[index.value])
-        return self.item(base, index, node)
-
-    def expr_Slice(self, node):
-        parts = [p if p is not None else gast.Constant(None, None)
-                 for p in (node.lower, node.upper, node.step)]
-        values = [self.operand(v, node) for v in self.values(parts)]
-        if all(isinstance(p, Const) for p in values):
-            return Const(slice(*(p.value for p in values)))
-        return self.builder.emit(slice, values)
-
-    def expr_BinOp(self, node):
-        op = BINOPS.get(type(node.op))
-        if op is None:
-            self.refuse(node, f"the operator {type(node.op).__name__}")
-        left, right = self.values([node.left, node.right])
-        return self.builder.emit(op, [self.operand(left, node), self.operand(right, node)])
-
-    def expr_UnaryOp(self, node):
-        return self.builder.emit(UNARY[type(node.op)], [self.operand(self.expr(node.operand),
-                                                                     node)])
-
-    def expr_Compare(self, node):
-        # a < b < c is a < b and b < c, with b evaluated once
-        values = self.values([node.left] + list(node.comparators))
-        left = self.operand(values[0], node)
-        result = None
-        for op_node, comp in zip(node.ops, values[1:]):
-            right = self.operand(comp, node)
-            if isinstance(op_node, (gast.Is, gast.IsNot)) and \
-                    any(isinstance(v, Const) and v.value is None for v in (left, right)) and \
-                    any(v in self.never_none for v in (left, right) if isinstance(v, Var)):
-                # a rule's cotangent is None only where it is known to be zero, and that is
-                # bound while lowering (see registry.vjp_rule)
-                value = Const(isinstance(op_node, gast.IsNot))
-            else:
-                value = self.builder.emit(COMPARE[type(op_node)], [left, right])
-            if result is None:
-                result = value
-            elif isinstance(result, Const):
-                result = value if result.value else result
-            else:
-                first = result
-                result = self.branch(first, lambda v=value: v, lambda f=first: f, node)
-            left = right
-        return result
-
-    def expr_BoolOp(self, node):
-        is_and = isinstance(node.op, gast.And)
-
-        def combine(values):
-            first = self.expr(values[0])
-            if len(values) == 1:
-                return first
-            test = self.operand(first, node)
-            if isinstance(test, Const):
-                return combine(values[1:]) if bool(test.value) == is_and else first
-            rest = lambda: combine(values[1:])  # noqa: E731  (evaluated only when needed)
-            return self.branch(test, rest, lambda: first, node) if is_and else \
-                self.branch(test, lambda: first, rest, node)
-        return combine(node.values)
-
-    def expr_IfExp(self, node):
-        cond = self.operand(self.expr(node.test), node)
-        return self.branch(cond, lambda: self.expr(node.body), lambda: self.expr(node.orelse),
-                           node)
-
-    def expr_Tuple(self, node):
-        if any(isinstance(e, gast.Starred) for e in node.elts):
-            self.refuse(node, "a starred item in a tuple", "list the items")
-        return TupleValue(self.values(node.elts))
-
-    def expr_List(self, node):
-        if any(isinstance(e, gast.Starred) for e in node.elts):
-            self.refuse(node, "a starred item in a list", "list the items")
-        return ListValue([self.bind_value(v, "item") for v in self.values(node.elts)])
-
-    def expr_Dict(self, node):
-        keys = []
-        for k in node.keys:
-            key = self.expr(k) if k is not None else None
-            if not isinstance(key, Const):
-                self.refuse(node, "a dict whose keys are not constants (or a ** entry)",
-                            "use constant keys: {'W': W, 'b': b}")
-            keys.append(key.value)
-        return DictValue(keys, [self.bind_value(v, str(k))
-                                for k, v in zip(keys, self.values(node.values))])
-
-    def expr_ListComp(self, node):
-        """A comprehension: the loop desugar made of it, run here; its list."""
-        stmts, acc = getattr(node, "sad_loop", None), getattr(node, "sad_result", None)
-        if stmts is None:
-            self.refuse(node)
-        self.local |= bound_names(stmts)
-        self.run(stmts)
-        key = self.key(acc)
-        value = self.env.pop(key)
-        return value
-
-    expr_GeneratorExp = expr_DictComp = expr_ListComp
-
-    def expr_Lambda(self, node):
-        body = gast.Return(value=node.body)
-        gast.copy_location(body, node.body)
-        fn = gast.FunctionDef(name="<lambda>", args=node.args, body=[body],
-                              decorator_list=[], returns=None, type_comment=None,
-                              type_params=[])
-        gast.copy_location(fn, node)
-        return self.local_function(fn)
 
     # -- inlining -----------------------------------------------------------
     def inline_local(self, fn, args, kwargs, node):
@@ -808,18 +483,6 @@ class Lowerer:
 
 def _params(args):
     return list(args.posonlyargs) + list(args.args) + list(args.kwonlyargs)
-
-
-def _map_containers(value, f):
-    if isinstance(value, DictValue):
-        return f(value).with_items([_map_containers(v, f) for v in f(value).values]) \
-            if f(value) is value else f(value)
-    if isinstance(value, TupleValue):
-        swapped = f(value)
-        if swapped is not value:
-            return swapped
-        return value.with_items([_map_containers(v, f) for v in value.items])
-    return value
 
 
 def _unnamed(key):

@@ -77,6 +77,7 @@ class Memory(Views, Writes):
         self.stand_ins = {}
         self.kinds = {}      # Var -> ARRAY, VALUE, LIST or UNKNOWN
         self.containers = {}  # Var -> whether it may hold arrays others hold (holds_items)
+        self.copies = {}     # (object, version, step) -> (step, the copy it made, if one)
 
     # -- objects ------------------------------------------------------------
     def new_object(self, version, hint, kind=None, external=False):
@@ -212,6 +213,8 @@ class Memory(Views, Writes):
         version: the state's cache)."""
         state = self.state
         current = state.heap[alt.obj]
+        if isinstance(current, Const) and current.value is None and alt.path:
+            return current   # a loop's placeholder, where this alternative never holds
         key = (operand_key(current),)
         for k, step in enumerate(alt.path):
             key += (step.key(),)

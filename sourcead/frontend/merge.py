@@ -74,6 +74,11 @@ class Join:
         for obj in probe.reachable():
             va, vb = s1.heap.get(obj, Const(None)), s2.heap.get(obj, Const(None))
             state.heap[obj] = self.phi(va, vb, obj.hint)
+        for obj, va in s1.heap.items():
+            # what nothing holds but neither branch changed stays, for the values the
+            # lowering itself still holds (an operand not yet read while another is)
+            if obj not in state.heap and s2.heap.get(obj) is va:
+                state.heap[obj] = va
         self.emit()
         self.mem.state = state
         for key, (out, parts) in self.values.items():

@@ -14,7 +14,7 @@ from .. import runtime
 from ..ir import primitives as P
 from ..ir.core import Const, Var
 from .values import TupleValue
-from .heap import (FALSE, INT, MAYBE, PART, SAME, TRUE, UNDECIDED, UNKNOWN, VALUE, VIEW, Alt, Obj,
+from .heap import (operand_key, FALSE, INT, MAYBE, PART, SAME, TRUE, UNDECIDED, UNKNOWN, VALUE, VIEW, Alt, Obj,
                    Ref, Step)
 
 
@@ -36,6 +36,8 @@ def index_view(index, defs, ints=()):
     op = defs.get(index) if isinstance(index, Var) else None
     if op is not None and op.prim.impl is slice:
         return VIEW
+    if op is not None and (op.prim is P.LIST or op.prim.impl in (np.array, runtime.array)):
+        return None   # a list or an array of indices: a copy
     if op is not None and op.prim is P.TUPLE:
         kinds = [index_view(a, defs, ints) for a in op.args]
         if None in kinds:
@@ -100,7 +102,13 @@ class Views:
             return ref   # np.asarray(np.asarray(y)) is np.asarray(y)
         step = Step(fn, args, kwargs, attrs, kind)
         new = Ref([Alt(a.guard, a.obj, a.path + (step,)) for a in ref.alts], "")
+        # taken now, held meanwhile (reading it may join branches, which keep only what
+        # something holds)
+        at = len(self.state.pending)
+        self.state.pending.append(new)
         self.read(new, node)
+        new = self.state.pending[at]
+        del self.state.pending[at:]
         return new
 
     def surely_same(self, fn, base, args, kwargs, node):
@@ -147,8 +155,18 @@ class Views:
             self.state.pending[at] = Ref(done + tuple(self._split(alt, ref.hint, node)),
                                          ref.hint)
         new = self.state.pending[at]
-        del self.state.pending[at:]
         self.replace(ref, new)
+        # the other references that take the same steps are resolved alike now (they
+        # share the copies, see _split): a write into one of those copies reaches them
+        steps = {id(st) for a in ref.alts for st in a.path if st.view in UNDECIDED}
+        while True:
+            other = next((r for _, r in self.state.holdings()
+                          if any(id(st) in steps for a in r.alts for st in a.path)), None)
+            if other is None:
+                break
+            self.resolve(other, node)
+        new = self.state.pending[at]
+        del self.state.pending[at:]
         return new
 
     def _split(self, alt, hint, node):
@@ -163,10 +181,18 @@ class Views:
                 out = self.branch(alt.guard, lambda: self._decided(alt, k, hint, node),
                                   lambda: TupleValue((FALSE, Const(None))), node)
                 test, made = out.items
-            copy = Obj(VALUE if self.kind_of(made) == VALUE else UNKNOWN, hint,
-                       holds=self.holds_items(made),
-                       discrete=alt.obj.discrete)
-            self.state.heap[copy] = made
+            # the copy, where it is one: the same object for every reference whose path
+            # has this step (`y = x[idx]; flat = y.reshape(2, 2)`: y and flat's base)
+            key = (alt.obj.id, operand_key(self.state.heap.get(alt.obj, Const(None))), id(step))
+            known = self.copies.get(key)
+            if known is not None and known[0] is step:
+                copy = known[1]
+            else:
+                copy = Obj(VALUE if self.kind_of(made) == VALUE else UNKNOWN, hint,
+                           holds=self.holds_items(made), discrete=alt.obj.discrete)
+                self.copies[key] = (step, copy)
+            if copy not in self.state.heap:
+                self.state.heap[copy] = made
             halves = []
             if not (isinstance(test, Const) and not test.value):
                 halves.append(Alt(self.b.and_(alt.guard, test), alt.obj, kept))

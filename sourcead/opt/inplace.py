@@ -33,6 +33,8 @@ from ..ir.core import Const, If, Loop, Op, Var, walk_stmts
 _MAKERS = (runtime.zeros_like, runtime.fresh_array, runtime.added_at, runtime.add_at, np.copy,
            runtime.set_item, runtime.zeroed_at, runtime.appended, np.zeros, np.ones, np.empty, np.full,
            np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.array)
+_ALWAYS_ARRAYS = (np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like,
+                  np.empty_like, np.full_like, np.array, np.copy)
 _ARITH = (operator.add, operator.sub, operator.mul, operator.truediv, operator.neg,
           np.add, np.subtract, np.multiply, np.divide, np.negative)
 
@@ -65,6 +67,8 @@ class _Planner:
         self.before_sweep = set()
         self.index_params = set()
         self.memo = {}
+        self.array_memo = {}   # loop values -> whether always an ndarray
+        self.indexed = set()
         self.copied = set()
         self.may_copy = True
         self.in_adjoint = False
@@ -87,6 +91,11 @@ class _Planner:
         self.scan(fn.body)
         self.uses = _count_uses(fn.body)
         stmts = [s for s in walk_stmts(fn.body) if isinstance(s, Op)]
+        # a parameter the function takes items of (X[i], X[1:]) is an ndarray, or the
+        # function raises (a number has no items; lists and tuples arrive item by item)
+        self.indexed = {s.args[0] for s in stmts if s.prim.impl is operator.getitem and
+                        s.args[0] in fn.params and not (isinstance(s.args[1], Const) and
+                                                        s.args[1].value in ((), Ellipsis))}
         adjoint = set()
         if swept:
             at = next(i for i, t in enumerate(fn.body.stmts)
@@ -163,7 +172,8 @@ class _Planner:
         if d[0] == "op":
             fn = d[1].prim.impl
             if fn in _MAKERS or d[1].prim is P.LIST:
-                return True, True   # zeros_like of an indexed value: an array
+                # a new value; an ndarray where it is made so, or made like one
+                return True, d[1].prim is not P.LIST and self.is_array(v)
             return fn in _ARITH or fn in _FLOAT_UFUNCS, False   # always a new value
         if d[0] == "if":
             s, k = d[1], d[2]
@@ -225,6 +235,9 @@ class _Planner:
         acc = op.args[0]
         if not isinstance(acc, Var) or not self.fresh(acc)[0]:
             return
+        if op.prim.impl is not runtime.appended and not self.fresh(acc)[1] and \
+                not self.is_array(acc):
+            return   # perhaps a number (a 0-d array times 0.9): `x[...] = v` would raise
         if sum(1 for a in op.operands() if a is acc) != 1:
             return   # x[i] = x: the value written is the array itself
         if op.prim.impl is runtime.appended and not self.is_list(acc):
@@ -273,13 +286,13 @@ class _Planner:
         viewing = {acc}    # x, and the views of x (and of those) made before `op`
         for t in before:
             n = sum(1 for a in t.operands() if a is acc)
-            if isinstance(t, Op) and t.prim.impl in _VIEWS and t.args and \
+            if isinstance(t, Op) and _is_view(t) and t.args and \
                     t.args[0] in viewing and t.args[0] is not acc:
                 n = 1   # a view of a view of x: x's memory too
             if isinstance(t, Op):
                 if n and not t.prim.pure and t.prim.impl not in _CHECKS:
                     return
-                if n and t.prim.impl in _VIEWS:
+                if n and _is_view(t):
                     viewing.update(t.outs)
                     for o in t.outs:
                         pushes = [u for u in before if isinstance(u, Op) and
@@ -336,14 +349,50 @@ class _Planner:
         function of one."""
         if not isinstance(v, Var) or depth > 50:
             return False
-        if v in self.arrays:
+        if v in self.arrays or v in self.indexed:
             return True
         d = self.defs.get(v)
-        if d is None or d[0] != "op":
+        if d is None or d[0] == "param":
             return False
+        if d[0] == "if":
+            s, k = d[1], d[2]
+            return all(self.is_array(b.results[k], depth + 1) for b in (s.then, s.orelse))
+        if d[0] != "op":   # a loop's: its start and what each iteration yields
+            if v in self.array_memo:
+                return self.array_memo[v]
+            self.array_memo[v] = True   # optimistic for the cycle through the iterations
+            before = set(self.array_memo)
+            s, k = d[1], d[2]
+            out = self.is_array(s.inits[k], depth + 1) and \
+                self.is_array(s.body.results[k], depth + 1)
+            if not out:   # what was decided on the optimistic guess is decided again
+                for w in set(self.array_memo) - before:
+                    del self.array_memo[w]
+            self.array_memo[v] = out
+            return out
         t = d[1]
+        if t.prim.impl in _ALWAYS_ARRAYS or t.prim is P.LIST:
+            return t.prim is not P.LIST
+        if t.prim.impl in _MAKERS:   # like their first argument (0.0 for a number)
+            return self.is_array(t.args[0], depth + 1)
+        if t.prim.impl is operator.getitem and len(t.args) == 2:
+            return self.array_index(t.args[1])   # x[1:], x[idx]: an ndarray, or it raises
         return t.prim.impl in _ELEMENTWISE_ARRAYS and \
             any(self.is_array(a, depth + 1) for a in t.args)
+
+    def array_index(self, index):
+        """Whether `x[index]` is an ndarray whatever x is (a slice, an index array or list
+        among its parts), where it is not an error."""
+        if isinstance(index, Const):
+            parts = index.value if isinstance(index.value, tuple) else (index.value,)
+            return any(isinstance(p, (slice, list, np.ndarray)) for p in parts)
+        d = self.defs.get(index) if isinstance(index, Var) else None
+        if d is None or d[0] != "op":
+            return False
+        op = d[1]
+        if op.prim is P.TUPLE:
+            return any(self.array_index(a) for a in op.args)
+        return op.prim.impl in (slice, runtime.array, np.array) or op.prim is P.LIST
 
     def is_f64(self, v):
         """Whether `v` is provably a float64 value (array or scalar) in this specialisation:
@@ -410,6 +459,11 @@ _CHECKS = (runtime.check_is_view, runtime.check_not_view, runtime.check_scalar,
 _VIEWS = (operator.getitem, np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims,
           np.swapaxes, np.moveaxis, np.diagonal, np.broadcast_to, runtime.broadcast_like,
           runtime.unbroadcast)
+
+
+def _is_view(op):
+    """Whether `op` may return memory of its first operand (np.flip, x.T, x[1:], ...)."""
+    return op.prim.impl in _VIEWS or bool(op.prim.view)
 
 
 def _reads(stmts, results):

@@ -26,8 +26,8 @@ def own_outputs(fn):
             return False
         if d.prim.impl in _VIEWS:
             return True
-        if d.prim.impl in _PASS or d.prim is P.COPY:
-            return may_alias(d.args[0])
+        if d.prim.impl in _PASS or d.prim is P.COPY or d.prim.view:
+            return may_alias(d.args[0])   # (a view of an input is the input's memory)
         return False
 
     results = fn.body.results

@@ -139,10 +139,15 @@ class _Simplifier:
                 saved = (dict(self.seen), dict(self.shapes.reps), dict(self.defining))
                 for sub in s.blocks():
                     for p in sub.params:
+                        if p.shape_of is not None and isinstance(self.m(p.shape_of), Var):
+                            p.shape_of = self.m(p.shape_of)
                         self.shapes.of(p)
                     self.block(sub)
                     self.seen, self.shapes.reps, self.defining = (dict(saved[0]), dict(saved[1]),
                                                                   dict(saved[2]))
+                for o in s.outs:   # (an adjoint shaped like a primal merged away)
+                    if o.shape_of is not None and isinstance(self.m(o.shape_of), Var):
+                        o.shape_of = self.m(o.shape_of)
                 self.shapes.visit(s)
                 out.append(s)
         b.stmts = out

@@ -1,0 +1,259 @@
+"""SSA construction, expressions: each expression of the desugared function lowered to
+IR operands or to values the lowering knows (a function, a tuple, a dict); calls go to
+calls.py. A mixin of lowering.Lowerer.
+"""
+
+import operator
+
+import gast
+
+from .. import runtime
+from ..ir import primitives as P
+from ..ir.core import Const, Var
+from .calls import ARRAY_ATTRIBUTES, ARRAY_METHODS, IN_PLACE_METHODS
+from .heap import Ref
+from .scope import bound_names
+from .values import BoundMethod, DictValue, ListValue, LocalFunction, Static, TupleValue
+
+
+BINOPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
+          gast.Div: operator.truediv, gast.FloorDiv: operator.floordiv, gast.Mod: operator.mod,
+          gast.Pow: operator.pow, gast.MatMult: operator.matmul,
+          gast.BitAnd: operator.and_, gast.BitOr: operator.or_, gast.BitXor: operator.xor}
+UNARY = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_,
+         gast.Invert: operator.invert}
+COMPARE = {gast.Lt: operator.lt, gast.LtE: operator.le, gast.Gt: operator.gt,
+           gast.GtE: operator.ge, gast.Eq: operator.eq, gast.NotEq: operator.ne,
+           gast.Is: operator.is_, gast.IsNot: operator.is_not}
+
+
+class Expressions:
+    """The expressions half of lowering.Lowerer (see the module docstring)."""
+
+    def local_function(self, node):
+        """A nested def or lambda: its defaults evaluated now, as Python does."""
+        args = node.args
+        if args.vararg is not None or args.kwarg is not None or args.kwonlyargs:
+            self.refuse(node, "a nested function with *args, **kwargs or keyword-only "
+                        "parameters", "list its parameters explicitly")
+        defaults = [self.expr(d) for d in args.defaults]
+        return LocalFunction(node, defaults, self)
+
+    def static_call(self, node):
+        """(callable, argument nodes) for a call of range, enumerate, zip or reversed."""
+        if not isinstance(node, gast.Call) or not isinstance(node.func, (gast.Name,
+                                                                         gast.Attribute)):
+            return None
+        callee = self.expr(node.func)
+        if not isinstance(callee, Static) or callee.obj not in (range, enumerate, zip, reversed):
+            return None
+        if any(isinstance(a, gast.Starred) for a in node.args):
+            self.refuse(node, "a starred argument of a loop's iterable",
+                        "pass the sequences one by one")
+        kw = {k.arg: k.value for k in node.keywords}
+        if set(kw) - ({"start"} if callee.obj is enumerate else set()):
+            self.refuse(node, f"keyword arguments to {callee.obj.__name__}()")
+        return callee.obj, list(node.args) + ([kw["start"]] if "start" in kw else [])
+
+    def is_marker(self, func):
+        if not isinstance(func, (gast.Name, gast.Attribute)):
+            return False
+        callee = self.expr(func)
+        return isinstance(callee, Static) and callee.obj is runtime.checkpointed
+
+    def checkpoint_marker(self, call, node):
+        """`sad.checkpointed(range(n), snapshots=s)` (or every=k): (the range expression,
+        the schedule), checked now where its numbers are constants."""
+        if len(call.args) != 1 or len(call.keywords) != 1 or \
+                call.keywords[0].arg not in ("snapshots", "every"):
+            self.refuse(node, "this sad.checkpointed(...)",
+                        "write sad.checkpointed(range(n), snapshots=s) or every=k")
+        kind = "binomial" if call.keywords[0].arg == "snapshots" else "periodic"
+        count = self.operand(self.expr(call.keywords[0].value), node)
+        if isinstance(count, Const):
+            v = count.value
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise ValueError(f"{self.loc_of(node)}: sad.checkpointed needs "
+                                 f"{call.keywords[0].arg} a positive integer, got {v!r}")
+        if getattr(node, "sad_exit", None):
+            self.refuse(node, "break or return in a checkpointed loop",
+                        "run it for the whole range")
+        for sub in gast.walk(node):
+            if isinstance(sub, gast.Call) and isinstance(sub.func, gast.Attribute) and \
+                    sub.func.attr == "append" and isinstance(sub.func.value, gast.Name):
+                self.refuse(sub, f"appending to `{sub.func.value.id}` in a checkpointed loop: "
+                            "its steps run again while the loop is reversed, and would "
+                            "append again",
+                            "carry the values as arrays, or checkpoint a loop without it")
+        return call.args[0], (kind, count)
+
+    def index_name(self, node):
+        """A name for the index of a loop over a sequence: i, j, k, ... none the user's."""
+        free = [n for n in ("i", "j", "k", "m", "n") if n not in self.taken]
+        depth = sum(1 for k in self.env if isinstance(k, str) and k.startswith("<iterable"))
+        return free[min(depth - 1, len(free) - 1)] if free else "index"
+
+    def expr(self, node):
+        method = getattr(self, "expr_" + type(node).__name__, None)
+        if method is None:
+            self.refuse(node)
+        return method(node)
+
+    def expr_Constant(self, node):
+        return Const(node.value)
+
+    def expr_Name(self, node):
+        return self.lookup(node.id, node)
+
+    def expr_Call(self, node):
+        return self.calls.call(node)
+
+    def expr_Attribute(self, node):
+        base = self.expr(node.value)
+        attr = node.attr
+        if isinstance(base, Static):
+            return self.scope.attribute(base, attr, self.loc_of(node), self.builder)
+        if isinstance(base, DictValue) and attr in ("keys", "values", "items", "get") or \
+                isinstance(base, ListValue) and attr == "append":
+            return BoundMethod(base, attr)
+        if isinstance(base, (Ref, Var)) and (attr == "append" or attr in IN_PLACE_METHODS):
+            return BoundMethod(base, attr)
+        if isinstance(base, (TupleValue, DictValue)) or attr not in ARRAY_ATTRIBUTES and \
+                attr not in ARRAY_METHODS:
+            return self.builder.emit_op(P.GETATTR, [self.operand(base, node)],
+                                        attrs={"name": attr})
+        if attr == "T":
+            return self.memory.view(base, __import__("numpy").transpose, [], node=node,
+                                    kind="view") if isinstance(base, (Ref, Var)) else \
+                self.builder.emit(ARRAY_ATTRIBUTES[attr], [self.operand(base, node)])
+        if attr in ARRAY_ATTRIBUTES:   # x.shape: NumPy's function forms
+            return self.builder.emit(ARRAY_ATTRIBUTES[attr], [self.operand(base, node)])
+        return BoundMethod(base, attr)
+
+    def expr_Subscript(self, node):
+        base, index = self.values([node.value, node.slice])
+        if isinstance(base, DictValue):
+            if not isinstance(index, Const):
+                self.refuse(node, "a dict read with a key computed at run time",
+                            "read dicts with constant keys")
+            try:
+                return base.get(index.value)
+            except KeyError:
+                self.refuse(node, f"the key {index.value!r}, which the dict does not have")
+        if isinstance(base, TupleValue) and isinstance(index, Const):
+            if isinstance(index.value, int):
+                try:
+                    return base.items[index.value]
+                except IndexError:
+                    self.refuse(node, f"index {index.value} of a sequence of {len(base.items)}")
+            if isinstance(index.value, slice):
+                return type(base)(base.items[index.value]) if not isinstance(base, ListValue) \
+                    else ListValue(base.items[index.value])
+        return self.item(base, index, node)
+
+    def expr_Slice(self, node):
+        parts = [p if p is not None else gast.Constant(None, None)
+                 for p in (node.lower, node.upper, node.step)]
+        values = [self.operand(v, node) for v in self.values(parts)]
+        if all(isinstance(p, Const) for p in values):
+            return Const(slice(*(p.value for p in values)))
+        return self.builder.emit(slice, values)
+
+    def expr_BinOp(self, node):
+        op = BINOPS.get(type(node.op))
+        if op is None:
+            self.refuse(node, f"the operator {type(node.op).__name__}")
+        left, right = self.values([node.left, node.right])
+        return self.builder.emit(op, [self.operand(left, node), self.operand(right, node)])
+
+    def expr_UnaryOp(self, node):
+        return self.builder.emit(UNARY[type(node.op)], [self.operand(self.expr(node.operand),
+                                                                     node)])
+
+    def expr_Compare(self, node):
+        # a < b < c is a < b and b < c, with b evaluated once
+        values = self.values([node.left] + list(node.comparators))
+        left = self.operand(values[0], node)
+        result = None
+        for op_node, comp in zip(node.ops, values[1:]):
+            right = self.operand(comp, node)
+            if isinstance(op_node, (gast.Is, gast.IsNot)) and \
+                    any(isinstance(v, Const) and v.value is None for v in (left, right)) and \
+                    any(v in self.never_none for v in (left, right) if isinstance(v, Var)):
+                # a rule's cotangent is None only where it is known to be zero, and that is
+                # bound while lowering (see registry.vjp_rule)
+                value = Const(isinstance(op_node, gast.IsNot))
+            else:
+                value = self.builder.emit(COMPARE[type(op_node)], [left, right])
+            if result is None:
+                result = value
+            elif isinstance(result, Const):
+                result = value if result.value else result
+            else:
+                first = result
+                result = self.branch(first, lambda v=value: v, lambda f=first: f, node)
+            left = right
+        return result
+
+    def expr_BoolOp(self, node):
+        is_and = isinstance(node.op, gast.And)
+
+        def combine(values):
+            first = self.expr(values[0])
+            if len(values) == 1:
+                return first
+            test = self.operand(first, node)
+            if isinstance(test, Const):
+                return combine(values[1:]) if bool(test.value) == is_and else first
+            rest = lambda: combine(values[1:])  # noqa: E731  (evaluated only when needed)
+            return self.branch(test, rest, lambda: first, node) if is_and else \
+                self.branch(test, lambda: first, rest, node)
+        return combine(node.values)
+
+    def expr_IfExp(self, node):
+        cond = self.operand(self.expr(node.test), node)
+        return self.branch(cond, lambda: self.expr(node.body), lambda: self.expr(node.orelse),
+                           node)
+
+    def expr_Tuple(self, node):
+        if any(isinstance(e, gast.Starred) for e in node.elts):
+            self.refuse(node, "a starred item in a tuple", "list the items")
+        return TupleValue(self.values(node.elts))
+
+    def expr_List(self, node):
+        if any(isinstance(e, gast.Starred) for e in node.elts):
+            self.refuse(node, "a starred item in a list", "list the items")
+        return ListValue([self.bind_value(v, "item") for v in self.values(node.elts)])
+
+    def expr_Dict(self, node):
+        keys = []
+        for k in node.keys:
+            key = self.expr(k) if k is not None else None
+            if not isinstance(key, Const):
+                self.refuse(node, "a dict whose keys are not constants (or a ** entry)",
+                            "use constant keys: {'W': W, 'b': b}")
+            keys.append(key.value)
+        return DictValue(keys, [self.bind_value(v, str(k))
+                                for k, v in zip(keys, self.values(node.values))])
+
+    def expr_ListComp(self, node):
+        """A comprehension: the loop desugar made of it, run here; its list."""
+        stmts, acc = getattr(node, "sad_loop", None), getattr(node, "sad_result", None)
+        if stmts is None:
+            self.refuse(node)
+        self.local |= bound_names(stmts)
+        self.run(stmts)
+        key = self.key(acc)
+        value = self.env.pop(key)
+        return value
+
+    expr_GeneratorExp = expr_DictComp = expr_ListComp
+
+    def expr_Lambda(self, node):
+        body = gast.Return(value=node.body)
+        gast.copy_location(body, node.body)
+        fn = gast.FunctionDef(name="<lambda>", args=node.args, body=[body],
+                              decorator_list=[], returns=None, type_comment=None,
+                              type_params=[])
+        gast.copy_location(fn, node)
+        return self.local_function(fn)

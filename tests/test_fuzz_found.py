@@ -1,0 +1,148 @@
+"""Programs the fuzzer found wrong (`python -m sourcead fuzz`, seeds in the names),
+minimized: each checked in both modes against finite differences and its own value,
+or refused where NumPy's sharing cannot be followed."""
+
+import numpy as np
+import pytest
+
+import sourcead as sad
+
+OFFSET = np.array([0.2, 0.7, 0.1])
+
+
+def _halve_row(a, c):
+    a[1, ::1] /= 2.0
+
+
+def _zip_write(u, a, scale=1.1):
+    for r, row in zip(a, u):
+        row[2] = scale
+    return u
+
+
+def _offset(b):
+    return OFFSET
+
+
+def s103831_argument_held_across_a_generator(n, W):
+    # bump's first argument waits while the generator's loop runs
+    H = W[np.array([1, 1, 2])]
+    if n > 0:
+        W[0] = 0.3
+    _halve_row(H, sum((row.sum() for row in W)))
+    return H.mean()
+
+
+def s100916_name_left_as_it_was_by_a_loop(n, M):
+    # the inner loop may leave M the array z holds: the next `M += 0.1` writes z
+    z = M
+    for i in range(3):
+        M += 0.1
+        for r in z:
+            if np.sum(z[z > 0.5]) > 0.8:
+                break
+            M = np.stack([r, r])
+    return np.sum(z)
+
+
+def s101339_two_names_of_one_array_after_a_loop(n, v):
+    w = v * 0.0
+    for i in range(3):
+        v = v
+        w = v
+    v += 0.1
+    return np.prod(w)
+
+
+def s101557_a_reshape_of_a_copy_written(n, y):
+    y = y[np.array([0, 2, 1, 0])]
+    flat = y.reshape(2, 2)
+    flat[-2, :] = max(1.8, y[1])
+    return np.sum(y)
+
+
+def s101442_rows_of_an_indexed_copy_written_in_a_helper(n, W):
+    ix = np.argsort(W[:, 0])
+    G = W * _zip_write(W[ix], W, scale=1.1)
+    return G.mean()
+
+
+def s103419_repeated_reads_of_a_row_in_a_while_loop(n, B):
+    # the two reads of B[k % 3] are one after simplification; the adjoint shaped like
+    # the one merged away must follow it
+    k = 0
+    while k < 5:
+        k += 1
+        B[k % 3][min(k, 3)] = B[k % 3][-4]
+    return np.sum(B * B)
+
+
+@pytest.mark.parametrize("f", [s103419_repeated_reads_of_a_row_in_a_while_loop,
+                               s103831_argument_held_across_a_generator,
+                               s100916_name_left_as_it_was_by_a_loop,
+                               s101339_two_names_of_one_array_after_a_loop,
+                               s101557_a_reshape_of_a_copy_written,
+                               s101442_rows_of_an_indexed_copy_written_in_a_helper])
+def test_found_programs_are_differentiated_correctly(f):
+    rng = np.random.default_rng(3)
+    for X in (rng.normal(size=(3, 4)) + 0.2, rng.normal(size=(4, 4))):
+        x = X if f is not s101557_a_reshape_of_a_copy_written else X[0]
+        for n in (0, 1):
+            sad.check_grads(f, (n, x), wrt=1)
+
+
+def s101104_array_written_after_it_was_appended(M):
+    acc = np.zeros((3, 4))
+    history = []
+    for r in M:
+        acc += M
+        history.append(acc)
+    return np.mean(np.array(history))
+
+
+def s104626_module_array_written_through_a_helper(y):
+    y3 = _offset(y)
+    np.add.at(y3, [2, 1, 0], np.max(y))
+    return np.mean(y3)
+
+
+@pytest.mark.parametrize("f, match", [
+    (s101104_array_written_after_it_was_appended, "put into a list built at run time"),
+    (s104626_module_array_written_through_a_helper, "an array of the module"),
+])
+def test_found_programs_are_refused(f, match):
+    with pytest.raises(sad.SourceADError, match=match):
+        sad.grad(f)(np.ones((3, 4)))
+    assert np.array_equal(OFFSET, [0.2, 0.7, 0.1])
+
+
+def s100542_a_number_that_was_a_0d_array(n, alpha):
+    # alpha is a 0-d array, then a number: its adjoint is written in place only where
+    # it is surely an ndarray
+    hs = []
+    for j in range(1, 3):
+        hs.append(alpha)
+        alpha -= 1.0
+        alpha = 0.9 * alpha
+    return alpha
+
+
+def s107626_a_flipped_view_read_after_its_array_is_written(n, w):
+    w /= 2.0
+    u = w
+    w -= np.sin(np.flip(u))
+    return np.sum(w)
+
+
+@pytest.mark.parametrize("f, x", [(s100542_a_number_that_was_a_0d_array, np.array(0.7)),
+                                  (s107626_a_flipped_view_read_after_its_array_is_written,
+                                   np.array([0.3, 0.5, 0.7]))])
+def test_found_programs_in_the_general_and_the_float64_code(f, x):
+    value = f(1, x.copy())
+    for call in (lambda g: g(1, x.copy()), lambda g: g(n=1, **{f.__code__.co_varnames[1]: x.copy()})):
+        v, g = call(sad.value_and_grad(f, wrt=1))
+        assert v == pytest.approx(value)
+        eps = 1e-6
+        fd = (f(1, x + eps) - f(1, x - eps)) / (2 * eps)
+        assert np.sum(g) == pytest.approx(np.sum(fd), rel=1e-5)
+    sad.check_grads(f, (1, x), wrt=1)
