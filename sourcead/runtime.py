@@ -439,7 +439,7 @@ def add_at(acc, index, g):
 
 def added_at(acc, index, g):
     """A new array: `acc` with `g` added at `index` (the functional form of `add_at`)."""
-    return add_at(fresh_array(acc), index, g)
+    return add_at(_writable(acc), index, g)
 
 
 def set_item(x, index, v):
@@ -457,7 +457,7 @@ def set_item(x, index, v):
 def zeroed_at(g, index):
     """A copy of `g` with zeros at `index` (the adjoint of what an item assignment
     overwrote); in place where `g` is unshared."""
-    out = fresh_array(g)
+    out = _writable(g)
     out[index] = 0.0
     return out
 
@@ -501,12 +501,21 @@ def _named_last(shape, index):
     return last.reshape(np.shape(places))
 
 
-def fresh_array(x):
-    """A floating copy of `x` that generated code may update in place."""
+def _writable(x):
+    """A floating copy of `x` that can be written in place (a 0-d array for a number)."""
     if isinstance(x, list):
-        return type(x)(x)   # a list stays a list (and an adjoint list one of those)
+        return type(x)(x)
     a = np.array(x, copy=True)
     return a.astype(np.float64) if a.dtype.kind in "biu" else a
+
+
+def fresh_array(x):
+    """A floating copy of `x` that generated code may update in place. A number stays
+    the number it is: it cannot be written in place, and a 0-d array in its stead would
+    answer `is_array` differently (and be shared by `a = x; a /= 2`)."""
+    if isinstance(x, list):
+        return type(x)(x)   # a list stays a list (and an adjoint list one of those)
+    return _writable(x) if isinstance(x, np.ndarray) else x
 
 
 def astype(x, dtype):

@@ -146,3 +146,48 @@ def test_found_programs_in_the_general_and_the_float64_code(f, x):
         fd = (f(1, x + eps) - f(1, x - eps)) / (2 * eps)
         assert np.sum(g) == pytest.approx(np.sum(fd), rel=1e-5)
     sad.check_grads(f, (1, x), wrt=1)
+
+
+def _halve(a, w, scale=1.0):
+    a /= 2   # a number: rebinds `a` alone (an array would be halved in place)
+    return scale
+
+
+def s106404_a_number_carried_by_a_loop_stays_a_number(W, t0):
+    for k, w_row in enumerate(W, 1):
+        t0 /= _halve(t0, w_row, scale=0.6)
+    return t0
+
+
+def s108026_one_array_held_twice_at_a_loop_head(n, w):
+    # `same` is w under two guards (a decided view, an undecided one resolved before the
+    # loop): the loop carries both alternatives, each with its own guard
+    same = np.asarray(w)
+    buf = np.copy(same)
+    if len(buf) > 3:
+        same[1::2] = buf[[0]]
+    for k in range(w.shape[0]):
+        np.add.at(same, [2, 1, 2, 1], w[[1, 0, 1, 1]])
+    return same.mean()
+
+
+def test_found_programs_in_the_general_code_with_numbers():
+    W = np.ones((3, 2))
+    f = s106404_a_number_carried_by_a_loop_stays_a_number
+    value = f(W, 0.7)
+    vg = sad.value_and_grad(f, wrt=1)
+    for v, g in (vg(W, 0.7), vg(W=W, t0=0.7)):
+        assert v == pytest.approx(value)
+        assert g == pytest.approx((f(W, 0.7 + 1e-6) - f(W, 0.7 - 1e-6)) / 2e-6, rel=1e-6)
+
+
+@pytest.mark.parametrize("size", [3, 4, 5])
+def test_found_array_held_twice_in_the_general_and_the_float64_code(size):
+    f = s108026_one_array_held_twice_at_a_loop_head
+    w = np.linspace(0.1, 1.0, size)
+    value = f(1, w.copy())
+    v, g = sad.value_and_grad(f, wrt=1)(n=1, w=w.copy())
+    assert v == pytest.approx(value)
+    fd = [(f(1, w + e) - f(1, w - e)) / 2e-6 for e in np.eye(size) * 1e-6]
+    assert g == pytest.approx(np.array(fd), rel=1e-5)
+    sad.check_grads(f, (1, w), wrt=1)

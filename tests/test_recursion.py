@@ -107,7 +107,74 @@ def test_a_write_into_what_may_be_the_argument_is_refused(f):
         sad.jvp(f, wrt=0)(np.ones(3), 1, np.ones(3))
 
 
-def test_a_recursive_function_that_writes_into_its_argument_is_refused():
-    with pytest.raises(sad.SourceADError, match=r"recursive function \(scale_in_place\) "
-                       "that writes into the arrays it is given"):
+def test_a_recursion_that_writes_of_a_depth_known_only_at_run_time_is_refused():
+    with pytest.raises(sad.SourceADError, match=r"recursive call of scale_in_place, which "
+                       "writes into the arrays it is given, more than 16 calls deep"):
         sad.grad(calls_one_that_writes)(np.ones(3), 2)
+
+
+# Recursions lowered where they are called: their depth is a constant there, so the
+# lowering follows them to the bottom (as a tracer would) and sees every write.
+def halve_rows(u, n):
+    if n <= 0:
+        return np.abs(u)
+    u[::2] = np.cos(u[-2:, ::-1]) * u[::2]
+    return halve_rows(np.sin(u[np.array([1, 1, 0])] * u), n - 1)
+
+
+def fill_and_recurse(u, n):
+    if n <= 0:
+        return np.tanh(u)
+    u *= 0.9 + 0.1 * np.prod(u)
+    return u + 0.6 * fill_and_recurse(np.concatenate([u[1::-1], u[-1:]]), n - 1)
+
+
+def apply_times(fn, u, n):
+    if n == 0:
+        return u
+    return apply_times(fn, fn(u), n - 1)
+
+
+def even_write(u, n):
+    if n == 0:
+        return u
+    u *= 1.1
+    return odd_write(u[::-1], n - 1)
+
+
+def odd_write(u, n):
+    if n == 0:
+        return np.cos(u)
+    u -= 0.2 * u
+    return even_write(u, n - 1)
+
+
+def constant_depth_writes(x, y):
+    M = x * 1.0
+    z = halve_rows(M[[2, 2, 2]], 2)
+    v = y * 1.0
+    w = fill_and_recurse(v, 2)
+    return np.sum(z) + np.sum(M) + np.sum(w * v)
+
+
+def constant_depth_passing_functions(x, y):
+    return np.sum(apply_times(np.sin, x, 3)) + np.sum(apply_times(lambda t: t * y[0], y, 2))
+
+
+def constant_depth_mutual(x, y):
+    v = y * 1.0
+    w = even_write(v, 3)
+    return np.sum(w) + np.sum(v ** 2) + np.sum(x)
+
+
+@pytest.mark.parametrize("f", [constant_depth_writes, constant_depth_passing_functions,
+                               constant_depth_mutual])
+def test_recursions_of_a_constant_depth_are_lowered_where_they_are_called(f):
+    rng = np.random.default_rng(7)
+    for _ in range(2):
+        x, y = rng.normal(size=(3, 4)), rng.normal(size=3) * 0.5
+        before = (x.copy(), y.copy())
+        sad.check_grads(f, (x, y))
+        v, _ = sad.value_and_grad(f, wrt=(0, 1))(x, y)
+        assert v == pytest.approx(f(x.copy(), y.copy()))
+        assert np.array_equal(x, before[0]) and np.array_equal(y, before[1])

@@ -20,6 +20,9 @@ Numbers and other values that are never arrays (heap.VALUE) cannot be written
 through, so whoever else holds one, each holder keeps its own.
 """
 
+import itertools
+from collections import Counter
+
 from ..ir.core import Const, Var
 from .heap import (FALSE, LIST, TRUE, VALUE, Alt, Obj, Ref, State, path_skeleton,
                    same_value)
@@ -152,14 +155,16 @@ class Head:
             if self.plan[h] is KEEP:
                 self.plan[h] = self.entry_specs(h)
                 changed = True
-            known = {s.key() for s in self.plan[h]}
+            known = Counter(s.key() for s in self.plan[h])
+            wanted = Counter()
             for s in specs:
                 if s.objkey[0] == "entry" and s.objkey[1] not in self.entry_objects:
                     # an object from before the loop that h has just adopted: h's slot
                     s = Spec(("slot", h), s.alt)
-                if s.key() not in known:
+                wanted[s.key()] += 1
+                if wanted[s.key()] > known[s.key()]:
                     self.plan[h].append(Spec(s.objkey, s.alt, FALSE))
-                    known.add(s.key())
+                    known[s.key()] += 1
                     changed = True
             if len(self.plan[h]) > _MAX_ALTERNATIVES:
                 self.too_many = h
@@ -190,13 +195,14 @@ class Head:
         self.slot_inits[("slot", h)] = Const(None)
         rest = [s for s in self.plan[h] if s.objkey[0] != "slot" or s.objkey[1] != h]
         specs = self.entry_specs(h)
-        known = {s.key() for s in specs}
+        known, wanted = Counter(s.key() for s in specs), Counter()
         for s in rest:
             if s.objkey[0] == "entry" and s.objkey[1] not in self.entry_objects:
                 continue   # adopted just now: h's slot, which entry_specs gave
-            if s.key() not in known:
+            wanted[s.key()] += 1
+            if wanted[s.key()] > known[s.key()]:
                 specs.append(s)
-                known.add(s.key())
+                known[s.key()] += 1
         self.plan[h] = specs
 
     unsafe = frozenset()
@@ -403,7 +409,7 @@ class Head:
 
     def fits(self, description):
         return all(self.plan[h] is not KEEP and
-                   {s.key() for s in specs} <= {s.key() for s in self.plan[h]}
+                   not Counter(s.key() for s in specs) - Counter(s.key() for s in self.plan[h])
                    for h, specs in description.items())
 
     def kind(self, value):
@@ -479,7 +485,12 @@ class Head:
             if specs is None:   # the holder ends as it started
                 out.append(param)
                 continue
-            match = next((s for s in specs if s.key() == spec.key()), None)
+            # the n-th alternative of the plan with this key takes the n-th one of the end
+            # (a holder may hold one array twice, under two guards or at two paths alike:
+            # which of the two carried alternatives takes which is the plan's choice)
+            n = sum(1 for s in self.plan[h][:j] if s.key() == spec.key())
+            match = next(itertools.islice((s for s in specs if s.key() == spec.key()), n, None),
+                         None)
             if key[0] == "guard":
                 out.append(FALSE if match is None else
                            match.alt.guard if len(specs) > 1 else TRUE)

@@ -220,11 +220,8 @@ def effects_of(fn, lw, node):
                 del _effects[other]
     finally:
         _in_progress.discard(code)
-    if code in _assumed and (effects.writes or not effects.aliases <= set(
-            inspect.signature(fn).parameters)):
-        lw.refuse(node, f"a recursive function ({fn.__name__}) that writes into the arrays "
-                  "it is given (or returns arrays from outside it)",
-                  "return new arrays from it instead")
+    # (a recursive function that writes into the arrays it is given is lowered where it
+    # is called, as deep as its recursion goes there: see inline_user)
     _effects[code] = effects
     return effects
 
@@ -298,18 +295,29 @@ def _run_frame(child, caller, values, node):
     return returned if returned is not None else Const(None)
 
 
+MAX_RECURSION = 16   # calls of one function inside each other, lowered in the caller
+MAX_NESTING = 40
+
+
 def inline_user(lw, fn, args, kwargs, node):
-    """A call of one of the user's module-level functions, lowered in the caller."""
+    """A call of one of the user's module-level functions, lowered in the caller (a
+    recursive one as deep as its recursion goes: its tests must be known here)."""
     why = "passing a function to" if not _effects.get(fn.__code__, Effects()).writes else \
         "writing into its arguments in"
     if fn.__globals__ is not lw.scope.globals:
         lw.refuse(node, f"{why} {fn.__name__}, which is defined in another module",
                   f"define {fn.__name__} in this module, or return the new values from it")
-    if fn in lw.inlining:
-        lw.refuse(node, f"a recursive call of {fn.__name__}, {why} it",
-                  "return the new values instead")
-    if len(lw.inlining) > 20:
-        lw.refuse(node, "calls nested more than 20 deep while passing functions")
+    if lw.inlining.count(fn) >= MAX_RECURSION:
+        # a recursion lowered in its caller ends where its tests are known while lowering
+        # (`if n <= 0` with n a constant); this one did not
+        what = "which writes into the arrays it is given" if why.startswith("writing") else \
+            "passing a function to it"
+        lw.refuse(node, f"a recursive call of {fn.__name__}, {what}, more than "
+                  f"{MAX_RECURSION} calls deep (how deep it goes is not known before it runs)",
+                  "pass the depth as a constant, or return the new values instead")
+    if len(lw.inlining) > MAX_NESTING:
+        lw.refuse(node, f"calls nested more than {MAX_NESTING} deep while passing functions "
+                  "or writing into arguments")
     try:
         bound = inspect.signature(fn).bind(*args, **kwargs)
     except TypeError as e:
@@ -328,7 +336,7 @@ def inline_user(lw, fn, args, kwargs, node):
     body = prepare(parsed.node)
     child = Lowerer(parsed, body, lw.memory, lw.builder, frame=_new_frame(),
                     scope=Scope(fn, bound_names(body.body)), bindings=lw.bindings,
-                    inlining=lw.inlining | {fn})
+                    inlining=lw.inlining + (fn,))
     returned = _run_frame(child, lw, values, node)
     lw.scope.globals_read |= child.scope.globals_read
     if child.scope.free_read:

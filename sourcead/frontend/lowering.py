@@ -69,7 +69,7 @@ class Lowerer(Expressions, Containers):
     whose variables it reads; `bindings` (rules only) fixes some parameters."""
 
     def __init__(self, parsed, node, memory, builder, *, frame=0, scope=None, owner=None,
-                 bindings=None, inlining=frozenset()):
+                 bindings=None, inlining=()):
         self.parsed = parsed
         self.node = node
         self.memory = memory

@@ -18,8 +18,8 @@ If whose results are the values that differ (the phis):
 
 from ..ir.core import Block, Const, If, Var
 from ..ir.dims import join
-from .heap import (FALSE, TRUE, UNKNOWN, VALUE, Alt, Obj, Ref, State, path_skeleton,
-                   same_value, value_key, join_escapes)
+from .heap import (FALSE, TRUE, UNKNOWN, VALUE, Alt, Obj, Ref, State, holder_name,
+                   join_escapes, path_skeleton, same_value, value_key)
 from .values import DictValue, ListValue, Static, TupleValue, flatten
 
 _MISSING = object()
@@ -65,7 +65,8 @@ class Join:
             a, b = s1.env.get(n, _MISSING), s2.env.get(n, _MISSING)
             if a is _MISSING and b is _MISSING:
                 continue
-            env[n] = self.value(a, b, str(n), (n, 0))
+            hint = holder_name((n, 0)) or getattr(a, "hint", "") or getattr(b, "hint", "") or "t"
+            env[n] = self.value(a, b, hint, (n, 0))
         value = self.value(v1, v2, "t", None) if (v1 is not None or v2 is not None) else None
         pending = [self.value(a, b, "t", (f"<pending {k}>", 0))
                    for k, (a, b) in enumerate(zip(s1.pending, s2.pending))]

@@ -184,7 +184,7 @@ class _Planner:
         if body[0] and not init[0] and self.may_copy and (id(s), k) not in self.copied:
             self.copied.add((id(s), k))
             self.copy_init(s, k)
-            init = (True, True)
+            init = (True, self.is_array(s.inits[k]))
         return init[0] and body[0], init[1] and body[1]
 
     def sole_fresh(self, x):
