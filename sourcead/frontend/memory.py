@@ -54,6 +54,9 @@ TRUTH_OPS = (operator.lt, operator.le, operator.gt, operator.ge, operator.eq, op
              operator.is_not)
 
 
+MAX_DISPATCH = 24   # alternatives one operation may branch over
+
+
 class Memory(Views, Writes):
     """The current State and the operations on it (see the module docstring).
 
@@ -246,6 +249,11 @@ class Memory(Views, Writes):
         alts = ref.alts
         if len(alts) == 1:
             return act(alts[0])
+        if len(alts) > MAX_DISPATCH:
+            self.refuse(node, f"`{ref.hint or 'this value'}` here, which may be any of "
+                        f"{len(alts)} arrays or views, depending on the run",
+                        "copy it (`x = x.copy()`) where it is made, so that it is an array "
+                        "of its own")
         first = Ref([alts[0].with_guard(TRUE)], ref.hint)
         rest = Ref(alts[1:] if len(alts) > 2 else [alts[1].with_guard(TRUE)], ref.hint)
 
