@@ -191,3 +191,56 @@ def test_found_array_held_twice_in_the_general_and_the_float64_code(size):
     fd = [(f(1, w + e) - f(1, w - e)) / 2e-6 for e in np.eye(size) * 1e-6]
     assert g == pytest.approx(np.array(fd), rel=1e-5)
     sad.check_grads(f, (1, w), wrt=1)
+
+
+def s100743_a_number_or_an_array_summed_in_a_loop_that_returns(M, A):
+    # acc may be an array (the sum of a list built at run time): `acc += ...` makes a new
+    # number or writes in place; each holder keeps one number, and a slot that held
+    # nothing on entry takes the kind of what the iterations leave in it
+    acc = 0.0
+    for row in M:
+        acc += sum([1.0 + r for r in row])
+        if A[1, 1] >= 0.9:
+            return acc
+    return acc
+
+
+def s100412_a_value_returned_from_a_loop(y, y2):
+    # val and the value the return gives hold one array at the end of an iteration; after
+    # the loop only one of them is read on each path, so they need not share it
+    work = np.array(y2)
+    for val2, val3 in zip(y2, y):
+        if np.sum(y[[2, 1, 1, 1]]) < 1.0:
+            val = np.dot(work, y2[::1])
+        if len(y) > 3:
+            return val
+    return np.sum(work)
+
+
+def s100699_a_number_grown_by_what_may_be_an_array(A, W, x):
+    res = x @ np.max(W, axis=1)
+    s = np.sum(A)
+    for xi in x:
+        s += res * xi
+        if W[-3, -4] <= 0.1:
+            return s
+    return s * np.sum(A)
+
+
+@pytest.mark.parametrize("f", [s100743_a_number_or_an_array_summed_in_a_loop_that_returns,
+                               s100412_a_value_returned_from_a_loop,
+                               s100699_a_number_grown_by_what_may_be_an_array])
+def test_found_loops_that_return_were_lowered(f):
+    rng = np.random.default_rng(11)
+    for k in range(3):
+        if f is s100412_a_value_returned_from_a_loop:
+            args = (rng.uniform(0.0, 0.2, size=3 + k % 2), rng.normal(size=3 + k % 2))
+        else:
+            W = rng.uniform(0.0, 0.2, (3, 4)) + 0.4 * (k == 1)
+            args = (rng.normal(size=(3, 4)), W, rng.normal(size=3))
+            if f is s100743_a_number_or_an_array_summed_in_a_loop_that_returns:
+                args = (args[0], np.eye(3) * (0.5 + k * 0.3))
+        value = f(*[a.copy() for a in args])
+        v, _ = sad.value_and_grad(f, wrt=tuple(range(len(args))))(*args)
+        assert v == pytest.approx(value)
+        sad.check_grads(f, args)

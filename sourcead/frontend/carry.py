@@ -24,7 +24,7 @@ import itertools
 from collections import Counter
 
 from ..ir.core import Const, Var
-from .heap import (FALSE, LIST, TRUE, VALUE, Alt, Obj, Ref, State, path_skeleton,
+from .heap import (FALSE, LIST, TRUE, UNKNOWN, VALUE, Alt, Obj, Ref, State, path_skeleton,
                    same_value)
 from .values import DictValue, flatten, ident_of, unflatten
 
@@ -59,9 +59,10 @@ class Head:
     `entry`: the State before the loop, its environment cut down to what the loop
     and the code after it read; `assigned`: the names the loop may bind anew;
     `written`: names the loop may write into, a guess of which objects' versions it
-    carries (checked after each lowering); `after`: the names read after the loop."""
+    carries (checked after each lowering); `after`: the names read after the loop;
+    `returned`: the name of the value a return inside it gives."""
 
-    def __init__(self, memory, entry, assigned, written, after):
+    def __init__(self, memory, entry, assigned, written, after, returned=()):
         self.mem = memory
         self.entry = entry
         self.trees, self.holders, self.leaves, self.hints = {}, [], {}, {}
@@ -86,6 +87,7 @@ class Head:
         # (a holder read after the loop carries the identity of an array it shares on
         # entry: after the loop, what it holds may still be that array)
         self.after = after
+        self.returned = set(returned)   # the holder of the value a return in it gives
         self.plan = {h: self.entry_specs(h, tentative=h[0] not in after)
                      if h[0] in assigned and _may_change(self.leaves[h]) else KEEP
                      for h in self.holders}
@@ -238,8 +240,12 @@ class Head:
                     unsafe.add(h)
                 elif any(self.plan[o] is not KEEP and o not in self.copying for o in others):
                     unsafe.add(h)          # shared with a holder whose arrays are followed
-                elif others and ({h[0]} | {o[0] for o in others}) & self.after:
-                    unsafe.add(h)          # shared with a holder read after the loop
+                elif others and len(sharing := ({h[0]} | {o[0] for o in others}) -
+                                    self.returned) > 1 and sharing & self.after:
+                    # shared with a holder read after the loop (where a write through one
+                    # must reach the other; not the value a return gives, read only
+                    # where the loop returned, when nothing after it runs)
+                    unsafe.add(h)
                 elif others:
                     share |= others | {h}
         self.unsafe, self.needs_stand_in = unsafe, share
@@ -267,17 +273,21 @@ class Head:
                 continue
             for j, s in enumerate(specs):
                 if s.objkey[0] == "slot" and s.objkey not in self.slots:
+                    placeholder = s.objkey not in self.slot_inits   # holds only later
                     init = self.slot_inits.get(s.objkey, Const(None))
                     if init is None:
                         init = self.slot_inits[s.objkey] = read_entry(s.objkey[1])
                     hint = self.hints.get(s.objkey[1], "t")
                     if s.objkey not in self.slot_kinds:   # what its value is on entry
-                        self.slot_kinds[s.objkey] = self.kind(init)
+                        # (None: nothing, a placeholder where it holds only later)
+                        self.slot_kinds[s.objkey] = (None, None) if placeholder \
+                            else self.kind(init)
+                    if s.objkey not in self.slot_holds:
                         entry = _leaf_at(self.entry.env, s.objkey[1])
                         self.slot_holds[s.objkey] = self.mem.holds_items(init) or \
                             isinstance(entry, Ref) and any(a.obj.kind == LIST or a.obj.holds
                                                            for a in entry.alts)
-                    self.slots[s.objkey] = Obj(self.slot_kinds[s.objkey][0], hint,
+                    self.slots[s.objkey] = Obj(self.slot_kinds[s.objkey][0] or UNKNOWN, hint,
                                                holds=self.slot_holds[s.objkey])
                     if s.objkey[1] in self.stand_in:   # stands for an object others hold
                         self.mem.stand_ins[self.slots[s.objkey]] = s.objkey[1]
@@ -414,7 +424,6 @@ class Head:
 
     def kind(self, value):
         """(kind, ndim) of an operand (the placeholder None: nothing known yet)."""
-        from .heap import UNKNOWN
         if isinstance(value, Const) and value.value is None:
             return (UNKNOWN, None)
         return (self.mem.kind_of(value), self.mem.dims.ndim(value))
@@ -430,7 +439,6 @@ class Head:
     def check_kinds(self, end, description):
         """Whether what the body leaves in each slot is of the kind assumed for it; where
         not, the kinds the two agree on are assumed next (True)."""
-        from .heap import UNKNOWN
         from ..ir.dims import join
         changed = False
         ends = {}
@@ -449,8 +457,10 @@ class Head:
                 if holds and not self.slot_holds.get(s.objkey):
                     self.slot_holds[s.objkey] = changed = True
         for key, kinds in ends.items():
-            old = self.slot_kinds.get(key, (UNKNOWN, None))
+            old = self.slot_kinds.get(key, (None, None))
             kind, nd = old
+            if kind is None:   # nothing in it on entry: what the iterations leave in it
+                kind, nd = kinds[0]
             for k, n in kinds:
                 kind = kind if kind == k else UNKNOWN
                 nd = join(nd, n) if nd is not None and n is not None and nd == n else None
@@ -500,7 +510,7 @@ class Head:
 
 
 def _joined_kind(ref):
-    from .heap import UNKNOWN
+
     kinds = {a.obj.kind for a in ref.alts if not a.path}
     return kinds.pop() if len(kinds) == 1 and all(not a.path for a in ref.alts) else UNKNOWN
 

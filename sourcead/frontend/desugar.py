@@ -304,6 +304,9 @@ class _Desugarer:
         stmt.body = body
         stmt.sad_exit = stop
         stmt.sad_clear = [f for f in (stop, skip) if f is not None]
+        # the name of the value a return inside it gives: read after the loop only where
+        # it returned (then nothing else runs), so it need not share what it holds
+        stmt.sad_result = self.return_flags()[1] if returns else None
         orelse, stmt.orelse = stmt.orelse, []
         after = []
         if returns and outer is None:

@@ -24,7 +24,7 @@ from .carry import Head
 from .heap import FALSE, UNDECIDED, VALUE, join_escapes
 from .values import DictValue, ListValue, Static, TupleValue
 
-_MAX_ATTEMPTS = 6
+_MAX_ATTEMPTS = 12
 
 
 def target_names(target):
@@ -267,7 +267,9 @@ class LoopLowering:
         changing = bound | appended | (written & _containers(entry))
         after = getattr(node, "sad_live_out", None)
         after = lw.live_keys(after) if after is not None else set(mem.state.env)
-        head = Head(mem, entry, changing, written, after)
+        result = getattr(node, "sad_result", None)
+        returned = {lw.key(result)} if result is not None else set()
+        head = Head(mem, entry, changing, written, after, returned)
         saved_written = mem.written
         for _ in range(_MAX_ATTEMPTS):
             items = head.layout(lambda h: lw.operand(head.leaves[h], node))
@@ -311,7 +313,7 @@ class LoopLowering:
                 runtime_list = lw.runtime_value(entry.env[bad[0]], node)
                 entry.env[bad[0]] = lw.bind_value(runtime_list, lw.name_of(bad[0]))
                 entry = mem.state.copy()
-                head = Head(mem, entry, changing, written, after)
+                head = Head(mem, entry, changing, written, after, returned)
                 continue
             if bad is not None and bad[1] == "structure":
                 name = bad[0][1] if isinstance(bad[0], tuple) else bad[0]

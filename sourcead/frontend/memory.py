@@ -334,6 +334,37 @@ class Memory(Views, Writes):
                 leaves = iter(range(10 ** 9))
                 self.state.env[name] = map_leaves(
                     self.state.env[name], lambda leaf: new if next(leaves) == k else leaf)
+        self.coalesce_numbers(node)
+
+    def coalesce_numbers(self, node):
+        """Each holder that may hold one of several numbers (heap.VALUE: never an array,
+        never written through) holds one new number in their place, its own: no one can
+        tell numbers apart by what they share. (`acc += s` where s may be an array or a
+        number makes a new number each iteration; without this a loop would carry one
+        more each time.)"""
+        from .values import map_leaves
+        for h, ref in list(self.state.holdings()):
+            if isinstance(h[0], str) and h[0].startswith("<pending"):
+                continue
+            numbers = [a for a in ref.alts if not a.path and a.obj.kind == VALUE and
+                       not a.obj.external and a.obj not in self.state.escaped]
+            if len(numbers) < 2:
+                continue
+            rest = [a for a in ref.alts if a not in numbers]
+            value = self.read(Ref(numbers, ref.hint), node)
+            obj = Obj(VALUE, ref.hint or "t", discrete=all(a.obj.discrete for a in numbers))
+            self.state.heap[obj] = value
+            guard = TRUE
+            if rest:
+                guard = numbers[0].guard
+                for a in numbers[1:]:
+                    guard = self.b.emit(operator.or_, [guard, a.guard])
+                    self.bools.add(guard)
+            new = Ref(rest + [Alt(guard, obj)], ref.hint)
+            name, k = h
+            leaves = iter(range(10 ** 9))
+            self.state.env[name] = map_leaves(
+                self.state.env[name], lambda leaf: new if next(leaves) == k else leaf)
 
 
 __all__ = ["Memory", "holder_name", "index_view", "view_kind", "CONSTRUCTORS", "TRUTH_OPS"]
