@@ -99,7 +99,25 @@ def test_the_recursive_call_is_kept_as_a_call():
     assert "iterate" in text and "descend" in text
 
 
-@pytest.mark.parametrize("f", [writes_into_the_result, writes_into_the_argument])
+def writes_into_the_argument_at_a_constant_depth(x, n):
+    x = x * 1.0
+    y = passes_through(x, 2)   # lowered here, two calls deep: y is x
+    x *= 2.0
+    return np.sum(y * y) + n
+
+
+@pytest.mark.parametrize("f", [writes_into_the_result,
+                               writes_into_the_argument_at_a_constant_depth])
+@pytest.mark.parametrize("n", [0, 1, 2])
+def test_a_write_into_what_a_recursion_lowered_here_returns(f, n):
+    # iterate's inner calls are given new arrays, so only its first call is lowered here
+    x = np.array([0.3, -0.4, 0.8])
+    sad.check_grads(f, (x, n))
+    v, _ = sad.value_and_grad(f)(x, n)
+    assert v == pytest.approx(f(x.copy(), n))
+
+
+@pytest.mark.parametrize("f", [writes_into_the_argument])
 def test_a_write_into_what_may_be_the_argument_is_refused(f):
     with pytest.raises(sad.SourceADError, match="may share its array with what the call of"):
         sad.grad(f)(np.ones(3), 1)

@@ -395,8 +395,15 @@ class Calls:
             effects = Effects(results=effects.results)   # returning them: no one can tell
         tangled = []
         if returns_given and not effects.pure and (fn in lw.inlining or lw.is_recursive(fn)):
-            # kept as a call (it cannot be lowered here): what it returns may be what it
-            # is given, which no one may write into while the other is used
+            # lowered here where its depth is known here (a constant), so that what it
+            # returns is known exactly
+            if fn in lw.inlining:   # (inside that lowering: its failure is the outer one's)
+                return lw.inline_user(fn, args, kwargs, node)
+            out = self.inline_if_it_ends(fn, args, kwargs, node)
+            if out is not None:
+                return out
+            # else kept as a call: what it returns may be what it is given, which no one
+            # may write into while the other is used
             tangled = [a for a in returned if isinstance(a, Ref)]
             effects = Effects(results=effects.results)
         if any(isinstance(a, (Ref, Var)) for a in operands) and not effects.pure:
@@ -419,6 +426,20 @@ class Calls:
         outs = [self.mem.ref_of(v, fn.__name__) for v in op.outs]
         self.mem.tangle(tangled + outs, fn.__name__, node)
         return outs[0] if n == 1 else TupleValue(outs)
+
+
+    def inline_if_it_ends(self, fn, args, kwargs, node):
+        """The recursive `fn` lowered here, as deep as it goes, if its depth is known while
+        lowering; else None, and nothing lowered."""
+        mem, lw = self.mem, self.lw
+        state, written = mem.state.copy(), set(mem.written)
+        try:
+            stmts, out = self.b.collect(lambda: lw.inline_user(fn, args, kwargs, node))
+        except SourceADError:
+            mem.state, mem.written = state, written
+            return None
+        self.b.stmts.extend(stmts)
+        return out
 
 
 class Effects:
