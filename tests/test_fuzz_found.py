@@ -244,3 +244,36 @@ def test_found_loops_that_return_were_lowered(f):
         v, _ = sad.value_and_grad(f, wrt=tuple(range(len(args))))(*args)
         assert v == pytest.approx(value)
         sad.check_grads(f, args)
+
+
+def s100379_appended_then_replaced_in_a_loop_that_breaks(W, B):
+    # after a break W is the array the list holds; else a new one: one object at the back
+    # edge, which the list may hold
+    outs = []
+    for k in range(len(W)):
+        outs.append(W)
+        if B[0] > 3:
+            break
+        W = W ** 2
+    return W.sum() + 0.5 * np.sum(outs[0])
+
+
+def s100379_written_after_such_a_loop(W, B):
+    outs = []
+    for k in range(3):
+        outs.append(W)
+        if B[0] > 3:
+            break
+        W = W ** 2
+    W[0] = 1.0   # the list holds W where the loop broke: its sum would show the write
+    return sum(outs).sum() + W.sum()
+
+
+def test_found_array_appended_then_replaced_in_a_loop_that_breaks():
+    W = np.array([0.5, 0.6, 0.7])
+    for B in (np.ones(3), np.full(3, 5.0)):
+        f = s100379_appended_then_replaced_in_a_loop_that_breaks
+        sad.check_grads(f, (W, B))
+        assert sad.value_and_grad(f)(W, B)[0] == pytest.approx(f(W.copy(), B))
+    with pytest.raises(sad.SourceADError, match="put into a list built at run time"):
+        sad.grad(s100379_written_after_such_a_loop)(W, B)

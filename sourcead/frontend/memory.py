@@ -293,8 +293,9 @@ class Memory(Views, Writes):
 
     def coalesce(self, node):
         """Holders that hold alike (the same alternatives, under the same guards) objects
-        nothing else reaches hold, in their place, one new object with the value of
-        whichever of them holds: no one can tell them apart. (At a loop's back edge this
+        no other name reaches hold, in their place, one new object with the value of
+        whichever of them holds: no one can tell them apart (a list built at run time
+        that holds one of them holds the new one, for the refusal of later writes). (At a loop's back edge this
         keeps what it carries from growing: the array a name held in an earlier
         iteration, and no other, is its own; `a /= 2` of a name and of the value it
         returns, an array or a new number, is one object.)"""
@@ -310,7 +311,7 @@ class Memory(Views, Writes):
         for ref, group in groups.values():
             alike = {(h, False) for h in group}
             own = [a for a in ref.alts if not a.path and holders[a.obj] == alike and
-                   not a.obj.external and a.obj not in self.state.escaped]
+                   not a.obj.external]
             if len(own) < 2:
                 continue
             rest = [a for a in ref.alts if a not in own]
@@ -323,6 +324,7 @@ class Memory(Views, Writes):
                 if a.obj in self.stand_ins:
                     self.stand_ins[obj] = self.stand_ins[a.obj]
             self.state.heap[obj] = value
+            self.escape_as(obj, own)
             guard = TRUE
             if rest:
                 guard = own[0].guard
@@ -336,6 +338,14 @@ class Memory(Views, Writes):
                     self.state.env[name], lambda leaf: new if next(leaves) == k else leaf)
         self.coalesce_numbers(node)
 
+    def escape_as(self, obj, alts):
+        """`obj`, which stands for the objects of `alts`, is held by the lists built at
+        run time that hold any of them (a write into it is refused as into them)."""
+        escaped = self.state.escaped
+        for a in alts:
+            if a.obj in escaped:
+                escaped[obj] = escaped[a.obj].join(escaped.get(obj))
+
     def coalesce_numbers(self, node):
         """Each holder that may hold one of several numbers (heap.VALUE: never an array,
         never written through) holds one new number in their place, its own: no one can
@@ -347,13 +357,14 @@ class Memory(Views, Writes):
             if isinstance(h[0], str) and h[0].startswith("<pending"):
                 continue
             numbers = [a for a in ref.alts if not a.path and a.obj.kind == VALUE and
-                       not a.obj.external and a.obj not in self.state.escaped]
+                       not a.obj.external]
             if len(numbers) < 2:
                 continue
             rest = [a for a in ref.alts if a not in numbers]
             value = self.read(Ref(numbers, ref.hint), node)
             obj = Obj(VALUE, ref.hint or "t", discrete=all(a.obj.discrete for a in numbers))
             self.state.heap[obj] = value
+            self.escape_as(obj, numbers)
             guard = TRUE
             if rest:
                 guard = numbers[0].guard
