@@ -277,3 +277,20 @@ def test_found_array_appended_then_replaced_in_a_loop_that_breaks():
         assert sad.value_and_grad(f)(W, B)[0] == pytest.approx(f(W.copy(), B))
     with pytest.raises(sad.SourceADError, match="put into a list built at run time"):
         sad.grad(s100379_written_after_such_a_loop)(W, B)
+
+
+def s101020_a_whole_view_of_a_view_taken_in_a_loop(x, w):
+    # r[:] of the view r sees what r sees: the path the loop carries stays one step long
+    y = x * 1.0
+    r = y[1:]
+    for k in range(3):
+        r = r[:]
+        r[0] = r[0] * w[k]
+    return np.sum(y * y) + np.sum(r[...])
+
+
+def test_found_whole_view_of_a_view_in_a_loop():
+    f = s101020_a_whole_view_of_a_view_taken_in_a_loop
+    x, w = np.array([0.3, 0.5, 0.7]), np.array([1.1, 0.9, 1.3])
+    sad.check_grads(f, (x, w))
+    assert sad.value_and_grad(f, wrt=(0, 1))(x, w)[0] == pytest.approx(f(x.copy(), w))

@@ -14,8 +14,8 @@ from .. import runtime
 from ..ir import primitives as P
 from ..ir.core import Const, Var
 from .values import TupleValue
-from .heap import (operand_key, FALSE, INT, MAYBE, PART, SAME, TRUE, UNDECIDED, UNKNOWN, VALUE, VIEW, Alt, Obj,
-                   Ref, Step)
+from .heap import (FALSE, INT, MAYBE, PART, SAME, TRUE, UNDECIDED, UNKNOWN, VALUE, VIEW, Alt,
+                   Obj, Ref, Step, operand_key, path_key)
 
 
 _INT_ARITH = (operator.add, operator.sub, operator.mul, operator.floordiv, operator.mod,
@@ -63,6 +63,12 @@ def is_int(x, defs, ints=()):
     return op.prim.impl in _INT_ARITH and all(is_int(a, defs, ints) for a in op.args)
 
 
+def _whole(index):
+    """Whether the index is `:` or `...`: all of an array of one or more dimensions."""
+    return isinstance(index, Const) and (index.value is Ellipsis or
+                                         index.value == slice(None, None, None))
+
+
 def view_kind(fn, args, defs, ints=()):
     """How `fn(*args)` relates to the memory of args[0] (heap's VIEW, INT, MAYBE, SAME,
     READONLY, PART), or None for a new array."""
@@ -97,11 +103,18 @@ class Views:
         if kind == SAME and self.surely_same(fn, base, args, kwargs, node):
             return base   # np.asarray(y) of an array y is y itself
         ref = self.temporary(base)
-        if kind == SAME and not args and not kwargs and \
+        step = Step(fn, args, kwargs, attrs, kind)
+        if fn is operator.getitem and _whole(args[0]) and kind == VIEW and isinstance(ref, Ref):
+            # v[:] of a view v sees what v sees (in a loop, `x = x[:]` would otherwise
+            # make a longer path every iteration)
+            new = Ref(self.merge_same([a if a.path and a.path[-1].view == VIEW else
+                                       Alt(a.guard, a.obj, a.path + (step,))
+                                       for a in ref.alts]), "")
+        elif kind == SAME and not args and not kwargs and \
                 all(a.path and a.path[-1].fn is fn and a.path[-1].view == SAME for a in ref.alts):
             return ref   # np.asarray(np.asarray(y)) is np.asarray(y)
-        step = Step(fn, args, kwargs, attrs, kind)
-        new = Ref([Alt(a.guard, a.obj, a.path + (step,)) for a in ref.alts], "")
+        else:
+            new = Ref([Alt(a.guard, a.obj, a.path + (step,)) for a in ref.alts], "")
         # taken now, held meanwhile (reading it may join branches, which keep only what
         # something holds)
         at = len(self.state.pending)
@@ -110,6 +123,25 @@ class Views:
         new = self.state.pending[at]
         del self.state.pending[at:]
         return new
+
+    def merge_same(self, alts):
+        """`alts` with those of one object at one path (operands too) made one, under
+        either guard."""
+        out, at = [], {}
+        for a in alts:
+            key = (a.obj, path_key(a.path))
+            if key not in at:
+                at[key] = len(out)
+                out.append(a)
+                continue
+            k = at[key]
+            if out[k].guard is TRUE or a.guard is TRUE:
+                guard = TRUE
+            else:
+                guard = self.b.emit(operator.or_, [out[k].guard, a.guard])
+                self.bools.add(guard)
+            out[k] = out[k].with_guard(guard)
+        return out
 
     def surely_same(self, fn, base, args, kwargs, node):
         """Whether np.asarray(base) (np.atleast_2d(base), ...) is base itself, as the
