@@ -294,3 +294,25 @@ def test_found_whole_view_of_a_view_in_a_loop():
     x, w = np.array([0.3, 0.5, 0.7]), np.array([1.1, 0.9, 1.3])
     sad.check_grads(f, (x, w))
     assert sad.value_and_grad(f, wrt=(0, 1))(x, w)[0] == pytest.approx(f(x.copy(), w))
+
+
+def s100139_an_adjoint_found_fresh_on_a_guess(w, x, x2):
+    # the in-place planner guessed x2's carried adjoint fresh while asking about it; what
+    # it found under that guess was kept after the guess failed (`+=` into broadcast_to)
+    acc = 0.0
+    for val, val2 in zip(x2, w):
+        acc += w[0] if x2[[1, 1, 2]].mean() >= 0.2 else acc
+        if val2 <= acc:
+            pass
+        else:
+            x2 = np.tanh(x2)
+    return x2.sum()
+
+
+def test_found_in_place_planning_does_not_keep_failed_guesses():
+    f = s100139_an_adjoint_found_fresh_on_a_guess
+    for w in (np.array([0.3, 0.9, 0.1]), np.array([0.05, 0.9, 0.5])):
+        x, x2 = np.ones(3), np.array([0.5, 0.6, 0.7])
+        v, g = sad.value_and_grad(f, wrt=(0, 2))(w, x, x2)
+        assert v == pytest.approx(f(w, x, x2))
+        sad.check_grads(f, (w, x, x2), wrt=(0, 2))

@@ -162,7 +162,13 @@ class _Planner:
         if key in self.memo:
             return self.memo[key]
         self.memo[key] = (True, True)    # optimistic for loop-carried cycles
-        self.memo[key] = result = self._fresh(v)
+        at = len(self.memo)
+        result = self._fresh(v)
+        if result != (True, True):
+            # what was found meanwhile may rest on the optimism: found again when asked
+            for k in list(self.memo)[at:]:
+                del self.memo[k]
+        self.memo[key] = result
         return result
 
     def _fresh(self, v):
