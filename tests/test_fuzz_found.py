@@ -316,3 +316,24 @@ def test_found_in_place_planning_does_not_keep_failed_guesses():
         v, g = sad.value_and_grad(f, wrt=(0, 2))(w, x, x2)
         assert v == pytest.approx(f(w, x, x2))
         sad.check_grads(f, (w, x, x2), wrt=(0, 2))
+
+
+def _keeps_first(v, u, beta=0.4):
+    for j in range(1, len(v)):
+        u = 0.7 + max((row.mean() for row in v))   # a loop inside a loop, each holding
+    return v                                       # a value of its expression
+
+
+def s108346_values_held_by_nested_loops(A):
+    # `same` waits while the call runs; the callee's loop held it, and the generator's
+    # loop inside held 0.7 under the same name, losing it
+    same = A
+    H = same @ _keeps_first(same[np.array([0, 1, 0])], same)
+    return np.prod(H)
+
+
+def test_found_values_held_by_nested_loops():
+    f = s108346_values_held_by_nested_loops
+    A = np.array([[0.5, 0.2, 0.1], [0.3, 0.9, 0.4], [0.6, 0.1, 0.8]])
+    assert sad.value_and_grad(f)(A)[0] == pytest.approx(f(A))
+    sad.check_grads(f, (A,))

@@ -14,6 +14,7 @@ and its flags start each iteration False. What the loop carries is found by
 carry.Head.
 """
 
+import itertools
 import operator
 
 import gast
@@ -25,6 +26,7 @@ from .heap import FALSE, UNDECIDED, VALUE, join_escapes
 from .values import DictValue, ListValue, Static, TupleValue
 
 _MAX_ATTEMPTS = 12
+_HELD = itertools.count()   # names for what loops hold of an expression
 
 
 def target_names(target):
@@ -226,9 +228,11 @@ class LoopLowering:
             mem.state.env[lw.key(exit_flag)] = FALSE   # read by the test ending each iteration
         # values of the expression the loop is part of (a comprehension in a call's
         # arguments), not yet used: held by the loop as names it does not assign
-        held = mem.state.pending
-        for k, value in enumerate(held):
-            mem.state.env[f"<held {k}>"] = value
+        # (named anew: a loop inside the expression holds its own)
+        n = next(_HELD)
+        held = [f"<held {n} {k}>" for k in range(len(mem.state.pending))]
+        for name, value in zip(held, mem.state.pending):
+            mem.state.env[name] = value
         mem.state.pending = []
         heads = getattr(node, "sad_live_head", None)
         live = lw.live_keys(heads) if heads is not None else set(mem.state.env)
@@ -385,7 +389,7 @@ class LoopLowering:
         state.env.update((n, v) for n, v in post.env.items() if n not in self.iterables)
         state.heap.update(post.heap)
         state.escaped = post.escaped
-        state.pending = [state.env.pop(f"<held {k}>") for k in range(len(held))]
+        state.pending = [state.env.pop(name) for name in held]
         mem.state = state
 
     def body(self, index, target, item, clear, exit_flag):
