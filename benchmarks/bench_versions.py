@@ -3,7 +3,9 @@
 elementwise function and the MLP of bench_core.py, the scalar loop and the RNN of
 bench_control_flow.py. For each case and checkout: the median time of
 value_and_grad over the median time of the plain NumPy forward, both measured in
-the same child process (so machine drift cancels out of the ratio).
+the same child process (so machine drift cancels out of the ratio), with glibc's heap kept warm as in
+bench_core.py (else which process page-faults its temporaries depends on what it
+allocated while transforming).
 
     python benchmarks/bench_versions.py OLD_TREE NEW_TREE [--rounds 5]
 
@@ -29,6 +31,7 @@ import numpy as np
 import sourcead as sad
 import bench_core as core
 import bench_control_flow as cf
+core.set_allocator("warm")   # as bench_core: no page faults that depend on the process history
 
 def median_time(fn, repeat, inner):
     fn()
