@@ -289,8 +289,19 @@ def s101020_a_whole_view_of_a_view_taken_in_a_loop(x, w):
     return np.sum(y * y) + np.sum(r[...])
 
 
-def test_found_whole_view_of_a_view_in_a_loop():
-    f = s101020_a_whole_view_of_a_view_taken_in_a_loop
+def s103379_a_unit_step_view_of_a_view_appended_in_a_loop(x, w):
+    history = []
+    y = x[1:]
+    for wi in w:
+        history.append(y)   # (the list is not read: writes into y may follow)
+        y = y[::1]
+        y *= 1.5 + wi
+    return np.sum(x) + np.sum(y)
+
+
+@pytest.mark.parametrize("f", [s101020_a_whole_view_of_a_view_taken_in_a_loop,
+                               s103379_a_unit_step_view_of_a_view_appended_in_a_loop])
+def test_found_whole_view_of_a_view_in_a_loop(f):
     x, w = np.array([0.3, 0.5, 0.7]), np.array([1.1, 0.9, 1.3])
     sad.check_grads(f, (x, w))
     assert sad.value_and_grad(f, wrt=(0, 1))(x, w)[0] == pytest.approx(f(x.copy(), w))

@@ -64,9 +64,11 @@ def is_int(x, defs, ints=()):
 
 
 def _whole(index):
-    """Whether the index is `:` or `...`: all of an array of one or more dimensions."""
+    """Whether the index is `:`, `::1` or `...`: all of an array of one or more
+    dimensions."""
     return isinstance(index, Const) and (index.value is Ellipsis or
-                                         index.value == slice(None, None, None))
+                                         index.value in (slice(None, None, None),
+                                                         slice(None, None, 1)))
 
 
 def view_kind(fn, args, defs, ints=()):
