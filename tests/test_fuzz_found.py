@@ -348,3 +348,20 @@ def test_found_values_held_by_nested_loops():
     A = np.array([[0.5, 0.2, 0.1], [0.3, 0.9, 0.4], [0.6, 0.1, 0.8]])
     assert sad.value_and_grad(f)(A)[0] == pytest.approx(f(A))
     sad.check_grads(f, (A,))
+
+
+def s101299_a_list_made_in_a_loop_for_a_closure(w, x):
+    # terms is bound in the loop only; the lambda reads it, which makes it live at the
+    # head: it is carried with its shape, placeholders on entry
+    acc = 0.0
+    for v in w:
+        terms = [x, x * v]
+        acc = acc + np.sum((lambda t: terms[1] * t + terms[0])(2.0))
+    return acc
+
+
+def test_found_list_made_in_a_loop_for_a_closure():
+    f = s101299_a_list_made_in_a_loop_for_a_closure
+    w, x = np.array([0.1, 0.2]), np.array([0.3, 0.5, 0.7])
+    sad.check_grads(f, (w, x))
+    assert sad.value_and_grad(f, wrt=(0, 1))(w, x)[0] == pytest.approx(f(w, x))

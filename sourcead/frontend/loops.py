@@ -23,7 +23,7 @@ from .. import runtime
 from ..ir.core import Block, Const, Loop, Var, walk_stmts
 from .carry import Head
 from .heap import FALSE, UNDECIDED, VALUE, join_escapes
-from .values import DictValue, ListValue, Static, TupleValue
+from .values import DictValue, ListValue, Static, TupleValue, map_leaves
 
 _MAX_ATTEMPTS = 12
 _HELD = itertools.count()   # names for what loops hold of an expression
@@ -236,9 +236,11 @@ class LoopLowering:
         mem.state.pending = []
         heads = getattr(node, "sad_live_head", None)
         live = lw.live_keys(heads) if heads is not None else set(mem.state.env)
+        unbound = set()
         for key in live:
             if key not in mem.state.env and lw.owns(key):
                 mem.state.env[key] = Const(None)   # bound in the loop, read after it
+                unbound.add(key)
         live |= {n for n in mem.state.env if isinstance(n, str) and n.startswith("<")}
         if exit_flag:
             live.add(lw.key(exit_flag))
@@ -317,6 +319,15 @@ class LoopLowering:
                 runtime_list = lw.runtime_value(entry.env[bad[0]], node)
                 entry.env[bad[0]] = lw.bind_value(runtime_list, lw.name_of(bad[0]))
                 entry = mem.state.copy()
+                head = Head(mem, entry, changing, written, after, returned)
+                continue
+            if bad is not None and bad[1] == "structure" and bad[0] in unbound and \
+                    isinstance(end.env.get(bad[0]), (ListValue, DictValue, TupleValue)):
+                # a list, tuple or dict the loop makes (a closure made in the loop reads
+                # it, so it is live at the head): its shape at the head, of placeholders
+                # (read there before the loop makes it, Python would find it unbound)
+                unbound.discard(bad[0])
+                entry.env[bad[0]] = map_leaves(end.env[bad[0]], lambda leaf: Const(None))
                 head = Head(mem, entry, changing, written, after, returned)
                 continue
             if bad is not None and bad[1] == "structure":
