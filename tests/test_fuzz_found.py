@@ -365,3 +365,54 @@ def test_found_list_made_in_a_loop_for_a_closure():
     w, x = np.array([0.1, 0.2]), np.array([0.3, 0.5, 0.7])
     sad.check_grads(f, (w, x))
     assert sad.value_and_grad(f, wrt=(0, 1))(w, x)[0] == pytest.approx(f(w, x))
+
+
+def s300759_a_copy_appended_then_its_array_written(A, s):
+    # the tangent of np.copy(A) is A's tangent itself (broadcast_like): the list of
+    # tangents held it, so writing A's tangent in place changed what the list held
+    history = []
+    for t in range(3):
+        history.append(np.copy(A))
+        A[1] = s * t
+    return np.mean(np.array(history))
+
+
+USE_COPY = True
+
+
+def s301190_a_copy_written_while_a_loop_takes_its_items(v):
+    # general derivative: `same *= 1.1` where same may be a number marked the object a
+    # number on every path, so `same += val` in the loop rebound it on the path where it
+    # is the copy the loop iterates over
+    same = v.copy() if USE_COPY else v
+    same *= 1.1
+    for val in same:
+        v2 = v[0]
+        same += val * v2
+    return same.min()
+
+
+def test_found_copy_appended_then_its_array_written():
+    f = s300759_a_copy_appended_then_its_array_written
+    A, s = np.arange(6.0).reshape(3, 2) / 7, 0.3
+    sad.check_grads(f, (A, s))
+    y, y_dot = sad.jvp(f, wrt=(0, 1))(A.copy(), s, np.ones_like(A), 0.5)
+    fd = (f(A + 1e-6, s + 0.5e-6) - f(A - 1e-6, s - 0.5e-6)) / 2e-6
+    assert y_dot == pytest.approx(fd, rel=1e-6)
+
+
+@pytest.mark.xfail(strict=True, reason="known bug, general derivative only: Writes.augmented's "
+                   "rebound_number marks the object a rebinding made a number (Obj.kind = "
+                   "VALUE), and that object is also the copy on the run's other path; giving "
+                   "the number an object of its own fixes this program but stops loops that "
+                   "return from converging (s100743, s100699): the next fix to make")
+def test_found_copy_written_while_a_loop_takes_its_items_general():
+    f = s301190_a_copy_written_while_a_loop_takes_its_items
+    for v in (np.array([0.54, -0.81, 1.37]), np.array([-0.66, 0.76, -1.26, 0.2])):
+        value = f(v.copy())
+        vg = sad.value_and_grad(f)
+        for out in (vg(v.copy()), vg(v=v.copy())):   # the specialised and the general code
+            assert out[0] == pytest.approx(value)
+        g = vg(v=v.copy())[1]
+        fd = [(f(v + e) - f(v - e)) / 2e-6 for e in np.eye(len(v)) * 1e-6]
+        assert g == pytest.approx(np.array(fd), rel=1e-5, abs=1e-8)

@@ -296,8 +296,8 @@ class _Planner:
                     t.args[0] in viewing and t.args[0] is not acc:
                 n = 1   # a view of a view of x: x's memory too
             if isinstance(t, Op):
-                if n and not t.prim.pure and t.prim.impl not in _CHECKS:
-                    return
+                if n and (not t.prim.pure and t.prim.impl not in _CHECKS or _keeps(t, acc)):
+                    return   # (a list that holds x would show the write)
                 if n and _is_view(t):
                     viewing.update(t.outs)
                     for o in t.outs:
@@ -490,9 +490,18 @@ def _read_only_here(v, stmts, later):
         if not isinstance(t, Op):
             if any(v in _reads(b.stmts, b.results) for b in t.blocks()):
                 return False
-        elif v in t.operands() and not t.prim.pure and t.prim.impl not in _CHECKS:
+        elif v in t.operands() and (not t.prim.pure and t.prim.impl not in _CHECKS or
+                                    _keeps(t, v)):
             return False
     return True
+
+
+def _keeps(op, v):
+    """Whether `op` keeps `v` in what it makes (a list or tuple holding it): a write into
+    v after it would show there."""
+    if op.prim.impl is runtime.appended:
+        return len(op.args) > 1 and op.args[1] is v
+    return op.prim in (P.LIST, P.TUPLE) and any(a is v for a in op.args)
 
 
 def _blocks_of(block, out=None):
