@@ -401,11 +401,13 @@ def test_found_copy_appended_then_its_array_written():
     assert y_dot == pytest.approx(fd, rel=1e-6)
 
 
-@pytest.mark.xfail(strict=True, reason="known bug, general derivative only: Writes.augmented's "
-                   "rebound_number marks the object a rebinding made a number (Obj.kind = "
-                   "VALUE), and that object is also the copy on the run's other path; giving "
-                   "the number an object of its own fixes this program but stops loops that "
-                   "return from converging (s100743, s100699): the next fix to make")
+@pytest.mark.xfail(strict=True, reason="known bug, general derivative only: Memory.ref_of "
+                   "caches one object per value across an if's two sides; `same *= 1.1` "
+                   "rebinds the copy on one side and, where `same` is not an array, marks "
+                   "the cached object a number (Writes.augmented's rebound_number) on the "
+                   "other, so the loop later rebinds the copy it iterates over instead of "
+                   "writing into it. Not marking it fixes this program but stops two loops "
+                   "that return from converging (s100743, s100699)")
 def test_found_copy_written_while_a_loop_takes_its_items_general():
     f = s301190_a_copy_written_while_a_loop_takes_its_items
     for v in (np.array([0.54, -0.81, 1.37]), np.array([-0.66, 0.76, -1.26, 0.2])):
