@@ -381,9 +381,10 @@ USE_COPY = True
 
 
 def s301190_a_copy_written_while_a_loop_takes_its_items(v):
-    # general derivative: `same *= 1.1` where same may be a number marked the object a
-    # number on every path, so `same += val` in the loop rebound it on the path where it
-    # is the copy the loop iterates over
+    # general derivative: `same *= 1.1` binds the new value on two paths, the copy's
+    # (an array) and v's where v is a number; the two shared one object, marked a
+    # number, so `same += val` in the loop rebound the copy the loop iterates over
+    # instead of writing into it (Writes.augmented's bind_new keeps them apart)
     same = v.copy() if USE_COPY else v
     same *= 1.1
     for val in same:
@@ -401,15 +402,18 @@ def test_found_copy_appended_then_its_array_written():
     assert y_dot == pytest.approx(fd, rel=1e-6)
 
 
-@pytest.mark.xfail(strict=True, reason="known bug, general derivative only: Memory.ref_of "
-                   "caches one object per value across an if's two sides; `same *= 1.1` "
-                   "rebinds the copy on one side and, where `same` is not an array, marks "
-                   "the cached object a number (Writes.augmented's rebound_number) on the "
-                   "other, so the loop later rebinds the copy it iterates over instead of "
-                   "writing into it. Not marking it fixes this program but stops two loops "
-                   "that return from converging (s100743, s100699)")
-def test_found_copy_written_while_a_loop_takes_its_items_general():
-    f = s301190_a_copy_written_while_a_loop_takes_its_items
+def s301190_the_same_with_the_branches_swapped(v):
+    same = v if not USE_COPY else v.copy()
+    same *= 1.1
+    for val in same:
+        v2 = v[0]
+        same += val * v2
+    return same.min()
+
+
+@pytest.mark.parametrize("f", [s301190_a_copy_written_while_a_loop_takes_its_items,
+                               s301190_the_same_with_the_branches_swapped])
+def test_found_copy_written_while_a_loop_takes_its_items_general(f):
     for v in (np.array([0.54, -0.81, 1.37]), np.array([-0.66, 0.76, -1.26, 0.2])):
         value = f(v.copy())
         vg = sad.value_and_grad(f)

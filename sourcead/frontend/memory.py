@@ -70,6 +70,7 @@ class Memory(Views, Writes):
         self.branch = None
         self.state = State()
         self.fresh = {}      # Var -> Ref: a value already bound (a = b = f(x): one object)
+        self.bound_as = {}   # Obj -> {"number", "any"}: how `a op= v` bound it (Writes)
         self.dims = Dims(defs=builder.defs, lazy=True)   # what the operations tell
         self.written = set()  # the objects written into so far (loops ask what theirs wrote)
         self.ints = self.dims.ints   # loop indices (integers)

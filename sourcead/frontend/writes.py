@@ -172,15 +172,32 @@ class Writes:
                 self.b.name(written, name)
             return Const(None)
 
-        def rebound():
+        def bind_new(number):
+            # `new` is bound on several paths of the run (one per alternative); one object
+            # serves them where they agree on what it is. A number and what may be an
+            # array do not share one: where they would, this path makes its own
+            cached = self.fresh.get(new)
+            if cached is not None:
+                obj = cached.alts[0].obj
+                if number and "any" in self.bound_as.get(obj, ()) or \
+                        not number and obj.kind == VALUE:
+                    del self.fresh[new]
             rebind(new)
+            made = self.fresh.get(new)
+            if made is not None:
+                self.bound_as.setdefault(made.alts[0].obj, set()).add(
+                    "number" if number else "any")
+
+        def rebound(number=False):
+            bind_new(number)
             return Const(None)
 
         def act(alt):
             if alt.path or alt.obj.kind == ARRAY:
                 return in_place(alt)   # a view (resolved: an ndarray), or an array
             if alt.obj.kind == VALUE or not self.shared(alt.obj, holder):
-                return rebound()   # a number, or an array nothing else sees: the same
+                # a number, or an array nothing else sees: the same
+                return rebound(alt.obj.kind == VALUE)
             if alt.obj.external:   # the module's: a number (bound anew), checked at run time
                 self.b.emit(runtime.check_not_array, [self.contents(alt, target.hint, node),
                                                       Const(self.where(node))])
@@ -194,7 +211,7 @@ class Writes:
 
         def rebound_number():
             # not an array: a number, whose identity no one can tell
-            rebind(new)
+            bind_new(True)
             for h, ref in self.state.holdings():
                 if h == holder:
                     for a in ref.alts:
