@@ -504,7 +504,7 @@ def _named_last(shape, index):
 def _writable(x):
     """A floating copy of `x` that can be written in place (a 0-d array for a number)."""
     if isinstance(x, list):
-        return type(x)(x)
+        return type(x)(x)   # a list stays a list (and an adjoint list one of those)
     a = np.array(x, copy=True)
     return a.astype(np.float64) if a.dtype.kind in "biu" else a
 
@@ -513,9 +513,7 @@ def fresh_array(x):
     """A floating copy of `x` that generated code may update in place. A number stays
     the number it is: it cannot be written in place, and a 0-d array in its stead would
     answer `is_array` differently (and be shared by `a = x; a /= 2`)."""
-    if isinstance(x, list):
-        return type(x)(x)   # a list stays a list (and an adjoint list one of those)
-    return _writable(x) if isinstance(x, np.ndarray) else x
+    return _writable(x) if isinstance(x, (np.ndarray, list)) else x
 
 
 def astype(x, dtype):

@@ -427,7 +427,6 @@ class Calls:
         self.mem.tangle(tangled + outs, fn.__name__, node)
         return outs[0] if n == 1 else TupleValue(outs)
 
-
     def inline_if_it_ends(self, fn, args, kwargs, node):
         """The recursive `fn` lowered here, as deep as it goes, if its depth is known while
         lowering; else None, and nothing lowered."""

@@ -26,7 +26,7 @@ from collections import Counter
 from ..ir.core import Const, Var
 from .heap import (FALSE, LIST, TRUE, UNKNOWN, VALUE, Alt, Obj, Ref, State, path_skeleton,
                    same_value)
-from .values import DictValue, flatten, ident_of, unflatten
+from .values import DictValue, flatten, ident_of, set_leaf, unflatten
 
 KEEP = "keep"
 _MAX_ALTERNATIVES = 6
@@ -260,7 +260,7 @@ class Head:
                               if a.obj in mem.stand_ins), None)
                 if stood is not None:
                     mem.stand_ins[obj] = stood
-                _set_leaf(mem.state.env, h, Ref([Alt(TRUE, obj)], self.hints[h]))
+                set_leaf(mem.state.env, h, Ref([Alt(TRUE, obj)], self.hints[h]))
 
     # -- instances ------------------------------------------------------------
     def layout(self, read_entry):
@@ -510,16 +510,8 @@ class Head:
 
 
 def _joined_kind(ref):
-
     kinds = {a.obj.kind for a in ref.alts if not a.path}
     return kinds.pop() if len(kinds) == 1 and all(not a.path for a in ref.alts) else UNKNOWN
-
-
-def _set_leaf(env, h, value):
-    from .values import map_leaves
-    name, k = h
-    counter = iter(range(10 ** 9))
-    env[name] = map_leaves(env[name], lambda leaf: value if next(counter) == k else leaf)
 
 
 def _may_change(leaf):

@@ -302,15 +302,15 @@ MAX_NESTING = 40
 def inline_user(lw, fn, args, kwargs, node):
     """A call of one of the user's module-level functions, lowered in the caller (a
     recursive one as deep as its recursion goes: its tests must be known here)."""
-    why = "passing a function to" if not _effects.get(fn.__code__, Effects()).writes else \
-        "writing into its arguments in"
+    writes = bool(_effects.get(fn.__code__, Effects()).writes)
+    why = "writing into its arguments in" if writes else "passing a function to"
     if fn.__globals__ is not lw.scope.globals:
         lw.refuse(node, f"{why} {fn.__name__}, which is defined in another module",
                   f"define {fn.__name__} in this module, or return the new values from it")
     if lw.inlining.count(fn) >= MAX_RECURSION:
         # a recursion lowered in its caller ends where its tests are known while lowering
         # (`if n <= 0` with n a constant); this one did not
-        what = "which writes into the arrays it is given" if why.startswith("writing") else \
+        what = "which writes into the arrays it is given" if writes else \
             "passing a function to it"
         lw.refuse(node, f"a recursive call of {fn.__name__}, {what}, more than "
                   f"{MAX_RECURSION} calls deep (how deep it goes is not known before it runs)",

@@ -300,7 +300,6 @@ class Memory(Views, Writes):
         keeps what it carries from growing: the array a name held in an earlier
         iteration, and no other, is its own; `a /= 2` of a name and of the value it
         returns, an array or a new number, is one object.)"""
-        from .values import map_leaves
         holders, groups = {}, {}
         for h, ref in self.state.holdings():
             for a in ref.alts:
@@ -315,8 +314,6 @@ class Memory(Views, Writes):
                    not a.obj.external]
             if len(own) < 2:
                 continue
-            rest = [a for a in ref.alts if a not in own]
-            value = self.read(Ref(own, ref.hint), node)
             kinds = {a.obj.kind for a in own}
             obj = Obj(kinds.pop() if len(kinds) == 1 else UNKNOWN, ref.hint or "t",
                       discrete=all(a.obj.discrete for a in own),
@@ -324,28 +321,8 @@ class Memory(Views, Writes):
             for a in own:
                 if a.obj in self.stand_ins:
                     self.stand_ins[obj] = self.stand_ins[a.obj]
-            self.state.heap[obj] = value
-            self.escape_as(obj, own)
-            guard = TRUE
-            if rest:
-                guard = own[0].guard
-                for a in own[1:]:
-                    guard = self.b.emit(operator.or_, [guard, a.guard])
-                    self.bools.add(guard)
-            new = Ref(rest + [Alt(guard, obj)], ref.hint)
-            for name, k in group:
-                leaves = iter(range(10 ** 9))
-                self.state.env[name] = map_leaves(
-                    self.state.env[name], lambda leaf: new if next(leaves) == k else leaf)
+            self.hold_as_one(obj, ref, own, group, node)
         self.coalesce_numbers(node)
-
-    def escape_as(self, obj, alts):
-        """`obj`, which stands for the objects of `alts`, is held by the lists built at
-        run time that hold any of them (a write into it is refused as into them)."""
-        escaped = self.state.escaped
-        for a in alts:
-            if a.obj in escaped:
-                escaped[obj] = escaped[a.obj].join(escaped.get(obj))
 
     def coalesce_numbers(self, node):
         """Each holder that may hold one of several numbers (heap.VALUE: never an array,
@@ -353,7 +330,6 @@ class Memory(Views, Writes):
         tell numbers apart by what they share. (`acc += s` where s may be an array or a
         number makes a new number each iteration; without this a loop would carry one
         more each time.)"""
-        from .values import map_leaves
         for h, ref in list(self.state.holdings()):
             if isinstance(h[0], str) and h[0].startswith("<pending"):
                 continue
@@ -361,22 +337,35 @@ class Memory(Views, Writes):
                        not a.obj.external]
             if len(numbers) < 2:
                 continue
-            rest = [a for a in ref.alts if a not in numbers]
-            value = self.read(Ref(numbers, ref.hint), node)
             obj = Obj(VALUE, ref.hint or "t", discrete=all(a.obj.discrete for a in numbers))
-            self.state.heap[obj] = value
-            self.escape_as(obj, numbers)
-            guard = TRUE
-            if rest:
-                guard = numbers[0].guard
-                for a in numbers[1:]:
-                    guard = self.b.emit(operator.or_, [guard, a.guard])
-                    self.bools.add(guard)
-            new = Ref(rest + [Alt(guard, obj)], ref.hint)
-            name, k = h
-            leaves = iter(range(10 ** 9))
-            self.state.env[name] = map_leaves(
-                self.state.env[name], lambda leaf: new if next(leaves) == k else leaf)
+            self.hold_as_one(obj, ref, numbers, [h], node)
+
+    def hold_as_one(self, obj, ref, merged, holders, node):
+        """`holders`, which hold `ref`, hold the new `obj` in place of its alternatives
+        `merged`: obj has the value of whichever of them holds, and is held by the lists
+        built at run time that hold any of them (a write into it is refused as into
+        them)."""
+        from .values import set_leaf
+        self.state.heap[obj] = self.read(Ref(merged, ref.hint), node)
+        for a in merged:
+            if a.obj in self.state.escaped:
+                self.state.escaped[obj] = self.state.escaped[a.obj].join(
+                    self.state.escaped.get(obj))
+        rest = [a for a in ref.alts if a not in merged]
+        guard = self.either([a.guard for a in merged]) if rest else TRUE
+        new = Ref(rest + [Alt(guard, obj)], ref.hint)
+        for h in holders:
+            set_leaf(self.state.env, h, new)
+
+    def either(self, guards):
+        """The guard that holds where any of `guards` does."""
+        out = guards[0]
+        for g in guards[1:]:
+            if out is TRUE or g is TRUE:
+                return TRUE
+            out = self.b.emit(operator.or_, [out, g])
+            self.bools.add(out)
+        return out
 
 
 __all__ = ["Memory", "holder_name", "index_view", "view_kind", "CONSTRUCTORS", "TRUTH_OPS"]

@@ -122,6 +122,13 @@ def map_leaves(value, f):
     return f(value)
 
 
+def set_leaf(env, holder, value):
+    """The environment place `holder` ((key, leaf index)) holds `value`."""
+    name, k = holder
+    counter = iter(range(10 ** 9))
+    env[name] = map_leaves(env[name], lambda leaf: value if next(counter) == k else leaf)
+
+
 def leaf_vars(name, tree, out):
     """Parameters for the leaves of argument `name` (params["W"] is `params_W`)."""
     if tree is None:

@@ -137,12 +137,7 @@ class Views:
                 out.append(a)
                 continue
             k = at[key]
-            if out[k].guard is TRUE or a.guard is TRUE:
-                guard = TRUE
-            else:
-                guard = self.b.emit(operator.or_, [out[k].guard, a.guard])
-                self.bools.add(guard)
-            out[k] = out[k].with_guard(guard)
+            out[k] = out[k].with_guard(self.either([out[k].guard, a.guard]))
         return out
 
     def surely_same(self, fn, base, args, kwargs, node):
