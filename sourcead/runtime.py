@@ -412,6 +412,32 @@ def appended(xs, v):
     return out if type(xs) is list else AdjointList(out)
 
 
+def joined(xs, ys):
+    """`xs + ys` where either may be a list or tuple built at run time (joined), or an
+    array or a number (added)."""
+    return xs + ys
+
+
+def _listlike(xs, ys):
+    return isinstance(xs, (list, tuple)) or isinstance(ys, (list, tuple))
+
+
+def joined_tangent(dxs, dys, xs, ys):
+    """The tangent of `joined(xs, ys)`: lists' tangents (AdjointLists, or arrays of zeros
+    for lists of items of one shape) are joined as lists, not added item by item."""
+    if _listlike(xs, ys):
+        return AdjointList(list(dxs) + list(dys))
+    return dxs + dys
+
+
+def joined_adjoint(g, xs, ys, second):
+    """The adjoint of xs (of ys with `second`) from g, the adjoint of `joined(xs, ys)`."""
+    if _listlike(xs, ys):
+        n = len(xs)
+        return g[n:] if second else g[:n]
+    return unbroadcast(g, ys if second else xs)
+
+
 def basic_index(index):
     """Whether `index` selects without index arrays (ints, slices, None, Ellipsis)."""
     if isinstance(index, tuple):
@@ -1368,3 +1394,9 @@ def gradient_adjoint(g, f, spacing=None, axis=None, edge_order=1):
         out = out + _gradient_transpose(np.broadcast_to(gk, np.shape(f)), ax,
                                         np.shape(f)[ax], spacing, edge_order)
     return out
+
+
+# arrays that lists built at run time still show after a write (generated code calls
+# them as sad_rt.refreshed and so on)
+from .refresh import (laid_out_like, refreshed, refreshed_adjoint,  # noqa: E402,F401
+                      refreshed_adjoint_new, refreshed_tangent)

@@ -25,10 +25,14 @@ class Containers:
         mem = self.memory
         if isinstance(seq, Ref) and all(a.obj.kind == LIST and not a.path for a in seq.alts):
             # an item of a list built at run time: the list holds it (no write can follow)
-            out = self.builder.emit(operator.getitem, [mem.read(seq, node),
-                                                       self.operand(index, node)])
+            index = self.operand(index, node)
+            out = self.builder.emit(operator.getitem, [mem.read(seq, node), index])
             if isinstance(out, Var):
                 mem.containers[out] = True   # (a slice of the list, or a list in it)
+                made = self.builder.defs.get(index) if isinstance(index, Var) else None
+                if isinstance(index, Const) and isinstance(index.value, slice) or \
+                        made is not None and made.prim.impl is slice:
+                    mem.kinds[out] = LIST
             ref = mem.ref_of(out, seq.hint) if isinstance(out, Var) else out
             mem.escape(ref, node, item=True)
             return ref

@@ -11,7 +11,7 @@ from .. import runtime
 from ..ir import primitives as P
 from ..ir.core import Const, Var
 from .calls import ARRAY_ATTRIBUTES, ARRAY_METHODS, IN_PLACE_METHODS
-from .heap import Ref
+from .heap import LIST, Ref
 from .scope import bound_names
 from .values import BoundMethod, DictValue, ListValue, LocalFunction, Static, TupleValue
 
@@ -164,7 +164,19 @@ class Expressions:
         if op is None:
             self.refuse(node, f"the operator {type(node.op).__name__}")
         left, right = self.values([node.left, node.right])
-        return self.builder.emit(op, [self.operand(left, node), self.operand(right, node)])
+        operands = [self.operand(left, node), self.operand(right, node)]
+        if op is operator.add and any(self.may_be_list(v, o) for v, o in
+                                      zip((left, right), operands)):
+            # lists joined (their derivatives too: not added item by item)
+            return self.builder.emit(runtime.joined, operands)
+        return self.builder.emit(op, operands)
+
+    def may_be_list(self, value, operand):
+        """Whether a value may be a list or tuple built at run time (`+` joins those)."""
+        mem = self.memory
+        if isinstance(value, Ref):
+            return any(mem.may_hold_items(a.obj) for a in value.alts)
+        return mem.kind_of(operand) == LIST or mem.holds_items(operand)
 
     def expr_UnaryOp(self, node):
         return self.builder.emit(UNARY[type(node.op)], [self.operand(self.expr(node.operand),

@@ -70,6 +70,34 @@ class Writes:
             self.b.name(new, obj.hint if k == 0 else hint)
         self.state.heap[obj] = new
         self.written.add(obj)
+        self.refresh_lists(obj, levels[0], node)
+
+    def refresh_lists(self, obj, old, node):
+        """After `obj`'s array `old` was written (its new value is in the heap): where a
+        list built at run time may show it (it, or a view of it, was put into one), and
+        such a list, or an item read out of one, may be looked at later, each of those
+        is brought up to date (sourcead/refresh.py: the items that are `old`, or views
+        into it, become the new array or the same views into it)."""
+        e = self.state.escaped.get(obj)
+        if e is None or e.line is None or not self.lowerer.containers_seen():
+            return
+        emit = self.b.emit
+        new = emit(runtime.laid_out_like, [self.state.heap[obj], old])
+        self.b.name(new, obj.hint)
+        self.state.heap[obj] = new
+        for other in self.state.reachable():
+            seen = self.state.escaped.get(other)
+            if other is obj or other.kind == VALUE or not (
+                    self.may_hold_items(other) or seen is not None and seen.item):
+                continue
+            before = self.state.heap[other]
+            after = emit(runtime.refreshed, [before, old, new])
+            self.b.name(after, other.hint)
+            self.containers[after] = self.holds_items(before)
+            if before in self.kinds:
+                self.kinds[after] = self.kinds[before]
+            self.state.heap[other] = after
+            self.written.add(other)
 
     def overwritten(self, old, new):
         """An array's contents after `old[...] = new`: `new` itself where it is known to be
@@ -105,11 +133,6 @@ class Writes:
             self.refuse(node, f"a write into `{hint}`, an item of a list or tuple built at "
                         f"run time (read at line {e.line}): it may be an array other names "
                         "hold", f"write into a copy: {hint} = {hint}.copy()")
-        if e is not None and e.line is not None and self.lowerer.containers_seen():
-            self.refuse(node, f"a write into `{hint}` after it, or a view of it, was put "
-                        f"into a list built at run time (line {e.line}) that is looked at "
-                        "later: the list would show the write", "append a .copy(), or make "
-                        "a new array before writing")
         for tag, name, line in sorted(e.calls if e is not None else (), key=str):
             if self.lowerer.tangle_seen(tag, obj):
                 self.refuse(node, f"a write into `{hint}`, which may share its array with "
@@ -166,10 +189,12 @@ class Writes:
             else:
                 self.check_writable(alt, node, name)
                 self.resolve_holders_of(alt.obj, node)
-                written = self.overwritten(self.state.heap[alt.obj], new)
+                old = self.state.heap[alt.obj]
+                written = self.overwritten(old, new)
                 self.state.heap[alt.obj] = written
                 self.written.add(alt.obj)
                 self.b.name(written, name)
+                self.refresh_lists(alt.obj, old, node)
             return Const(None)
 
         def bind_new(number):

@@ -11,7 +11,10 @@ import operator
 
 from ..ir.core import Const
 from ..ir.primitives import defprim
-from ..runtime import added_at, appended, item_copy, item_written, set_item, zeroed_at, zeros_like
+from ..runtime import (added_at, appended, item_copy, item_written, joined, joined_adjoint,
+                       joined_tangent, laid_out_like, refreshed,
+                       refreshed_adjoint, refreshed_adjoint_new, refreshed_tangent, set_item,
+                       zeroed_at, zeros_like)
 from .registry import jvp_rule, vjp_rule
 
 
@@ -51,6 +54,96 @@ def _(g, ans, xs, v):
 @jvp_rule(appended)
 def _(dxs, dv, ans, xs, v):
     return appended(dxs, dv)
+
+
+# xs + ys where either may be a list: for lists, the adjoint of each is its part of the
+# adjoint of the whole (decided at run time; for arrays and numbers it is addition's)
+@vjp_rule(joined)
+def _(g, ans, xs, ys):
+    return joined_adjoint(g, xs, ys, False), joined_adjoint(g, xs, ys, True)
+
+
+@jvp_rule(joined)
+def _(dxs, dys, ans, xs, ys):
+    return joined_tangent(dxs, dys, xs, ys)
+
+
+@jvp_rule(joined_tangent)
+def _(ddxs, ddys, dxs_, dys_, ans, dxs, dys, xs, ys):
+    return joined_tangent(ddxs, ddys, xs, ys)
+
+
+@vjp_rule(joined_tangent)
+def _(g, ans, dxs, dys, xs, ys):
+    return joined_adjoint(g, xs, ys, False), joined_adjoint(g, xs, ys, True), None, None
+
+
+@jvp_rule(joined_adjoint)
+def _(dg, dxs, dys, dsecond, ans, g, xs, ys, second):
+    return joined_adjoint(dg, xs, ys, second)
+
+
+@vjp_rule(joined_adjoint)
+def _(c, ans, g, xs, ys, second):
+    if second:
+        return joined_tangent(zeros_like(xs), c, xs, ys), None, None, None
+    return joined_tangent(c, zeros_like(ys), xs, ys), None, None, None
+
+
+# After `old` became `new`, a list built at run time (or an item read out of one) shows
+# `new` where it showed `old` or a view of it: `refreshed(y, old, new)` (see
+# sourcead/refresh.py). It is linear in (y, new); `old` only says which items are
+# refreshed. Its tangent and its adjoints are linear in their first operands, each
+# the transpose of another, so derivatives of any order close over these four.
+@jvp_rule(refreshed)
+def _(dy, dold, dnew, ans, y, old, new):
+    return refreshed_tangent(dy, dnew, y, old)
+
+
+@vjp_rule(refreshed)
+def _(g, ans, y, old, new):
+    return refreshed_adjoint(g, y, old), None, refreshed_adjoint_new(g, y, old)
+
+
+@jvp_rule(refreshed_tangent)
+def _(ddy, ddnew, dy_, dold, ans, dy, dnew, y, old):
+    return refreshed_tangent(ddy, ddnew, y, old)
+
+
+@vjp_rule(refreshed_tangent)
+def _(g, ans, dy, dnew, y, old):
+    return refreshed_adjoint(g, y, old), refreshed_adjoint_new(g, y, old), None, None
+
+
+@jvp_rule(refreshed_adjoint)
+def _(dg, dy, dold, ans, g, y, old):
+    return refreshed_adjoint(dg, y, old)
+
+
+@vjp_rule(refreshed_adjoint)
+def _(c, ans, g, y, old):
+    return refreshed_adjoint(c, y, old), None, None
+
+
+@jvp_rule(refreshed_adjoint_new)
+def _(dg, dy, dold, ans, g, y, old):
+    return refreshed_adjoint_new(dg, y, old)
+
+
+@vjp_rule(refreshed_adjoint_new)
+def _(c, ans, g, y, old):
+    return refreshed_tangent(zeros_like(y), c, y, old), None, None
+
+
+# new, laid out like old (the same values: the derivative passes through)
+@jvp_rule(laid_out_like)
+def _(dnew, dold, ans, new, old):
+    return dnew
+
+
+@vjp_rule(laid_out_like)
+def _(g, ans, new, old):
+    return g, None
 
 
 def _indexed_shape(op, shapes):
