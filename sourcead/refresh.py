@@ -13,13 +13,11 @@ addresses; the derivative of `refreshed` is the same selection applied to
 tangents (a gather of the new array's tangent) and, in reverse, its transpose.
 Where an item overlaps the old array in a way that is not a view into it (the old
 array is itself a view of a larger array the list holds), `refreshed` raises
-rather than guess.
+NotImplementedError with the write's file and line rather than guess.
 """
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
-
-from .errors import SourceADError
 
 SAME = "same"
 
@@ -38,7 +36,7 @@ def _offsets(a):
     return out
 
 
-def _plan(y, old):
+def _plan(y, old, where=""):
     """How `y` relates to the array `old`: None (it shows nothing of it), SAME (it is
     old), ("view", positions, offset) (a view into old: the C-order positions in
     old of its elements, and its byte offset from old's start), or ("items",
@@ -46,7 +44,7 @@ def _plan(y, old):
     if y is old:
         return SAME
     if isinstance(y, (list, tuple)):
-        items = [(k, p) for k, p in ((k, _plan(v, old)) for k, v in enumerate(y))
+        items = [(k, p) for k, p in ((k, _plan(v, old, where)) for k, v in enumerate(y))
                  if p is not None]
         return ("items", items) if items else None
     if not (isinstance(y, np.ndarray) and isinstance(old, np.ndarray)) or \
@@ -60,10 +58,11 @@ def _plan(y, old):
             not np.array_equal(mine[order][at], theirs):
         if y.size == 0:
             return None
-        raise SourceADError(
-            "sourcead cannot follow a write into an array that a list built at run time "
-            "shows only in part (it holds an array the written one is a view of): append "
-            "a .copy(), or write into the array the list holds")
+        raise NotImplementedError(
+            f"{where}: sourcead cannot differentiate this write: the array written is a "
+            "view of an array that a list built at run time shows (or shares part of its "
+            "memory with one), so the list shows only part of the write: append a "
+            ".copy(), or write into the array the list holds")
     return ("view", order[at].reshape(y.shape), _address(y) - _address(old))
 
 
@@ -82,10 +81,11 @@ def laid_out_like(new, old):
     return out
 
 
-def refreshed(y, old, new):
+def refreshed(y, old, new, where=""):
     """`y` (a list, tuple or array the running program may hold) after the array `old`
-    became `new` (laid out like it): see the module docstring."""
-    return _apply(y, _plan(y, old), new)
+    became `new` (laid out like it), by a write at `where` (file:line): see the module
+    docstring."""
+    return _apply(y, _plan(y, old, where), new)
 
 
 def _apply(y, plan, new):

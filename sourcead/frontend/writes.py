@@ -77,21 +77,25 @@ class Writes:
         list built at run time may show it (it, or a view of it, was put into one), and
         such a list, or an item read out of one, may be looked at later, each of those
         is brought up to date (sourcead/refresh.py: the items that are `old`, or views
-        into it, become the new array or the same views into it)."""
+        into it, become the new array or the same views into it). A write into an item
+        read out of such a list does the same to the arrays that were put into lists:
+        the item may be one of them."""
         e = self.state.escaped.get(obj)
-        if e is None or e.line is None or not self.lowerer.containers_seen():
+        if e is None or not e.item and (e.line is None or not self.lowerer.containers_seen()):
             return
         emit = self.b.emit
         new = emit(runtime.laid_out_like, [self.state.heap[obj], old])
         self.b.name(new, obj.hint)
         self.state.heap[obj] = new
+        where = Const(self.where(node))
         for other in self.state.reachable():
             seen = self.state.escaped.get(other)
             if other is obj or other.kind == VALUE or not (
-                    self.may_hold_items(other) or seen is not None and seen.item):
+                    self.may_hold_items(other) or seen is not None and (
+                        seen.item or e.item and seen.line is not None)):
                 continue
             before = self.state.heap[other]
-            after = emit(runtime.refreshed, [before, old, new])
+            after = emit(runtime.refreshed, [before, old, new, where])
             self.b.name(after, other.hint)
             self.containers[after] = self.holds_items(before)
             if before in self.kinds:
@@ -129,10 +133,6 @@ class Writes:
                         "the function)", f"write into a copy made in the function: "
                         f"{hint}_copy = {hint}.copy()")
         e = self.state.escaped.get(obj)
-        if e is not None and e.item:
-            self.refuse(node, f"a write into `{hint}`, an item of a list or tuple built at "
-                        f"run time (read at line {e.line}): it may be an array other names "
-                        "hold", f"write into a copy: {hint} = {hint}.copy()")
         for tag, name, line in sorted(e.calls if e is not None else (), key=str):
             if self.lowerer.tangle_seen(tag, obj):
                 self.refuse(node, f"a write into `{hint}`, which may share its array with "

@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import runtime
 from ..ir import primitives as P
-from ..ir.core import Const, Op, Var, Zero
+from ..ir.core import Const, If, Op, Var, Zero
 from .shapes import SCALAR, Shapes
 
 _ADD = (operator.add, np.add)
@@ -60,8 +60,64 @@ def simplify(fn):
         if new == scalar_atoms:
             break
         scalar_atoms = new
-    _Simplifier(Shapes(scalar_atoms)).run(fn)
+    simplifier = _Simplifier(Shapes(scalar_atoms))
+    simplifier.kept = _identities(fn)
+    simplifier.run(fn)
     return fn
+
+
+# Where a list built at run time is brought up to date after a write (sad_rt.refreshed,
+# see sourcead/refresh.py), which array is which is decided at run time by identity: an
+# array put into a list, and the array written, must stay the objects the program made.
+# `x * 1.0 -> x` or merging two `np.sin(x)` would make two of the program's arrays one.
+_IDENTITY_OPERANDS = {runtime.appended: (1,), runtime.refreshed: (1,),
+                      runtime.laid_out_like: (1,)}
+
+
+def _identities(fn):
+    """The values whose identity a `refreshed` in `fn` may ask about (none without one):
+    what is put into lists and tuples, the arrays written, and what flows into them
+    through branches and loops."""
+    ops, joins = [], []
+
+    def walk(block):
+        for s in block.stmts:
+            if isinstance(s, Op):
+                ops.append(s)
+            else:
+                joins.append(s)
+            for sub in s.blocks():
+                walk(sub)
+    walk(fn.body)
+    if not any(op.prim.impl is runtime.refreshed for op in ops):
+        return frozenset()
+    kept = set()
+    for op in ops:
+        if op.prim in (P.LIST, P.TUPLE):
+            kept.update(a for a in op.args if isinstance(a, Var))
+        for i in _IDENTITY_OPERANDS.get(op.prim.impl, ()):
+            if i < len(op.args) and isinstance(op.args[i], Var):
+                kept.add(op.args[i])
+    changed = True
+    while changed:   # back through the values branches and loops hand on
+        changed = False
+        for s in joins:
+            sources = []
+            if isinstance(s, If):
+                for k, o in enumerate(s.outs):
+                    if o in kept:
+                        sources += [s.then.results[k], s.orelse.results[k]]
+            else:
+                n = len(s.inits)
+                params = s.body.params[len(s.body.params) - n:]
+                for k in range(n):
+                    if s.outs[k] in kept or params[k] in kept:
+                        sources += [s.inits[k], s.body.results[k]]
+            for v in sources:
+                if isinstance(v, Var) and v not in kept:
+                    kept.add(v)
+                    changed = True
+    return frozenset(kept)
 
 
 _DEFER = object()
@@ -174,9 +230,11 @@ class _Simplifier:
                 return Zero(likes)
         return _DEFER
 
+    kept = frozenset()   # values that must stay the arrays they are (see _identities)
+
     def rewrite(self, op):
         prim, args = op.prim, op.args
-        if len(op.outs) != 1:
+        if len(op.outs) != 1 or op.out in self.kept:
             return None
         fn = prim.impl
         zeros = [isinstance(a, Zero) for a in args]

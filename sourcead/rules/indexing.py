@@ -96,12 +96,12 @@ def _(c, ans, g, xs, ys, second):
 # refreshed. Its tangent and its adjoints are linear in their first operands, each
 # the transpose of another, so derivatives of any order close over these four.
 @jvp_rule(refreshed)
-def _(dy, dold, dnew, ans, y, old, new):
+def _(dy, dold, dnew, ans, y, old, new, where=""):
     return refreshed_tangent(dy, dnew, y, old)
 
 
 @vjp_rule(refreshed)
-def _(g, ans, y, old, new):
+def _(g, ans, y, old, new, where=""):
     return refreshed_adjoint(g, y, old), None, refreshed_adjoint_new(g, y, old)
 
 
