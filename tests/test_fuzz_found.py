@@ -428,3 +428,68 @@ def test_found_copy_written_while_a_loop_takes_its_items_general(f):
         g = vg(v=v.copy())[1]
         fd = [(f(v + e) - f(v - e)) / 2e-6 for e in np.eye(len(v)) * 1e-6]
         assert g == pytest.approx(np.array(fd), rel=1e-5, abs=1e-8)
+
+
+def s106350_one_object_under_two_guards_at_a_loop(M, y):
+    # at the generator's loop z is M's array under two guards (and copies under
+    # others): the loop adopts M's array into z's slot under both
+    z = np.atleast_1d(M)
+    if -1.2 < M[-1, 1] < 1.2 or M.ndim == 2:
+        M[:, 1] /= 2.0
+    if z.ndim == 2:
+        M, z = (z, M)
+    else:
+        b = y
+        if np.sum(b[[0, 0, 0]]) <= -1.5:
+            return np.sum(b) + 0.8 * M.sum()
+    y[-1] = max((r for r in y)) / 5.0
+    return np.mean(y) + 0.2 * np.mean(z)
+
+
+def test_found_one_object_under_two_guards_at_a_loop_general():
+    f = s106350_one_object_under_two_guards_at_a_loop
+    rng = np.random.default_rng(6)
+    M, y = rng.normal(size=(3, 3)), rng.normal(size=4)
+    want = f(M.copy(), y.copy())
+    vg = sad.value_and_grad(f, wrt=(0, 1))
+    value, (gM, gy) = vg(M=M.copy(), y=y.copy())     # the general derivative
+    assert value == pytest.approx(want)
+    for x, g, k in ((M, gM, 0), (y, gy, 1)):
+        for e in np.eye(x.size)[:3]:
+            d = e.reshape(x.shape) * 1e-6
+            args = [M.copy(), y.copy()]
+            plus, minus = [a.copy() for a in args], [a.copy() for a in args]
+            plus[k] = plus[k] + d
+            minus[k] = minus[k] - d
+            fd = (f(*plus) - f(*minus)) / 2e-6
+            assert np.sum(g * e.reshape(x.shape)) == pytest.approx(fd, rel=1e-5, abs=1e-8)
+    sad.check_grads(f, (M, y))
+
+
+MODULE_ROW = np.array([0.5, 0.4, 0.7])
+
+
+def s600417_module_array_written_in_a_later_iteration(y, w):
+    for v in w:
+        y[1] *= 1.2       # the parameter first, then the module's array
+        y = MODULE_ROW
+    return y.sum()
+
+
+def s600417_module_array_written_after_a_loop(y, w):
+    for v in w:
+        y = MODULE_ROW
+    y[1] *= 1.2
+    return y.sum()
+
+
+@pytest.mark.parametrize("f", [s600417_module_array_written_in_a_later_iteration,
+                               s600417_module_array_written_after_a_loop])
+def test_found_module_array_a_loop_leaves_in_a_name_is_never_written(f):
+    # NumPy would change the module's array (every later call sees it); the derivative
+    # never does, so it refuses (a loop's joined object was not marked as the module's)
+    for make in (sad.value_and_grad, lambda g: sad.jvp(g, wrt=0)):
+        with pytest.raises(sad.SourceADError, match="an array of the module"):
+            make(f)(np.ones(3), np.ones(2), *(() if make is sad.value_and_grad
+                                              else (np.ones(3),)))
+    assert np.array_equal(MODULE_ROW, [0.5, 0.4, 0.7])

@@ -24,8 +24,8 @@ import itertools
 from collections import Counter
 
 from ..ir.core import Const, Var
-from .heap import (FALSE, LIST, TRUE, UNKNOWN, VALUE, Alt, Obj, Ref, State, path_skeleton,
-                   same_value)
+from .heap import (FALSE, LIST, TRUE, UNKNOWN, VALUE, Alt, Obj, Ref, State, joined_external,
+                   path_skeleton, same_value)
 from .values import DictValue, flatten, ident_of, set_leaf, unflatten
 
 KEEP = "keep"
@@ -103,6 +103,9 @@ class Head:
         # slot key -> whether it may hold a list built at run time or items of one
         # (Obj.holds), from its entry value and what each iteration leaves in it
         self.slot_holds = {}
+        # slot key -> heap.Obj's `external` of an array of the module it may hold (one an
+        # iteration leaves in it): never written into, as that array is not
+        self.slot_external = {}
 
     # -- the plan -------------------------------------------------------------
     def alts_at_entry(self, h):
@@ -126,10 +129,13 @@ class Head:
             self.watch[h] = {a.obj for a in leaf.alts}
             self.slot_inits[slot] = None
             return [Spec(slot, _PLAIN, TRUE)]
-        specs = [Spec(("entry", a.obj), a, a.guard) for a in leaf.alts if a not in own[:1]]
-        if own:   # an object only h holds (a copy, a number): h's slot from the start
+        # an object only h holds (a copy, a number): h's slot from the start, under each
+        # guard h holds it with (it may be more than one of h's alternatives)
+        mine = [a for a in leaf.alts if own and a.obj is own[0].obj and not a.path]
+        specs = [Spec(("entry", a.obj), a, a.guard) for a in leaf.alts if a not in mine]
+        if own:
             self.adopt(h, own[0].obj)
-            specs.append(Spec(slot, _PLAIN, own[0].guard))
+            specs.append(Spec(slot, _PLAIN, self.mem.either([a.guard for a in mine])))
         return specs
 
     def adopt(self, h, obj):
@@ -254,7 +260,8 @@ class Head:
             if isinstance(leaf, Ref):
                 value = mem.read(leaf, node)
                 obj = Obj(_joined_kind(leaf), self.hints[h],
-                          holds=any(mem.may_hold_items(a.obj) for a in leaf.alts))
+                          holds=any(mem.may_hold_items(a.obj) for a in leaf.alts),
+                          external=joined_external(leaf.alts))
                 mem.state.heap[obj] = value
                 stood = next((mem.stand_ins[a.obj] for a in leaf.alts
                               if a.obj in mem.stand_ins), None)
@@ -288,7 +295,9 @@ class Head:
                             isinstance(entry, Ref) and any(a.obj.kind == LIST or a.obj.holds
                                                            for a in entry.alts)
                     self.slots[s.objkey] = Obj(self.slot_kinds[s.objkey][0] or UNKNOWN, hint,
-                                               holds=self.slot_holds[s.objkey])
+                                               holds=self.slot_holds[s.objkey],
+                                               external=self.slot_external.get(s.objkey,
+                                                                               False))
                     if s.objkey[1] in self.stand_in:   # stands for an object others hold
                         self.mem.stand_ins[self.slots[s.objkey]] = s.objkey[1]
                     elif s.objkey in self.inherited:
@@ -456,6 +465,9 @@ class Head:
                                              self.mem.holds_items(end.heap[obj]))
                 if holds and not self.slot_holds.get(s.objkey):
                     self.slot_holds[s.objkey] = changed = True
+                if obj is not None and obj.external and not self.slot_external.get(s.objkey):
+                    self.slot_external[s.objkey] = obj.external
+                    changed = True
         for key, kinds in ends.items():
             old = self.slot_kinds.get(key, (None, None))
             kind, nd = old

@@ -159,6 +159,13 @@ class Alt:
         return f"{self.obj!r}{steps}" + ("" if self.guard is TRUE else f" if {self.guard!r}")
 
 
+def joined_external(alts):
+    """`Obj.external` of an object standing for these alternatives (joined from branches
+    or iterations): an array of the module or of an enclosing function where any of them
+    is one (it is never written into)."""
+    return next((a.obj.external for a in alts if a.obj.external), False)
+
+
 class Ref:
     """What a name (or an item of a tuple, list or dict) holds: one or more
     alternatives, exactly one of which holds when the program runs. `hint` is the

@@ -19,7 +19,7 @@ If whose results are the values that differ (the phis):
 from ..ir.core import Block, Const, If, Var
 from ..ir.dims import join
 from .heap import (FALSE, TRUE, UNKNOWN, VALUE, Alt, Obj, Ref, State, holder_name,
-                   join_escapes, path_skeleton, same_value, value_key)
+                   join_escapes, joined_external, path_skeleton, same_value, value_key)
 from .values import DictValue, ListValue, Static, TupleValue, flatten
 
 _MISSING = object()
@@ -193,7 +193,7 @@ class Join:
                                                     for a in r.alts))
                         for k, r in ((0, ra), (1, rb)))
             obj = Obj(kinds.pop() if len(kinds) == 1 else UNKNOWN, hint, discrete=discrete,
-                      holds=holds)
+                      holds=holds, external=joined_external(ra.alts + rb.alts))
             va = self.in_side(0, lambda: self.mem.read(ra, self.node))
             vb = self.in_side(1, lambda: self.mem.read(rb, self.node))
             version = self.phi(va, vb, hint)
