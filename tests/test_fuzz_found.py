@@ -493,3 +493,41 @@ def test_found_module_array_a_loop_leaves_in_a_name_is_never_written(f):
             make(f)(np.ones(3), np.ones(2), *(() if make is sad.value_and_grad
                                               else (np.ones(3),)))
     assert np.array_equal(MODULE_ROW, [0.5, 0.4, 0.7])
+
+
+def s700646_many_values_read_twice(x):
+    # opt/inplace asked "is this an ndarray?" of each value as often as paths lead to it
+    # (exponentially often here: minutes to build the general derivative)
+    x[3] = x[1]
+    z = np.asarray(x)
+    x /= 1.6
+    h = z[:]
+    x = z
+    z[h > 0.5] = 0.8 * z[h > 0.5]
+    z[1::2] -= h[1::2] * z[1::2]
+    z[3:] = np.tanh(h[2:3])
+    x -= h
+    np.copyto(h, np.prod(np.cos(z[::-1])))
+    c = np.copy(h)
+    acc = 0.0
+    outs = []
+    for val in reversed(h):
+        acc += np.tanh(acc + val)
+        outs.append(z)
+        for j in range(2):
+            flat = x.reshape(2, 2)
+            if val > 0.9:
+                return flat.max() + 0.9 * np.sum(h) + 1.3 * acc
+            c[z > 0.1] = 0.5
+    return c.mean() + 0.9 * acc + 0.5 * x.sum()
+
+
+def test_found_many_values_read_twice_build_quickly():
+    f = s700646_many_values_read_twice
+    for x in (np.array([0.3, 0.6, -0.2, 0.8]), np.array([0.1, -0.3, 0.2, 0.4])):
+        want = f(x.copy())
+        vg = sad.value_and_grad(f)
+        for value, g in (vg(x.copy()), vg(x=x.copy())):
+            assert value == pytest.approx(want)
+            fd = [(f(x + e) - f(x - e)) / 2e-6 for e in np.eye(4) * 1e-6]
+            assert g == pytest.approx(np.array(fd), abs=1e-6)

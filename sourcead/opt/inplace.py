@@ -357,25 +357,31 @@ class _Planner:
             return False
         if v in self.arrays or v in self.indexed:
             return True
+        if v in self.array_memo:   # (each value once: a chain of ops that read one value
+            return self.array_memo[v]   # twice would be explored exponentially often)
         d = self.defs.get(v)
         if d is None or d[0] == "param":
             return False
+        if d[0] != "loop":
+            out = self._is_array(d, depth)
+            self.array_memo[v] = out
+            return out
+        # a loop's: its start and what each iteration yields
+        self.array_memo[v] = True   # optimistic for the cycle through the iterations
+        before = set(self.array_memo)
+        s, k = d[1], d[2]
+        out = self.is_array(s.inits[k], depth + 1) and \
+            self.is_array(s.body.results[k], depth + 1)
+        if not out:   # what was decided on the optimistic guess is decided again
+            for w in set(self.array_memo) - before:
+                del self.array_memo[w]
+        self.array_memo[v] = out
+        return out
+
+    def _is_array(self, d, depth):
         if d[0] == "if":
             s, k = d[1], d[2]
             return all(self.is_array(b.results[k], depth + 1) for b in (s.then, s.orelse))
-        if d[0] != "op":   # a loop's: its start and what each iteration yields
-            if v in self.array_memo:
-                return self.array_memo[v]
-            self.array_memo[v] = True   # optimistic for the cycle through the iterations
-            before = set(self.array_memo)
-            s, k = d[1], d[2]
-            out = self.is_array(s.inits[k], depth + 1) and \
-                self.is_array(s.body.results[k], depth + 1)
-            if not out:   # what was decided on the optimistic guess is decided again
-                for w in set(self.array_memo) - before:
-                    del self.array_memo[w]
-            self.array_memo[v] = out
-            return out
         t = d[1]
         if t.prim.impl in _ALWAYS_ARRAYS or t.prim is P.LIST:
             return t.prim is not P.LIST
