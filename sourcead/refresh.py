@@ -88,6 +88,26 @@ def refreshed(y, old, new, where=""):
     return _apply(y, _plan(y, old, where), new)
 
 
+def written_through(y, old, new, where=""):
+    """`y` after the array `old` became `new`, where `old` (an item read out of a list
+    built at run time) may be `y` itself or a view into it: y with that part written."""
+    plan = _plan(old, y, where)
+    if plan is None:
+        return y
+    if plan is SAME:
+        return laid_out_like(new, y)
+    out = laid_out_like(np.array(y), y)
+    _view_at(out, plan[2], old.shape, old.strides)[...] = new
+    return out
+
+
+def reseated(current, old, y, y_new):
+    """What the array `old` (an item read out of a list) is after `y` became `y_new`: its
+    counterpart in y_new where it is y or a view into it, else `current`."""
+    plan = _plan(old, y)
+    return current if plan is None else _apply(old, plan, y_new)
+
+
 def _apply(y, plan, new):
     if plan is None:
         return y
@@ -176,3 +196,37 @@ def _adjoint(g, plan, old, acc):
     for k, p in plan[1]:
         out[k] = _adjoint(g[k], p, old, acc)
     return tuple(out) if isinstance(g, tuple) else out
+
+
+def written_through_tangent(dy, dnew, y, old):
+    """The tangent of `written_through(y, old, new)`."""
+    plan = _plan(old, y)
+    if plan is None:
+        return dy
+    if plan is SAME:
+        return dnew
+    out = np.array(np.broadcast_to(dy, np.shape(y)), dtype=np.result_type(dy, dnew))
+    out.reshape(-1)[plan[1].ravel()] = np.broadcast_to(dnew, plan[1].shape).ravel()
+    return out
+
+
+def written_through_adjoint(g, y, old):
+    """The cotangent of `y` from g, the cotangent of `written_through(y, old, new)`."""
+    plan = _plan(old, y)
+    if plan is None:
+        return g
+    if plan is SAME:
+        return np.zeros(np.shape(g), dtype=np.result_type(float, np.asarray(g).dtype))
+    out = np.array(np.broadcast_to(g, np.shape(y)), dtype=np.result_type(float, g))
+    out.reshape(-1)[plan[1].ravel()] = 0.0
+    return out
+
+
+def written_through_adjoint_new(g, y, old):
+    """The cotangent of `new` from g, the cotangent of `written_through(y, old, new)`."""
+    plan = _plan(old, y)
+    if plan is None:
+        return _zeros(old)
+    if plan is SAME:
+        return g
+    return np.broadcast_to(g, np.shape(y)).reshape(-1)[plan[1]]

@@ -1399,4 +1399,6 @@ def gradient_adjoint(g, f, spacing=None, axis=None, edge_order=1):
 # arrays that lists built at run time still show after a write (generated code calls
 # them as sad_rt.refreshed and so on)
 from .refresh import (laid_out_like, refreshed, refreshed_adjoint,  # noqa: E402,F401
-                      refreshed_adjoint_new, refreshed_tangent)
+                      refreshed_adjoint_new, refreshed_tangent, reseated, written_through,
+                      written_through_adjoint, written_through_adjoint_new,
+                      written_through_tangent)

@@ -86,16 +86,40 @@ class Writes:
         emit = self.b.emit
         new = emit(runtime.laid_out_like, [self.state.heap[obj], old])
         self.b.name(new, obj.hint)
-        self.state.heap[obj] = new
         where = Const(self.where(node))
-        for other in self.state.reachable():
+        reachable = self.state.reachable()
+        changes = []   # (old value, new value) of each array that changed
+        if e.item:
+            # the item may be an array put into a list, or a view into one: that array is
+            # written (its part), and the item becomes that part of the array written
+            current = new
+            for other in reachable:
+                seen = self.state.escaped.get(other)
+                if other is obj or other.kind in (VALUE, LIST) or self.may_hold_items(other) \
+                        or seen is None or seen.line is None:
+                    continue
+                before = self.state.heap[other]
+                after = emit(runtime.written_through, [before, old, new, where])
+                self.b.name(after, other.hint)
+                self.state.heap[other] = after
+                self.written.add(other)
+                current = emit(runtime.reseated, [current, old, before, after])
+                self.b.name(current, obj.hint)
+                changes.append((before, after))
+            new = current
+        self.state.heap[obj] = new
+        changes.append((old, new))
+        for other in reachable:
             seen = self.state.escaped.get(other)
             if other is obj or other.kind == VALUE or not (
                     self.may_hold_items(other) or seen is not None and (
                         seen.item or e.item and seen.line is not None)):
                 continue
             before = self.state.heap[other]
-            after = emit(runtime.refreshed, [before, old, new, where])
+            after = before
+            for was, now in changes:
+                if was is not after:
+                    after = emit(runtime.refreshed, [after, was, now, where])
             self.b.name(after, other.hint)
             self.containers[after] = self.holds_items(before)
             if before in self.kinds:

@@ -71,7 +71,8 @@ def simplify(fn):
 # array put into a list, and the array written, must stay the objects the program made.
 # `x * 1.0 -> x` or merging two `np.sin(x)` would make two of the program's arrays one.
 _IDENTITY_OPERANDS = {runtime.appended: (1,), runtime.refreshed: (1,),
-                      runtime.laid_out_like: (1,)}
+                      runtime.laid_out_like: (1,), runtime.written_through: (0, 1),
+                      runtime.reseated: (1, 2)}
 
 
 def _identities(fn):

@@ -13,8 +13,10 @@ from ..ir.core import Const
 from ..ir.primitives import defprim
 from ..runtime import (added_at, appended, item_copy, item_written, joined, joined_adjoint,
                        joined_tangent, laid_out_like, refreshed,
-                       refreshed_adjoint, refreshed_adjoint_new, refreshed_tangent, set_item,
-                       zeroed_at, zeros_like)
+                       refreshed_adjoint, refreshed_adjoint_new, refreshed_tangent, reseated,
+                       set_item, written_through, written_through_adjoint,
+                       written_through_adjoint_new, written_through_tangent, zeroed_at,
+                       zeros_like)
 from .registry import jvp_rule, vjp_rule
 
 
@@ -133,6 +135,61 @@ def _(dg, dy, dold, ans, g, y, old):
 @vjp_rule(refreshed_adjoint_new)
 def _(c, ans, g, y, old):
     return refreshed_tangent(zeros_like(y), c, y, old), None, None
+
+
+# A write into an item read out of a list, which may be a named array or a view into
+# one: `written_through(y, old, new)` is y with old's part of it written (old only says
+# which part), `reseated(current, old, y, y_new)` old's counterpart in y_new (or
+# current). Both are linear in their other operands; the selections are refreshed's.
+@jvp_rule(written_through)
+def _(dy, dold, dnew, ans, y, old, new, where=""):
+    return written_through_tangent(dy, dnew, y, old)
+
+
+@vjp_rule(written_through)
+def _(g, ans, y, old, new, where=""):
+    return written_through_adjoint(g, y, old), None, written_through_adjoint_new(g, y, old)
+
+
+@jvp_rule(written_through_tangent)
+def _(ddy, ddnew, dy_, dold, ans, dy, dnew, y, old):
+    return written_through_tangent(ddy, ddnew, y, old)
+
+
+@vjp_rule(written_through_tangent)
+def _(g, ans, dy, dnew, y, old):
+    return (written_through_adjoint(g, y, old), written_through_adjoint_new(g, y, old),
+            None, None)
+
+
+@jvp_rule(written_through_adjoint)
+def _(dg, dy, dold, ans, g, y, old):
+    return written_through_adjoint(dg, y, old)
+
+
+@vjp_rule(written_through_adjoint)
+def _(c, ans, g, y, old):
+    return written_through_adjoint(c, y, old), None, None
+
+
+@jvp_rule(written_through_adjoint_new)
+def _(dg, dy, dold, ans, g, y, old):
+    return written_through_adjoint_new(dg, y, old)
+
+
+@vjp_rule(written_through_adjoint_new)
+def _(c, ans, g, y, old):
+    return written_through_tangent(zeros_like(y), c, y, old), None, None
+
+
+@jvp_rule(reseated)
+def _(dcurrent, dold, dy, dy_new, ans, current, old, y, y_new):
+    return refreshed_tangent(dcurrent, dy_new, old, y)
+
+
+@vjp_rule(reseated)
+def _(g, ans, current, old, y, y_new):
+    return refreshed_adjoint(g, old, y), None, None, refreshed_adjoint_new(g, old, y)
 
 
 # new, laid out like old (the same values: the derivative passes through)
