@@ -230,3 +230,46 @@ def test_identities_a_refresh_asks_about_are_kept_by_the_simplifier(monkeypatch)
             sad.check_grads(items_squared, (A, 2), wrt=0)
     finally:
         sad.clear_cache()
+
+
+# -- programs as users write them ----------------------------------------------------
+
+def descent_history(w0, X, y):
+    # NumPy's well-known surprise: every entry of history is w itself
+    w = w0.copy()
+    history = []
+    for step in range(3):
+        grad = X.T @ (X @ w - y)
+        w -= 0.01 * grad
+        history.append(w)
+    return sum(np.sum(h ** 2) for h in history)
+
+
+def rnn_states(h0, W, xs):
+    h = h0 * 1.0
+    states = []
+    for x in xs:
+        states.append(h)
+        h[:] = np.tanh(W @ h + x)   # in place: every state shows the last one
+    return np.sum(np.array(states))
+
+
+def window_means(x):
+    y = np.cumsum(x)
+    windows = []
+    for i in range(len(y) - 2):
+        windows.append(y[i:i + 3])
+    y *= 0.5                        # the windows are views: they show it
+    return sum(np.mean(w) for w in windows)
+
+
+def test_programs_as_users_write_them():
+    rng = np.random.default_rng(5)
+    X, y = rng.normal(size=(6, 3)), rng.normal(size=6)
+    for f, args in ((descent_history, (rng.normal(size=3), X, y)),
+                    (rnn_states, (rng.normal(size=3), 0.5 * rng.normal(size=(3, 3)),
+                                  rng.normal(size=(4, 3)))),
+                    (window_means, (rng.normal(size=6),))):
+        sad.check_grads(f, args)
+        want = f(*[a.copy() for a in args])
+        assert sad.value_and_grad(f)(*args)[0] == pytest.approx(want)

@@ -216,13 +216,13 @@ def same_value(a, b):
 
 
 class Escape:
-    """What the model cannot follow about an object's sharing (Memory.check_writable
-    decides which writes into it are still followed):
+    """What the model does not know about an object's sharing (Memory.check_writable
+    and Writes.refresh_lists decide how writes into it are followed):
 
     - `line`: it was put into a list or tuple built at run time there (None: never);
-      a write into it is followed while no such list can be looked at again;
-    - `item`: it was read out of one, so it may be any array the list holds: never
-      written;
+      after a write into it, the lists that may still be looked at are refreshed;
+    - `item`: it was read out of one, so it may be any array the list holds, or a
+      view into one: a write into it writes those too (refresh_lists);
     - `calls`: it was given to, or returned by, a call of a function that may return
       the array it is given (a recursive one, kept as a call): (tag, name, line) of
       each such call. A write into it is followed while nothing else the call touched

@@ -18,9 +18,10 @@ np.asarray copy?), the generated code asks, and each answer keeps its own
 alternative (heap.Alt) with the test as its guard. A write through a reference
 with several alternatives writes into the one that holds. Nothing is decided by
 looking for patterns in the source, so combinations of constructs are as right as
-each one alone; what the model cannot follow (writing into a read-only view, into
-an array a run-time list may still show, into a module's array) is refused with a
-located error.
+each one alone; what the model cannot follow (writing into a read-only view, into a
+module's array) is refused with a located error. Lists built at run time, whose
+items only the run knows, are brought up to date after a write by the generated
+code itself (Writes.refresh_lists, sourcead/refresh.py).
 
 This module keeps the objects, what values are known to be (`kind_of`), reading,
 and the sharing questions the lowering and the loops ask (`shared`, `coalesce`).

@@ -2,10 +2,12 @@
 object, the view with the item written, stored back through the path (`A_1 =
 set_item(A, 1, set_item(A[1], j, v))`, which code generation writes in place where
 nothing else needs the old value); `a += v` writes into a's object where NumPy would
-(an array) and binds a new value otherwise (a number). What the model cannot follow
-is refused here, with a located error: writing into a read-only view, into a
-module's array, into an array a list built at run time may still show, or one a
-call may have returned as well (heap.Escape). A mixin of memory.Memory.
+(an array) and binds a new value otherwise (a number). After a write into an array
+a list built at run time may show (heap.Escape), the lists, the items read out of
+them and the arrays put into them are brought up to date (`refresh_lists`). What the
+model cannot follow is refused here, with a located error: writing into a read-only
+view, into a module's array, or into one a call may have returned as well. A mixin
+of memory.Memory.
 """
 
 import operator
