@@ -531,3 +531,25 @@ def test_found_many_values_read_twice_build_quickly():
             assert value == pytest.approx(want)
             fd = [(f(x + e) - f(x - e)) / 2e-6 for e in np.eye(4) * 1e-6]
             assert g == pytest.approx(np.array(fd), abs=1e-6)
+
+
+def s102132_rows_written_through_a_list_in_a_loop(M):
+    # in the general derivative M is one of two objects at the loop's head (under
+    # guards): only the one a name holds is written through the item
+    feats = [row for row in M]
+    for item in feats:
+        item[[2, 0]] = item[1::2]
+        M += np.zeros((3, 4))[:, ::1]
+    return M.sum() + np.sum(feats[1] ** 2)
+
+
+def test_found_rows_written_through_a_list_in_a_loop():
+    f = s102132_rows_written_through_a_list_in_a_loop
+    M = np.random.default_rng(2).normal(size=(3, 4))
+    want = f(M.copy())
+    vg = sad.value_and_grad(f)
+    g = vg(M.copy())[1]
+    for value, grad in (vg(M.copy()), vg(M=M.copy())):   # specialised, general
+        assert value == pytest.approx(want)
+        assert grad == pytest.approx(g)
+    sad.check_grads(f, (M,))

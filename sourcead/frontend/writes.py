@@ -91,26 +91,20 @@ class Writes:
         where = Const(self.where(node))
         reachable = self.state.reachable()
         changes = []   # (old value, new value) of each array that changed
+        self.state.heap[obj] = new
         if e.item:
             # the item may be an array put into a list, or a view into one: that array is
             # written (its part), and the item becomes that part of the array written
-            current = new
             for other in reachable:
                 seen = self.state.escaped.get(other)
                 if other is obj or other.kind in (VALUE, LIST) or self.may_hold_items(other) \
                         or seen is None or seen.line is None:
                     continue
                 before = self.state.heap[other]
-                after = emit(runtime.written_through, [before, old, new, where])
-                self.b.name(after, other.hint)
-                self.state.heap[other] = after
-                self.written.add(other)
-                current = emit(runtime.reseated, [current, old, before, after])
-                self.b.name(current, obj.hint)
-                changes.append((before, after))
-            new = current
-        self.state.heap[obj] = new
-        changes.append((old, new))
+                self.where_held(other, lambda other=other, before=before: self.write_through(
+                    obj, old, new, other, before, where), node)
+                changes.append((before, self.state.heap[other]))
+        changes.append((old, self.state.heap[obj]))
         for other in reachable:
             seen = self.state.escaped.get(other)
             if other is obj or other.kind == VALUE or not (
@@ -128,6 +122,29 @@ class Writes:
                 self.kinds[after] = self.kinds[before]
             self.state.heap[other] = after
             self.written.add(other)
+
+    def write_through(self, obj, old, new, other, before, where):
+        """The write of `old` (obj's array, an item read out of a list) becoming `new`,
+        into `other`'s array, which it may be or be a view into (see refresh_lists)."""
+        emit = self.b.emit
+        after = emit(runtime.written_through, [before, old, new, where])
+        self.b.name(after, other.hint)
+        self.state.heap[other] = after
+        self.written.add(other)
+        current = emit(runtime.reseated, [self.state.heap[obj], old, before, after])
+        self.b.name(current, obj.hint)
+        self.state.heap[obj] = current
+        return Const(None)
+
+    def where_held(self, obj, act, node):
+        """act() where some name holds `obj` when the program runs (an alternative of a
+        name, under its guard, may hold an array no name holds any more)."""
+        guards = [a.guard for _, ref in self.state.holdings() for a in ref.alts
+                  if a.obj is obj]
+        guard = self.either(guards) if guards else TRUE
+        if guard is TRUE:
+            return act()
+        return self.branch(guard, act, lambda: Const(None), node)
 
     def overwritten(self, old, new):
         """An array's contents after `old[...] = new`: `new` itself where it is known to be
