@@ -94,92 +94,55 @@ def _(c, ans, g, xs, ys, second):
 
 # After `old` became `new`, a list built at run time (or an item read out of one) shows
 # `new` where it showed `old` or a view of it: `refreshed(y, old, new)` (see
-# sourcead/refresh.py). It is linear in (y, new); `old` only says which items are
-# refreshed. Its tangent and its adjoints are linear in their first operands, each
-# the transpose of another, so derivatives of any order close over these four.
-@jvp_rule(refreshed)
-def _(dy, dold, dnew, ans, y, old, new, where=""):
-    return refreshed_tangent(dy, dnew, y, old)
+# sourcead/refresh.py).
+def _selection_rules(primal, tangent, adjoint, adjoint_new):
+    """The rules of `primal(y, old, new, where)`, linear in (y, new), with `old` saying
+    only which part of the result is new's: its tangent `tangent(dy, dnew, y, old)` and
+    its adjoints `adjoint(g, y, old)` (y's) and `adjoint_new(g, y, old)` (new's) are linear
+    in their first operands, each the transpose of another, so derivatives of any order
+    close over these four."""
+    @jvp_rule(primal)
+    def _(dy, dold, dnew, ans, y, old, new, where=""):
+        return tangent(dy, dnew, y, old)
+
+    @vjp_rule(primal)
+    def _(g, ans, y, old, new, where=""):
+        return adjoint(g, y, old), None, adjoint_new(g, y, old)
+
+    @jvp_rule(tangent)
+    def _(ddy, ddnew, dy_, dold, ans, dy, dnew, y, old):
+        return tangent(ddy, ddnew, y, old)
+
+    @vjp_rule(tangent)
+    def _(g, ans, dy, dnew, y, old):
+        return adjoint(g, y, old), adjoint_new(g, y, old), None, None
+
+    @jvp_rule(adjoint)
+    def _(dg, dy, dold, ans, g, y, old):
+        return adjoint(dg, y, old)
+
+    @vjp_rule(adjoint)
+    def _(c, ans, g, y, old):
+        return adjoint(c, y, old), None, None
+
+    @jvp_rule(adjoint_new)
+    def _(dg, dy, dold, ans, g, y, old):
+        return adjoint_new(dg, y, old)
+
+    @vjp_rule(adjoint_new)
+    def _(c, ans, g, y, old):
+        return tangent(zeros_like(y), c, y, old), None, None
 
 
-@vjp_rule(refreshed)
-def _(g, ans, y, old, new, where=""):
-    return refreshed_adjoint(g, y, old), None, refreshed_adjoint_new(g, y, old)
-
-
-@jvp_rule(refreshed_tangent)
-def _(ddy, ddnew, dy_, dold, ans, dy, dnew, y, old):
-    return refreshed_tangent(ddy, ddnew, y, old)
-
-
-@vjp_rule(refreshed_tangent)
-def _(g, ans, dy, dnew, y, old):
-    return refreshed_adjoint(g, y, old), refreshed_adjoint_new(g, y, old), None, None
-
-
-@jvp_rule(refreshed_adjoint)
-def _(dg, dy, dold, ans, g, y, old):
-    return refreshed_adjoint(dg, y, old)
-
-
-@vjp_rule(refreshed_adjoint)
-def _(c, ans, g, y, old):
-    return refreshed_adjoint(c, y, old), None, None
-
-
-@jvp_rule(refreshed_adjoint_new)
-def _(dg, dy, dold, ans, g, y, old):
-    return refreshed_adjoint_new(dg, y, old)
-
-
-@vjp_rule(refreshed_adjoint_new)
-def _(c, ans, g, y, old):
-    return refreshed_tangent(zeros_like(y), c, y, old), None, None
+_selection_rules(refreshed, refreshed_tangent, refreshed_adjoint, refreshed_adjoint_new)
 
 
 # A write into an item read out of a list, which may be a named array or a view into
 # one: `written_through(y, old, new)` is y with old's part of it written (old only says
 # which part), `reseated(current, old, y, y_new)` old's counterpart in y_new (or
-# current). Both are linear in their other operands; the selections are refreshed's.
-@jvp_rule(written_through)
-def _(dy, dold, dnew, ans, y, old, new, where=""):
-    return written_through_tangent(dy, dnew, y, old)
-
-
-@vjp_rule(written_through)
-def _(g, ans, y, old, new, where=""):
-    return written_through_adjoint(g, y, old), None, written_through_adjoint_new(g, y, old)
-
-
-@jvp_rule(written_through_tangent)
-def _(ddy, ddnew, dy_, dold, ans, dy, dnew, y, old):
-    return written_through_tangent(ddy, ddnew, y, old)
-
-
-@vjp_rule(written_through_tangent)
-def _(g, ans, dy, dnew, y, old):
-    return (written_through_adjoint(g, y, old), written_through_adjoint_new(g, y, old),
-            None, None)
-
-
-@jvp_rule(written_through_adjoint)
-def _(dg, dy, dold, ans, g, y, old):
-    return written_through_adjoint(dg, y, old)
-
-
-@vjp_rule(written_through_adjoint)
-def _(c, ans, g, y, old):
-    return written_through_adjoint(c, y, old), None, None
-
-
-@jvp_rule(written_through_adjoint_new)
-def _(dg, dy, dold, ans, g, y, old):
-    return written_through_adjoint_new(dg, y, old)
-
-
-@vjp_rule(written_through_adjoint_new)
-def _(c, ans, g, y, old):
-    return written_through_tangent(zeros_like(y), c, y, old), None, None
+# current). The selections of reseated are refreshed's.
+_selection_rules(written_through, written_through_tangent, written_through_adjoint,
+                 written_through_adjoint_new)
 
 
 @jvp_rule(reseated)
