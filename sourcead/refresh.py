@@ -165,8 +165,7 @@ def _like(dy):
 def refreshed_adjoint(g, y, old):
     """The cotangent of `y` from `g`, the cotangent of `refreshed(y, old, new)`: g with
     the refreshed items zero."""
-    plan = _plan(y, old)
-    return _adjoint(g, plan, old, _zeros(old) if plan is not None else None)
+    return _adjoint(g, _plan(y, old), old, None)
 
 
 def refreshed_adjoint_new(g, y, old):
@@ -184,14 +183,20 @@ def _zeros(old):
 
 
 def _adjoint(g, plan, old, acc):
+    """g with the refreshed items zero; with `acc` (new's cotangent, None: not wanted),
+    their cotangents added into it."""
     if plan is None:
         return g
+    dtype = np.result_type(float, np.asarray(old).dtype)
     if plan is SAME:
-        acc += g
-        return np.zeros(np.shape(g), dtype=acc.dtype)
+        if acc is not None:
+            acc += g
+        return np.zeros(np.shape(g), dtype=dtype)
     if plan[0] == "view":
-        np.add.at(acc.reshape(-1), plan[1].ravel(), np.broadcast_to(g, plan[1].shape).ravel())
-        return np.zeros(plan[1].shape, dtype=acc.dtype)
+        if acc is not None:
+            np.add.at(acc.reshape(-1), plan[1].ravel(),
+                      np.broadcast_to(g, plan[1].shape).ravel())
+        return np.zeros(plan[1].shape, dtype=dtype)
     out = np.array(g) if isinstance(g, np.ndarray) else _like(g)
     for k, p in plan[1]:
         out[k] = _adjoint(g[k], p, old, acc)

@@ -114,8 +114,12 @@ class Writes:
             before = self.state.heap[other]
             after = before
             for was, now in changes:
-                if was is not after:
-                    after = emit(runtime.refreshed, [after, was, now, where])
+                if after is now:   # (an array written through the item: it is new)
+                    continue
+                after = now if after is was else emit(runtime.refreshed,
+                                                       [after, was, now, where])
+            if after is before:
+                continue
             self.b.name(after, other.hint)
             self.containers[after] = self.holds_items(before)
             if before in self.kinds:

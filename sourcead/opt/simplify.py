@@ -73,10 +73,12 @@ def simplify(fn):
 _IDENTITY_OPERANDS = {runtime.appended: (1,), runtime.refreshed: (1,),
                       runtime.laid_out_like: (1,), runtime.written_through: (0, 1),
                       runtime.reseated: (1, 2)}
+_ASKERS = (runtime.refreshed, runtime.written_through, runtime.reseated)
 
 
 def _identities(fn):
-    """The values whose identity a `refreshed` in `fn` may ask about (none without one):
+    """The values whose identity a `refreshed`, `written_through` or `reseated` in `fn`
+    may ask about (none without one):
     what is put into lists and tuples, the arrays written, and what flows into them
     through branches and loops."""
     ops, joins = [], []
@@ -90,7 +92,7 @@ def _identities(fn):
             for sub in s.blocks():
                 walk(sub)
     walk(fn.body)
-    if not any(op.prim.impl is runtime.refreshed for op in ops):
+    if not any(op.prim.impl in _ASKERS for op in ops):
         return frozenset()
     kept = set()
     for op in ops:
