@@ -553,3 +553,24 @@ def test_found_rows_written_through_a_list_in_a_loop():
         assert value == pytest.approx(want)
         assert grad == pytest.approx(g)
     sad.check_grads(f, (M,))
+
+
+def _whole_view(b):
+    return b[:]
+
+
+def s800640_module_array_through_a_helper_returning_a_view(t0):
+    # NumPy writes into MODULE_ROW through the view the helper returns: refused, as a
+    # write into a module's array is everywhere (the call was kept as a call before)
+    out = _whole_view(MODULE_ROW)
+    out -= 0.2
+    return t0 + out[2]
+
+
+def test_found_module_array_through_a_helper_returning_a_view_is_refused():
+    f = s800640_module_array_through_a_helper_returning_a_view
+    with pytest.raises(sad.SourceADError, match="an array of the module"):
+        sad.value_and_grad(f)(0.5)
+    with pytest.raises(sad.SourceADError, match="an array of the module"):
+        sad.jvp(f)(0.5, 1.0)
+    assert np.array_equal(MODULE_ROW, [0.5, 0.4, 0.7])

@@ -124,6 +124,8 @@ class Lowerer(Expressions, Containers):
     def observed(self, values):
         """Whether anything that lives on after the statement being lowered (other than
         what it assigns) reaches the arrays of `values`."""
+        if any(isinstance(v, Var) and self.memory.is_external(v) for v in values):
+            return True   # a module's array, not held by a name (`helper(OFFSET)`)
         objects = {a.obj for v in values if isinstance(v, Ref) for a in v.alts}
         if not objects:
             return False
