@@ -574,3 +574,19 @@ def test_found_module_array_through_a_helper_returning_a_view_is_refused():
     with pytest.raises(sad.SourceADError, match="an array of the module"):
         sad.jvp(f)(0.5, 1.0)
     assert np.array_equal(MODULE_ROW, [0.5, 0.4, 0.7])
+
+
+def s810059_flatten_is_a_copy(B):
+    # x.flatten() always copies: the write into B through the closure is not in u
+    def step(u):
+        B[1][2] -= B[[0, 1]].sum()
+        return sum(u)
+    return step(B.flatten())
+
+
+def test_found_flatten_is_a_copy():
+    f = s810059_flatten_is_a_copy
+    B = np.arange(12.0).reshape(3, 4) / 7
+    sad.check_grads(f, (B,))
+    for out in (sad.value_and_grad(f)(B.copy()), sad.value_and_grad(f)(B=B.copy())):
+        assert out[0] == pytest.approx(f(B.copy()))

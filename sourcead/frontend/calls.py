@@ -303,6 +303,9 @@ class Calls:
             fn = runtime.astype if floating else runtime.astype_discrete
             return self.b.emit(fn, [lw.operand(receiver, node)], {"dtype": loaded})
         operands = [lw.operand(a, node) for a in args]
+        if name == "flatten":   # always a copy (np.ravel may be a view: no later write shows)
+            copy = self.b.emit(np.copy, [lw.operand(receiver, node)])
+            return self.b.emit(fn, [copy] + operands, kwargs)
         kind = view_kind(fn, [lw.operand(receiver, node)] + operands, self.b.defs,
                          self.mem.ints)
         if kind is not None and isinstance(receiver, (Ref, Var)):
