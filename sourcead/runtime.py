@@ -1402,3 +1402,6 @@ from .refresh import (laid_out_like, refreshed, refreshed_adjoint,  # noqa: E402
                       refreshed_adjoint_new, refreshed_tangent, reseated, written_through,
                       written_through_adjoint, written_through_adjoint_new,
                       written_through_tangent)
+# an item assignment whose value may be a view into the array written
+from .overlap import (set_item_overlapping, set_item_overlapping_adjoint,  # noqa: E402,F401
+                      set_item_overlapping_adjoint_value, set_item_overlapping_tangent)

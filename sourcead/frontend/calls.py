@@ -253,7 +253,8 @@ class Calls:
         if not isinstance(target, Ref):
             lw.refuse(node, "an in-place NumPy call on something other than an array",
                       "write into a variable: y[...] = value")
-        self.mem.write(target, Const(Ellipsis), lw.operand(value, node), node)
+        shares = value.objects() if isinstance(value, Ref) else ()
+        self.mem.write(target, Const(Ellipsis), lw.operand(value, node), node, shares)
         return lw.expr(target_node)
 
     def add_at(self, target, index, value, node):

@@ -428,11 +428,13 @@ class Lowerer(Expressions, Containers):
             self.memory.state.pending += [base, index]
             index = self.operand(index, target)   # (the state may be another after it)
             self.memory.state.pending[at + 2] = index
-            value = self.operand(self.memory.state.pending[at], target)
+            value = self.memory.state.pending[at]
+            shares = value.objects() if isinstance(value, Ref) else ()
+            value = self.operand(value, target)
             self.memory.state.pending[at] = value
             value, base, index = self.memory.state.pending[at:at + 3]
             del self.memory.state.pending[at:]
-            self.memory.write(base, index, value, target)
+            self.memory.write(base, index, value, target, shares)
         elif isinstance(target, gast.Attribute):
             self.refuse(target, f"assignment to the attribute `.{target.attr}` (an object "
                         "changed through its attributes)",

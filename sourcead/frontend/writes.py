@@ -23,8 +23,9 @@ from .heap import (ARRAY, LIST, PART, READONLY, TRUE, VALUE, Alt, Escape, Ref, h
 class Writes:
     """The writing half of memory.Memory (see the module docstring)."""
 
-    def write(self, target, index, value, node):
-        """`target[index] = value`."""
+    def write(self, target, index, value, node, shares=()):
+        """`target[index] = value` (`shares`: the objects value may be a view into, where
+        NumPy may read it while writing: see `may_overlap`)."""
         if isinstance(target, Var):
             op = self.b.defs.get(target)
             if self.is_external(target):
@@ -39,7 +40,8 @@ class Writes:
         target = self.resolve(self.assume_views(target, node), node)
 
         def act(alt):
-            self.write_alt(alt, index, value, node, target.hint)
+            self.write_alt(alt, index, value, node, target.hint,
+                           overlap=self.may_overlap(alt.obj, shares))
             return Const(None)
         self.dispatch(target, act, node)
 
@@ -48,9 +50,22 @@ class Writes:
         loc = self.lowerer.loc_of(node)
         return f"{os.path.basename(loc.filename)}:{loc.lineno}"
 
-    def write_alt(self, alt, index, value, node, hint, whole=False):
+    def may_overlap(self, obj, shares):
+        """Whether a value that may be a view into the objects `shares` may share memory
+        with obj's array: it is one of them, or one is an item read out of a list built
+        at run time and the other was put into one (or read out of one)."""
+        if obj in shares:
+            return True
+        mine = self.state.escaped.get(obj)
+        return mine is not None and any(
+            e is not None and (e.item or mine.item)
+            for e in (self.state.escaped.get(o) for o in shares))
+
+    def write_alt(self, alt, index, value, node, hint, whole=False, overlap=False):
         """`value` written at `index` of alt's value (with `whole`: `value` is the whole
-        new value of the view), stored back through its path into its object."""
+        new value of the view), stored back through its path into its object. With
+        `overlap` (value may be a view into the object), the write is NumPy's own, which
+        may read value while it writes (sourcead/overlap.py), asked at run time."""
         obj = alt.obj
         self.check_writable(alt, node, hint)
         self.resolve_holders_of(obj, node)
@@ -64,7 +79,8 @@ class Writes:
             new = value if alt.path and alt.path[-1].fn is operator.getitem else \
                 self.overwritten(levels[-1], value)
         else:
-            new = self.b.emit(runtime.set_item, [levels[-1], index, value])
+            new = self.b.emit(runtime.set_item_overlapping if overlap else runtime.set_item,
+                              [levels[-1], index, value])
             if hint or not alt.path:
                 self.b.name(new, hint if alt.path else obj.hint)
         for k in range(len(alt.path) - 1, -1, -1):

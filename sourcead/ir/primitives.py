@@ -108,7 +108,8 @@ def qualified_name(obj):
                 return f"{prefix}.{name}"
     if mod == "math" or getattr(math, name or "", None) is obj:
         return f"math.{name}"
-    if mod in ("sourcead.runtime", "sourcead.refresh"):   # (refresh's are runtime's too)
+    if mod in ("sourcead.runtime", "sourcead.refresh", "sourcead.overlap"):
+        # (refresh's and overlap's helpers are runtime's too)
         return f"sad_rt.{name}"
     if mod == "builtins":
         return name

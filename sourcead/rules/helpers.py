@@ -64,6 +64,10 @@ P.defprim(runtime.checked_cotangent, shape=("arg", 0), differentiable=False, hin
 P.defprim(runtime.checked_tangent, shape=("arg", 0), differentiable=False, hint="dot",
           pure=False)
 P.defprim(runtime.set_item, shape=("arg", 0), hint="x")
+P.defprim(runtime.set_item_overlapping, shape=("arg", 0), hint="x")
+P.defprim(runtime.set_item_overlapping_tangent, shape=("arg", 2), hint="dot")
+P.defprim(runtime.set_item_overlapping_adjoint, shape=("arg", 1), hint="bar")
+P.defprim(runtime.set_item_overlapping_adjoint_value, shape=("arg", 3), hint="bar")
 P.defprim(runtime.appended, hint="items", exact=("xs",))
 P.defprim(runtime.joined, hint="items")
 P.defprim(runtime.joined_tangent, hint="items")

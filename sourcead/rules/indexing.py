@@ -14,7 +14,9 @@ from ..ir.primitives import defprim
 from ..runtime import (added_at, appended, item_copy, item_written, joined, joined_adjoint,
                        joined_tangent, laid_out_like, refreshed,
                        refreshed_adjoint, refreshed_adjoint_new, refreshed_tangent, reseated,
-                       set_item, written_through, written_through_adjoint,
+                       set_item, set_item_overlapping, set_item_overlapping_adjoint,
+                       set_item_overlapping_adjoint_value, set_item_overlapping_tangent,
+                       written_through, written_through_adjoint,
                        written_through_adjoint_new, written_through_tangent, zeroed_at,
                        zeros_like)
 from .registry import jvp_rule, vjp_rule
@@ -44,6 +46,52 @@ def _(g, ans, x, index, v):
 @jvp_rule(set_item)
 def _(dx, dindex, dv, ans, x, index, v):
     return set_item(dx, index, dv)
+
+
+# x[index] = v where v may be a view into x's memory (sourcead/overlap.py): a gather
+# of the elements of x and v, decided at run time; the tangent is the same gather, the
+# adjoints its transpose (x's part and v's). All four are linear in their first
+# operands, each the transpose of another.
+@jvp_rule(set_item_overlapping)
+def _(dx, dindex, dv, ans, x, index, v):
+    return set_item_overlapping_tangent(dx, dv, x, index, v)
+
+
+@vjp_rule(set_item_overlapping)
+def _(g, ans, x, index, v):
+    return (set_item_overlapping_adjoint(g, x, index, v), None,
+            set_item_overlapping_adjoint_value(g, x, index, v))
+
+
+@jvp_rule(set_item_overlapping_tangent)
+def _(ddx, ddv, dx_, dindex, dv_, ans, dx, dv, x, index, v):
+    return set_item_overlapping_tangent(ddx, ddv, x, index, v)
+
+
+@vjp_rule(set_item_overlapping_tangent)
+def _(g, ans, dx, dv, x, index, v):
+    return (set_item_overlapping_adjoint(g, x, index, v),
+            set_item_overlapping_adjoint_value(g, x, index, v), None, None, None)
+
+
+@jvp_rule(set_item_overlapping_adjoint)
+def _(dg, dx, dindex, dv, ans, g, x, index, v):
+    return set_item_overlapping_adjoint(dg, x, index, v)
+
+
+@vjp_rule(set_item_overlapping_adjoint)
+def _(c, ans, g, x, index, v):
+    return set_item_overlapping_tangent(c, zeros_like(v), x, index, v), None, None, None
+
+
+@jvp_rule(set_item_overlapping_adjoint_value)
+def _(dg, dx, dindex, dv, ans, g, x, index, v):
+    return set_item_overlapping_adjoint_value(dg, x, index, v)
+
+
+@vjp_rule(set_item_overlapping_adjoint_value)
+def _(c, ans, g, x, index, v):
+    return set_item_overlapping_tangent(zeros_like(x), c, x, index, v), None, None, None
 
 
 # xs.append(v), written functionally as `xs2 = appended(xs, v)`: the adjoint of the list
