@@ -22,7 +22,7 @@ from .boundary import check_like, leaves_like
 from .errors import SourceADError, StructureError, WrtError
 from .frontend import lower as _frontend
 from .frontend.lower import _result_count
-from .frontend.source import parse_function
+from .frontend.source import named, parse_function
 from .ir import primitives as P
 from .ir.clone import clone_function
 from .ir.core import Op, walk_stmts
@@ -355,6 +355,7 @@ class Derivative:
                                                      "vjp", wrt))
         if isinstance(fn, Composite):   # jacfwd, jacrev, hessian, hvp: the code they run
             fn = fn._readable()
+        fn = named(fn)   # a lambda, named after what it is assigned to
         if not inspect.isfunction(fn):
             parse_function(fn)  # raises the located "cannot read the source" error
         if has_aux and kind not in ("grad", "value_and_grad", "vjp"):
@@ -491,6 +492,8 @@ class Derivative:
             raise TypeError("a derivative of a derivative takes arrays and floats; for a "
                             "tuple, list or dict argument, sourcead.hvp gives Hessian-vector "
                             "products, or concatenate the leaves into one array")
+        if self.kind == "jvp":
+            args, kwargs = self._jvp_arguments(args, kwargs)
         if self._symmetric is not None:
             return self._call_symmetric(args, kwargs)
         if self._mixed is not None:
@@ -731,6 +734,21 @@ class Derivative:
             return self._match_types(pullback(ct), args)
         vjp_pullback.source = self._compiled.source
         return y, vjp_pullback
+
+    def _jvp_arguments(self, args, kwargs):
+        """The jvp's arguments as its code takes them: every parameter of fn by position
+        (those left out at their defaults), then the tangents. The tangents are the last
+        len(wrt) positional arguments, the rest are fn's, by position or by name."""
+        k = len(args) - len(self.wrt)
+        if k < 0 or not (kwargs or k < len(self._names)):
+            return args, kwargs
+        try:
+            bound = inspect.signature(self.fn).bind(*args[:k], **kwargs)
+        except TypeError:
+            return args, kwargs   # (the signature error says what is expected)
+        bound.apply_defaults()
+        primals = [bound.arguments[name] for name in self._names if name in bound.arguments]
+        return tuple(primals) + tuple(args[k:]), {}
 
     def _call_jvp(self, f, args, kwargs):
         n = len(self._names)

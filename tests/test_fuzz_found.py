@@ -590,3 +590,60 @@ def test_found_flatten_is_a_copy():
     sad.check_grads(f, (B,))
     for out in (sad.value_and_grad(f)(B.copy()), sad.value_and_grad(f)(B=B.copy())):
         assert out[0] == pytest.approx(f(B.copy()))
+
+
+def _swap_accumulate(u):
+    acc = np.zeros((3, 4))
+    for t in range(1, 3):
+        acc += u
+        acc, u = (u, acc)
+
+
+def s908762_swapped_names_carry_the_caller_array(B):
+    # after the first iteration `acc` is the caller's B: the second `acc += u` doubles B
+    _swap_accumulate(u=B)
+    return B.min()
+
+
+def s908762_swapped_names_in_a_loop(B):
+    B = B * 1.0
+    u = B
+    acc = np.zeros((3, 4))
+    for t in range(2):
+        acc += u
+        acc, u = u, acc
+    return B.sum()   # (acc and u are not read after the loop)
+
+
+@pytest.mark.parametrize("f", [s908762_swapped_names_carry_the_caller_array,
+                               s908762_swapped_names_in_a_loop])
+def test_found_names_swapped_in_a_loop_keep_their_arrays(f):
+    B = np.arange(12.0).reshape(3, 4) / 7 - 0.5
+    want = f(B.copy())
+    value, grad = sad.value_and_grad(f)(B.copy())
+    assert value == pytest.approx(want)
+    value_t, _ = sad.jvp(f)(B.copy(), np.ones_like(B))
+    assert value_t == pytest.approx(want)
+    sad.check_grads(f, (B.copy(),))
+
+
+def s906756_return_in_nested_loops(n, B):
+    # the derivative's shape declarations named an `if` result that specialising on
+    # the arguments' kinds had replaced (IRVerificationError while building)
+    s = B[n][2]
+    total = 0.0
+    for r, row in zip(B, B):
+        for j in range(4):
+            if s < 0.2:
+                return total + s
+            total = np.exp(s)
+    return np.prod(B)
+
+
+def test_found_return_in_nested_loops_builds():
+    f = s906756_return_in_nested_loops
+    B = np.arange(12.0).reshape(3, 4) / 7 - 0.5
+    for n in (0, 1, 2):
+        for b in (B, -B):
+            sad.check_grads(f, (n, b.copy()), wrt=1)
+            assert sad.value_and_grad(f, wrt=1)(n, b.copy())[0] == pytest.approx(f(n, b.copy()))

@@ -24,6 +24,7 @@ from ..ir import primitives as P
 from ..ir.core import Const, Op, Var
 from .heap import PART, Ref
 from .memory import view_kind
+from .source import named
 from .values import BoundMethod, DictValue, ListValue, LocalFunction, Static, TupleValue, flatten
 
 # Calls whose tuple or list arguments their rules need to see item by item, filled by
@@ -61,7 +62,7 @@ def is_user_function(obj):
     """A Python function with source sourcead can read (not one of its own)."""
     if not isinstance(obj, types.FunctionType):
         return False
-    if (obj.__module__ or "").split(".")[0] == "sourcead" or obj.__name__ == "<lambda>":
+    if (obj.__module__ or "").split(".")[0] == "sourcead":
         return False
     try:
         return inspect.getsourcefile(obj) is not None
@@ -115,7 +116,7 @@ class Calls:
             return self.b.emit(len, [lw.operand(value, node)])
         if P.lookup(obj) is None and is_user_function(obj):
             args, kwargs = self.arguments(node, keep_tuples=True)
-            return self.user_call(obj, callee.text, args, kwargs, node)
+            return self.user_call(named(obj), callee.text, args, kwargs, node)
         out = next((kw for kw in node.keywords if kw.arg == "out"), None)
         if out is not None and not (isinstance(out.value, gast.Constant) and
                                     out.value.value is None):

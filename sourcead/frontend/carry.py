@@ -219,8 +219,9 @@ class Head:
     def finish(self, mem, end, written, node):
         """At the end of the body: each copying holder's value, read, becomes an object
         of its own (its slot at the next head). A copying holder that shares an array
-        with a holder carrying identities, or holds an array from before the loop that
-        the loop writes into, must carry its identity too (`unsafe`); copying holders
+        with a holder carrying identities, holds an array from before the loop that
+        the loop writes into, or holds what another holder's slot stands in for, must
+        carry its identity too (`unsafe`); copying holders
         sharing arrays stand in for them (`needs_stand_in`)."""
         reach = {}
         for h in self.holders:
@@ -237,8 +238,17 @@ class Head:
                 others = reach[a.obj] - {h}
                 if a.obj.kind == VALUE and not a.path:
                     continue
+                stood = mem.stand_ins.get(a.obj)
                 if a.obj in end.escaped:
                     unsafe.add(h)   # a list holds it: a copy would not be what it holds
+                elif stood != h and (stood in self.watch or isinstance(stood, tuple) and
+                                     stood[0] == "<caller>" and
+                                     stood != self.inherited.get(("slot", h))):
+                    # what another holder's slot stands in for (an array from before the
+                    # loop that others hold, a caller's array): h may hold that array from
+                    # the next iteration on (`acc, u = u, acc`), so a write through h
+                    # must reach it
+                    unsafe.add(h)
                 elif a.obj in self.entry_objects:
                     # an array from before the loop (or a view of one): written in the
                     # loop, or after it through h or through its other holders, it and

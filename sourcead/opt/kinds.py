@@ -43,6 +43,7 @@ def fold_kinds(fn, spec, copy=True):
         if p.hint in ints:
             folder.ints.add(p)
     folder.block(fn.body)
+    folder.redirect_shapes(fn.body)
     return fn
 
 
@@ -79,6 +80,22 @@ class _Folder(Dims):
         block.stmts = stmts
         block.results = [self.operand(r) for r in block.results]
         return stmts
+
+    def redirect_shapes(self, block):
+        """A Var declared shaped like a value this pass replaced (an adjoint shaped like
+        an if's result that is now its branch's) is shaped like the replacement: a
+        later pass reads shapes from what `shape_of` names, which must still exist."""
+        def redirect(v):
+            if v.shape_of is not None:
+                x = self.operand(v.shape_of)
+                v.shape_of = x if isinstance(x, Var) else None
+        for p in block.params:
+            redirect(p)
+        for s in block.stmts:
+            for o in s.outs:
+                redirect(o)
+            for sub in s.blocks():
+                self.redirect_shapes(sub)
 
     def join_branches(self, s):
         """An if's results: the dimensions both branches agree on."""
