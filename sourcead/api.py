@@ -11,6 +11,7 @@ from . import calls
 from .runtime import float_type
 from . import rules  # noqa: F401  (registers the derivative rules)
 from .ad.forward import jvp as _jvp_transform
+from .ad.common import check_recomputed
 from .ad.reverse import vjp as _vjp_transform
 from .ad.tape import record
 from .ad.common import derivative_name
@@ -152,6 +153,8 @@ def _build(fn, kind, wrt, single, structure=(), float64=None):
     ir = _lower(fn, structure, statics, kinds)
     if float64 is not None:   # the sharing tests that the arguments' kinds decide
         ir = fold_kinds(ir, float64)
+    if kind not in ("jvp", "call_jvp"):
+        check_recomputed(ir, lambda callee: _lower(named(callee)))
     name = fn.__name__
     n_out = len(ir.results)
     primal = _structure(n_out, ir.returns_tuple)

@@ -716,7 +716,10 @@ def test_set_comprehensions_nested_defs_and_lambdas_are_left_alone():
     assert not any(hasattr(n, "sad_loop") for n in gast.walk(out.body[2]))
 
 
-def test_with_bodies_are_desugared_and_exits_in_them_left_alone():
+def test_exits_in_with_bodies_are_the_enclosing_blocks():
+    # a break in a with body is the loop's (the context is exited after the rest of the
+    # body is skipped); a return outside loops sets the return flags, and the return
+    # follows the with statement
     out = desugar(parse('''
         def f(x, hook):
             for i in range(3):
@@ -728,13 +731,37 @@ def test_with_bodies_are_desugared_and_exits_in_them_left_alone():
     '''))
     assert unparse(out) == textwrap.dedent('''\
         def f(x, hook):
+            stop = False
             for i in range(3):
                 with hook(x) as gx:
                     gx[0] += 1
-                    if i:
-                        break
+                    stop = i
             return x''')
-    assert out.body[0].sad_exit is None
+    assert out.body[1].body[0].sad_exits
+    out = desugar(parse('''
+        def f(x):
+            with ctx() as c:
+                if x > 0:
+                    return x
+                y = x * c
+            return y
+    '''))
+    assert unparse(out) == textwrap.dedent('''\
+        def f(x):
+            returned = False
+            result = None
+            stop = False
+            with ctx() as c:
+                if x > 0:
+                    result = x
+                    returned = True
+                    stop = True
+                if not stop:
+                    y = x * c
+            if returned:
+                return result
+            else:
+                return y''')
 
 
 def test_flags_never_clash_with_the_users_names():

@@ -25,9 +25,10 @@ def uses_try(x):
     return y
 
 
-def uses_with(x):
-    with open("f"):
-        pass
+def uses_hook_exit(x):
+    for i in range(2):
+        with sad.insert_grad_of(x) as gx:
+            break
     return x
 
 
@@ -42,9 +43,9 @@ def uses_class(x):
 
 
 def uses_del(x):
-    y = x * 2.0
-    del y
-    return x
+    y = [x * 2.0, x]
+    del y[0]
+    return y[0]
 
 
 async def uses_async(x):
@@ -97,7 +98,7 @@ def with_int(x, n):
 @pytest.mark.parametrize("fn, construct", [
     (uses_global_stmt, "global"),
     (uses_try, "try"),
-    (uses_with, "with"),
+    (uses_hook_exit, "gradient hook"),
     (uses_yield, "generator"),
     (uses_class, "class"),
     (uses_del, "del"),

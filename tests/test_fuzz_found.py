@@ -647,3 +647,25 @@ def test_found_return_in_nested_loops_builds():
         for b in (B, -B):
             sad.check_grads(f, (n, b.copy()), wrt=1)
             assert sad.value_and_grad(f, wrt=1)(n, b.copy())[0] == pytest.approx(f(n, b.copy()))
+
+
+def s915667_append_of_a_sum_over_a_generator(w, x, W):
+    # `hs.append` was read before the generator's loop, which gave `hs` a new identity:
+    # the append went to a list no name held (sum(hs) was 0)
+    G = np.sin(W - np.max(W, axis=0, keepdims=True)) * W
+    xs = [w, w]
+    hs = []
+    for item in xs:
+        hs.append(sum((t / (2.0 + np.cos(t)) for t in w if t > -0.3)))
+        c = np.array(item)
+    agg = sum(hs)
+    W = G
+    return np.mean(W) + 0.8 * agg + np.sum(c * x)
+
+
+def test_found_append_of_a_sum_over_a_generator():
+    f = s915667_append_of_a_sum_over_a_generator
+    w, x = np.array([0.3, -0.5, 0.9]), np.array([0.2, 0.1, -0.4])
+    W = np.arange(6.0).reshape(2, 3) / 5
+    assert sad.value_and_grad(f)(w, x, W)[0] == pytest.approx(f(w, x, W))
+    sad.check_grads(f, (w, x, W))

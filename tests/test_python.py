@@ -1411,7 +1411,7 @@ def _generator(x):
 
 
 @pytest.mark.parametrize("fn, what", [(_sets_attribute, "attribute `.w`"),
-                                      (_calls_a_method, "method `.forward`"),
+                                      (_calls_a_method, "`m.forward`"),
                                       (_writes_a_global, "global"),
                                       (_generator, "generator")])
 def test_unsupported_python_is_refused_with_its_location(fn, what):

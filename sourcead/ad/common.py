@@ -9,7 +9,7 @@ from ..rules import registry
 
 
 def callee_name(op):
-    if op.prim is P.OPAQUE_CALL:
+    if op.prim in (P.OPAQUE_CALL, P.CALL_OBJECT):
         return op.attrs.get("text") or getattr(op.attrs.get("callee"), "__name__", "?")
     return op.prim.name
 
@@ -25,7 +25,13 @@ def no_rule(op, mode):
                             "lists, dicts or functions")
         return NoDerivativeError(why, op.loc, hint="concatenate the arrays into one, or "
                                  "differentiate a function that computes the same thing")
-    if op.prim is P.OPAQUE_CALL and getattr(callee, "__code__", None) is not None:
+    if op.prim is P.CALL_OBJECT:
+        hint = (f"`{name}` is a value the program computes (a method of an object, a "
+                "function read from a container), so sourcead has no rule for it: give it "
+                "only values that are not differentiated (for a random draw: "
+                "mu + sigma * rng.normal(size=...)), or call a NumPy function or one of "
+                "your own")
+    elif op.prim is P.OPAQUE_CALL and getattr(callee, "__code__", None) is not None:
         hint = (f"sourcead cannot read the source of {name} (it was defined by exec() or "
                 "at an interactive prompt): define it in a .py file, or give it rules with "
                 f"@sourcead.jvp_rule({name}) and @sourcead.vjp_rule({name})")
@@ -92,3 +98,63 @@ def check_constant_arguments(rule, primal, op, is_active):
                 f"`{name}`, which depends on a differentiated value here", op.loc,
                 hint=f"compute `{name}` from values that are not differentiated, or give "
                      f"{callee_name(op)} a rule that differentiates it")
+
+
+def check_recomputed(fn, lower):
+    """Refuse what reverse mode would get wrong by computing again: a call run as it is
+    (a random draw, `rng.normal(...)`, a function without a rule) whose result is used,
+    inside a checkpointed loop or a `sad.checkpoint` function (or a function either
+    calls). The adjoint sweep recomputes those and would draw anew. `lower(callee)` is
+    the IR of one of the user's functions. (A call whose result is unused, `print(...)`,
+    runs again; that is all.)"""
+    from ..ir.core import Loop, walk_stmts
+    seen = set()
+
+    def scan(block, where):
+        used = set()
+        for s in walk_stmts(block):
+            used.update(s.operands())
+            for b in s.blocks():
+                used.update(b.results)
+        used.update(block.results)
+        for s in walk_stmts(block):
+            if not isinstance(s, Op):
+                continue
+            if s.prim in (P.OPAQUE_CALL, P.CALL_OBJECT) and _may_draw(s) and \
+                    any(o in used for o in s.outs):
+                raise UnsupportedSyntaxError(
+                    f"sourcead cannot differentiate `{callee_name(s)}` {where}: the adjoint "
+                    "sweep computes it again there, and a call run as it is (a random draw, "
+                    "say) may give another value", s.loc,
+                    hint="make the call (draw all the random numbers) before the loop or "
+                         "outside the checkpointed function, and pass its result in")
+            if s.prim is P.CALL_USER and s.attrs["callee"] not in seen:
+                seen.add(s.attrs["callee"])
+                ir = _lowered_or_none(lower, s.attrs["callee"])
+                if ir is not None:
+                    scan(ir.body, where)
+
+    for s in walk_stmts(fn.body):
+        if isinstance(s, Loop) and "checkpoint" in s.attrs:
+            scan(s.body, "in a checkpointed loop")
+        elif isinstance(s, Op) and s.prim is P.CALL_USER and s.attrs.get("checkpoint"):
+            ir = _lowered_or_none(lower, s.attrs["callee"])
+            if ir is not None:
+                scan(ir.body, f"in {s.attrs['callee'].__name__}, which is checkpointed")
+
+
+def _may_draw(op):
+    """Whether a call run as it is may give another value when run again: anything but
+    NumPy's and math's own functions (not numpy.random's)."""
+    if op.prim is P.CALL_OBJECT:
+        return True
+    module = getattr(op.attrs.get("callee"), "__module__", None) or ""
+    return not (module == "math" or module.startswith("numpy") and
+                not module.startswith("numpy.random"))
+
+
+def _lowered_or_none(lower, callee):
+    try:
+        return lower(callee)
+    except Exception:   # (the derivative's own build reports what is wrong with it)
+        return None

@@ -6,7 +6,7 @@ from ..ir import primitives as P
 from ..ir.clone import clone_function, inline
 from ..ir.core import Block, Const, If, Loop, Op, Var, Zero
 from ..runtime import broadcast_like, checked_tangent, zeros_like
-from .activity import varied
+from .activity import useful, varied
 from .common import (bind, callee_name, check_constant_arguments, derivative_name, emit_temp,
                      find_rule)
 
@@ -25,7 +25,9 @@ def jvp(fn, wrt):
         t = Var(p.hint + "_dot", shape_of=p)
         tangents[p] = t
         dot_params.append(t)
-    active = varied(fn, inputs)
+    # (a value no result depends on needs no tangent: a differentiated value given to
+    # print, or to a logger, needs no rule)
+    active = varied(fn, inputs) & useful(fn, fn.body.results)
     stmts = []
     _block(fn.body.stmts, stmts, tangents, active)
     results = list(fn.body.results)

@@ -330,13 +330,36 @@ class Emitter:
             return ast.Attribute(self.operand(a[0]), op.attrs["name"], ast.Load())
         if kind == "subscript":
             return ast.Subscript(self.operand(a[0]), self.index(a[1]), ast.Load())
-        if kind == "call_value":   # a pullback returned by a derivative of the user's function
-            return ast.Call(self.operand(a[0]), [self.operand(x) for x in a[1:]], [])
+        if kind == "fstring":
+            values, k = [], 0
+            for part in op.attrs["parts"]:
+                if isinstance(part, str):
+                    values.append(ast.Constant(part))
+                    continue
+                conversion, spec = part
+                values.append(ast.FormattedValue(
+                    self.operand(a[k]), conversion,
+                    ast.JoinedStr([ast.Constant(spec)]) if spec else None))
+                k += 1
+            return ast.JoinedStr(values)
+        if kind == "call_value":   # a pullback returned by a derivative, a value called
+            return ast.Call(self.operand(a[0]), self.call_args(op, 1), self.call_keywords(op))
         if kind in ("call", "opaque"):
             func = _dotted(op.prim.emit[1] if kind == "call" else op.attrs["text"])
-            return ast.Call(func, [self.operand(x) for x in a],
-                            [ast.keyword(k, self.operand(v)) for k, v in op.kwargs.items()])
+            return ast.Call(func, self.call_args(op), self.call_keywords(op))
         raise ValueError(f"cannot emit {op.prim}")
+
+    def call_args(self, op, start=0):
+        """A call's positional arguments from operand `start` on; `*x` where the op's
+        attrs say so (a call run as it is, of a sequence known at run time)."""
+        spread = op.attrs.get("spread", ())
+        return [ast.Starred(self.operand(x), ast.Load()) if k in spread else self.operand(x)
+                for k, x in enumerate(op.args[start:], start)]
+
+    def call_keywords(self, op):
+        """A call's keywords; `**d` for those the frontend named "**0", "**1"..."""
+        return [ast.keyword(None if k.startswith("**") else k, self.operand(v))
+                for k, v in op.kwargs.items()]
 
     def index(self, idx):
         """An index expression: `x[1:3]`, `x[i, :]` rather than slice(...) calls."""
@@ -363,6 +386,14 @@ class Emitter:
                     out.append(_marker(loc, visible=adjoint))
                 if _augmented(s):
                     out.extend(self.augmented(s))
+                    continue
+                if s.prim.emit[0] == "assert":
+                    out.append(ast.Assert(self.operand(s.args[0]),
+                                          self.operand(s.args[1]) if len(s.args) > 1 else None))
+                    continue
+                if s.prim.emit[0] == "assert":
+                    out.append(ast.Assert(self.operand(s.args[0]),
+                                          self.operand(s.args[1]) if len(s.args) > 1 else None))
                     continue
                 if s.prim.emit[0] in ("ckpt_forward", "ckpt_reverse"):
                     out.extend(self.checkpointed(s))

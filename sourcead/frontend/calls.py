@@ -65,9 +65,34 @@ def is_user_function(obj):
     if (obj.__module__ or "").split(".")[0] == "sourcead":
         return False
     try:
-        return inspect.getsourcefile(obj) is not None
+        path = inspect.getsourcefile(obj)
+        # the standard library's functions (warnings.simplefilter) are called as they
+        # are: a differentiated value reaching one is refused, as for a C function
+        return path is not None and not _in_standard_library(path)
     except TypeError:
         return False
+
+
+def _in_standard_library(path):
+    import os
+    import sysconfig
+    lib = os.path.realpath(sysconfig.get_paths()["stdlib"]) + os.sep
+    path = os.path.realpath(path)
+    return path.startswith(lib) and "site-packages" not in path[len(lib):]
+
+
+class Spread:
+    """`*value` in a call run as it is, of a value known only at run time."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+
+def _spread_at(args, offset=0):
+    """The operand positions (after `offset` others) that are `*value`."""
+    return tuple(k + offset for k, a in enumerate(args) if isinstance(a, Spread))
 
 
 def is_plain(value):
@@ -99,11 +124,7 @@ class Calls:
             args, kwargs = self.arguments(node, keep_tuples=True)
             return lw.inline_local(callee, args, kwargs, node)
         if not isinstance(callee, Static):
-            if isinstance(node.func, gast.Attribute):
-                lw.refuse(node, f"a call of the method `.{node.func.attr}` of an object",
-                          "call a function that takes the arrays as arguments")
-            lw.refuse(node, "a call of a value computed at run time",
-                      "call functions by name, or pass the function as an argument")
+            return self.call_object(callee, node)
         obj = callee.obj
         if obj in (sum, max, min) and not node.keywords:
             folded = self.builtin_reduction(obj, node)
@@ -154,31 +175,66 @@ class Calls:
                 return self.b.emit(runtime.astype_discrete, [value, lw.operand(dtype, node)])
         return self.primitive(callee, node)
 
-    def arguments(self, node, keep_tuples=False):
-        """(positional values, keyword values): `*t` of a tuple built in the function
-        passed item by item; without keep_tuples, tuples become run-time values."""
+    def call_object(self, callee, node):
+        """A call of a value the program computes: a method of an object (`rng.normal(...)`,
+        `model.predict(X)`), a function read from a container. Run as it is, once, in the
+        forward sweep (the adjoint sweep reuses its result, so random draws are the same
+        in both); a differentiated value reaching it is refused (it has no rule)."""
+        lw = self.lw
+        if isinstance(callee, (TupleValue, DictValue)):
+            lw.refuse(node, "a call of a tuple, list or dict")
+        args, kwargs = self.arguments(node, spread=True)
+        text = gast.unparse(node.func) if hasattr(gast, "unparse") else \
+            __import__("ast").unparse(gast.gast_to_ast(node.func))
+        op = Op(P.CALL_OBJECT, [lw.operand(callee, node)] + [self.spread_operand(a, node)
+                                                            for a in args],
+                {k: lw.operand(v, node) for k, v in kwargs.items()}, loc=self.b.loc,
+                attrs={"text": text, "spread": _spread_at(args, 1)})
+        op.outs[0].hint = node.func.attr if isinstance(node.func, gast.Attribute) else "result"
+        self.b.append(op)
+        return op.out
+
+    def spread_operand(self, a, node):
+        return a.value if isinstance(a, Spread) else self.lw.operand(a, node)
+
+    def arguments(self, node, keep_tuples=False, spread=False):
+        """(positional values, keyword values): `*t` of a tuple or list built in the
+        function passed item by item, `**d` of a dict built in it by name; without
+        keep_tuples, tuples become run-time values. With `spread` (a call run as it is),
+        `*` and `**` of values known only at run time stay as they are: Spread items of
+        args, and keywords named "**0", "**1"..."""
         lw = self.lw
         nodes, starred = [], []
         for a in node.args:
             starred.append(isinstance(a, gast.Starred))
             nodes.append(a.value if isinstance(a, gast.Starred) else a)
-        for kw in node.keywords:
-            if kw.arg is None:
-                lw.refuse(node, "**kwargs in a call", "pass the arguments by name")
-            nodes.append(kw.value)
+        nodes += [kw.value for kw in node.keywords]
         values = lw.values(nodes)
         args = []
         for value, star, a in zip(values, starred, node.args):
-            if star:
-                if not isinstance(value, TupleValue):
-                    lw.refuse(a, "a starred argument that is not a tuple or list built in "
-                              "the function", "pass the arguments one by one")
+            if star and isinstance(value, TupleValue):
                 args += list(value.items)
+            elif star and spread:
+                args.append(Spread(lw.operand(value, node)))
+            elif star:
+                lw.refuse(a, "a starred argument that is not a tuple or list built in "
+                          "the function", "pass the arguments one by one")
             else:
                 args.append(value)
-        kwargs = dict(zip([kw.arg for kw in node.keywords], values[len(node.args):]))
+        kwargs = {}
+        for kw, value in zip(node.keywords, values[len(node.args):]):
+            if kw.arg is not None:
+                kwargs[kw.arg] = value
+            elif isinstance(value, DictValue) and all(isinstance(k, str) for k in value.keys):
+                kwargs.update(zip(value.keys, value.values))
+            elif spread:
+                kwargs[f"**{len(kwargs)}"] = lw.operand(value, node)
+            else:
+                lw.refuse(node, "**kwargs of a dict not built in the function",
+                          "pass the arguments by name")
         if not keep_tuples:
-            args = [v if isinstance(v, (Ref, Static)) else lw.operand(v, node) for v in args]
+            args = [v if isinstance(v, (Ref, Static, Spread)) else lw.operand(v, node)
+                    for v in args]
         return args, kwargs
 
     # -- primitives -----------------------------------------------------------
@@ -186,7 +242,8 @@ class Calls:
         lw = self.lw
         obj = callee.obj
         var = variadic(obj)
-        args, kwargs = self.arguments(node, keep_tuples=var is not None)
+        opaque = var is None and P.lookup(obj) is None and not is_user_function(obj)
+        args, kwargs = self.arguments(node, keep_tuples=var is not None, spread=opaque)
         kwargs = {k: lw.operand(v, node) for k, v in kwargs.items()}
         if obj in (np.full, np.full_like) and len(args) > 1 and self.discrete(kwargs):
             # an integer or boolean array of the value: rounded, no derivative
@@ -203,7 +260,7 @@ class Calls:
         prim = P.lookup(obj)
         if prim is None and is_user_function(obj):
             return self.user_call(obj, callee.text, args, kwargs, node)
-        operands = [lw.operand(a, node) for a in args]
+        operands = [self.spread_operand(a, node) for a in args]
         if prim is not None:
             attrs = {"text": callee.text} if prim.emit[0] == "opaque" else None
             kind = view_kind(obj, operands, self.b.defs, self.mem.ints) if operands else None
@@ -218,7 +275,7 @@ class Calls:
         # No primitive: called as it is. AD refuses it later if a differentiated value
         # reaches it.
         op = Op(P.OPAQUE_CALL, operands, kwargs, loc=self.b.loc,
-                attrs={"callee": obj, "text": callee.text})
+                attrs={"callee": obj, "text": callee.text, "spread": _spread_at(args)})
         op.outs[0].hint = getattr(obj, "__name__", "result")
         self.b.append(op)
         return op.out

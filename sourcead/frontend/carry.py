@@ -26,7 +26,7 @@ from collections import Counter
 from ..ir.core import Const, Var
 from .heap import (FALSE, LIST, TRUE, UNKNOWN, VALUE, Alt, Obj, Ref, State, joined_external,
                    path_skeleton, same_value)
-from .values import DictValue, flatten, ident_of, set_leaf, unflatten
+from .values import DictValue, flatten, ident_of, map_leaves, set_leaf
 
 KEEP = "keep"
 _MAX_ALTERNATIVES = 6
@@ -352,7 +352,11 @@ class Head:
                            for p in range(len(_operands(s.alt.path)))]
                     alts.append(Alt(guard, obj, _with_operands(s.alt.path, ops)))
                 leaves.append(Ref(alts, self.hints[h]))
-            env[name] = unflatten(tree, leaves) if tree is not None else leaves[0]
+            # (the lists and dicts keep their identity: `xs.append` read before a loop
+            # in the same expression, `xs.append(sum(t for t in w))`, appends to xs)
+            it = iter(leaves)
+            env[name] = map_leaves(self.entry.env[name], lambda _: next(it)) \
+                if tree is not None else leaves[0]
         escaped = dict(self.entry.escaped)
         for objkey, e in self.escaped.items():
             obj = self.slots.get(objkey) if objkey[0] == "slot" else objkey[1]

@@ -137,8 +137,9 @@ def _is_docstring(stmt):
 def _exits(stmts):
     """The exits of the loop whose body is `stmts`: a subset of {"break", "continue",
     "return"}. An inner loop's break and continue are its own, but those in its else
-    clause leave the outer loop; every return counts. The bodies of defs, lambdas,
-    `with` and `try` are not looked into (their exits are left as they are)."""
+    clause leave the outer loop; every return counts; a `with` body's are the block's.
+    The bodies of defs, lambdas and `try` are not looked into (their exits are left as
+    they are)."""
     found = set()
 
     def visit(block, own):
@@ -155,6 +156,8 @@ def _exits(stmts):
             elif isinstance(s, _LOOPS):
                 visit(s.body, False)
                 visit(s.orelse, own)
+            elif isinstance(s, gast.With):
+                visit(s.body, own)
     visit(stmts, True)
     return found
 
@@ -271,6 +274,20 @@ class _Desugarer:
                 stmt.body = self.block(stmt.body)
                 stmt.orelse = self.block(stmt.orelse)
                 out.append(stmt)
+            elif isinstance(stmt, gast.With) and "return" in _exits(stmt.body):
+                # a return inside `with`: the context is exited first, so the body sets
+                # the return flags (the rest of it skipped, as in a loop that runs once),
+                # and the return comes after the with statement
+                self.expressions(stmt)
+                stmt.sad_exits = True   # (a gradient hook's body may not leave it)
+                returned, result = self.return_flags()
+                stop = self.fresh("stop")
+                out += [_assign(returned, False, stmt), _assign(result, None, stmt),
+                        _assign(stop, False, stmt)]
+                stmt.body, _ = self.loop_block(stmt.body, _Loop(stop, None))
+                out.append(stmt)
+                stmts = [_if(_name(returned), [_located(gast.Return(value=_name(result)),
+                                                        stmt)], [], stmt)] + stmts
             else:
                 out += self.statement(stmt)
         return out
@@ -360,6 +377,11 @@ class _Desugarer:
             stmt.body, sets = self.loop_block(stmt.body, loop)
             stmt.orelse, other = self.loop_block(stmt.orelse, loop)
             return [stmt], sets | other, [], False
+        if isinstance(stmt, gast.With):   # its exits are the loop's (the context is
+            self.expressions(stmt)        # exited after the rest of its body is skipped)
+            stmt.sad_exits = bool(_exits(stmt.body))
+            stmt.body, sets = self.loop_block(stmt.body, loop)
+            return [stmt], sets, [], False
         if isinstance(stmt, _LOOPS):
             before, inner, after, returns = self.loop(stmt, loop)
             if not returns:

@@ -99,6 +99,23 @@ class Expressions:
             self.refuse(node)
         return method(node)
 
+    def expr_JoinedStr(self, node):
+        """An f-string: its values formatted at run time (a string has no derivative)."""
+        parts, values = [], []
+        for v in node.values:
+            if isinstance(v, gast.Constant):
+                parts.append(str(v.value))
+                continue
+            spec = v.format_spec
+            if spec is not None and not all(isinstance(x, gast.Constant) for x in spec.values):
+                self.refuse(v, "an f-string whose format spec is computed",
+                            "write the spec out, or format with format(value, spec)")
+            spec = "".join(str(x.value) for x in spec.values) if spec is not None else ""
+            parts.append((v.conversion, spec))
+            values.append(v.value)
+        operands = [self.operand(x, node) for x in self.values(values)]
+        return self.builder.emit_op(P.FSTRING, operands, attrs={"parts": tuple(parts)})
+
     def expr_Constant(self, node):
         return Const(node.value)
 

@@ -40,15 +40,13 @@ UNSUPPORTED = {
     gast.Global: ("a `global` statement", "pass the value in as an argument and return the new value"),
     gast.Nonlocal: ("a `nonlocal` statement", "pass the value in as an argument and return the new value"),
     gast.Try: ("a `try` statement", "move the try/except outside the differentiated function"),
-    gast.With: ("a `with` statement (other than `with sad.insert_grad_of(x) as gx:`)",
-                "move the with-block outside the differentiated function"),
+    gast.With: ("a `with` statement", "move the with-block outside the differentiated function"),
     gast.AsyncWith: ("an `async with` statement", "differentiate a synchronous function"),
     gast.AsyncFor: ("an `async for` loop", "differentiate a synchronous function"),
     gast.AsyncFunctionDef: ("an async function", "differentiate a synchronous function"),
     gast.ClassDef: ("a class definition", "define the class at module level"),
-    gast.Delete: ("a `del` statement", "drop the del; sourcead frees dead values itself"),
+    gast.Delete: ("`del` of an item or an attribute", "build a new list or dict without it"),
     gast.Raise: ("a `raise` statement", "check inputs before calling the differentiated function"),
-    gast.Assert: ("an `assert` statement", "check inputs before calling the differentiated function"),
     gast.Import: ("an import inside the function", "import at module level"),
     gast.ImportFrom: ("an import inside the function", "import at module level"),
     gast.Yield: ("a generator (`yield`)", "return a list or an array instead"),
@@ -57,7 +55,6 @@ UNSUPPORTED = {
     gast.SetComp: ("a set comprehension", "use a list"),
     gast.NamedExpr: ("an assignment expression (:=)", "assign on a line of its own"),
     gast.Starred: ("a starred expression", "pass the arguments one by one"),
-    gast.JoinedStr: ("an f-string", "format strings outside the differentiated function"),
     gast.Set: ("a set", "use a tuple or a list"),
 }
 
@@ -374,16 +371,38 @@ class Lowerer(Expressions, Containers):
         self.memory.write(base, index, new, node)
         return None
 
+    def stmt_Assert(self, node):
+        """`assert test, message`: checked where it stands, in the forward sweep."""
+        test = self.operand(self.expr(node.test), node)
+        args = [test]
+        if node.msg is not None:
+            args.append(self.operand(self.expr(node.msg), node))
+        self.builder.append(Op(P.ASSERT, args, outs=[], loc=self.loc_of(node)))
+
+    def stmt_Delete(self, node):
+        """`del name`: the name is unbound (reading it later is an error, as in Python)."""
+        for target in node.targets:
+            if not isinstance(target, gast.Name):
+                self.refuse(node)   # (UNSUPPORTED says what to do)
+            self.env.pop(self.key(target.id), None)
+
     def stmt_With(self, node):
-        """`with sad.insert_grad_of(x) as gx:` (a gradient hook); other with statements
-        are refused."""
+        """`with sad.insert_grad_of(x) as gx:` (a gradient hook), or any other context
+        manager: entered before the body and exited after it, in the forward sweep (the
+        body is differentiated like any other code; the adjoint sweep runs outside)."""
         item = node.items[0] if len(node.items) == 1 else None
         call = item.context_expr if item is not None else None
         callee = self.expr(call.func) if isinstance(call, gast.Call) and \
             isinstance(call.func, (gast.Name, gast.Attribute)) else None
-        if not (isinstance(callee, Static) and callee.obj is runtime.insert_grad_of and
-                len(call.args) == 1 and isinstance(item.optional_vars, gast.Name)):
-            self.refuse(node)
+        if not (isinstance(callee, Static) and callee.obj is runtime.insert_grad_of):
+            return self.with_context(node)
+        if not (len(call.args) == 1 and isinstance(item.optional_vars, gast.Name)):
+            self.refuse(node, "sad.insert_grad_of other than `with sad.insert_grad_of(x) "
+                        "as gx:`")
+        if getattr(node, "sad_exits", False):
+            self.refuse(node, "return, break or continue in a gradient hook",
+                        "the hook runs in the adjoint sweep: leave the loop after the "
+                        "with block")
         x = self.operand(self.expr(call.args[0]), node)
         name = item.optional_vars.id
         gx = Var(name)
@@ -402,6 +421,24 @@ class Lowerer(Expressions, Containers):
         stmts += result[0]
         self.builder.append(Op(P.GRAD_HOOK, [x], outs=[], loc=self.loc_of(node),
                                attrs={"block": Block([gx], stmts, [result[1]])}))
+
+    def with_context(self, node):
+        managers = []
+        for item in node.items:
+            manager = self.operand(self.expr(item.context_expr), node)
+            if isinstance(manager, Var) and manager.is_temp:
+                manager.hint = _manager_hint(item.context_expr)
+            enter = self.builder.emit_op(P.GETATTR, [manager], attrs={"name": "__enter__"})
+            value = self.builder.emit_op(P.CALL_OBJECT, [enter], attrs={"text": "__enter__"})
+            managers.append(manager)
+            if item.optional_vars is not None:
+                self.assign(item.optional_vars, value)
+        self.run(node.body)
+        self.loc_here(node)
+        for manager in reversed(managers):
+            leave = self.builder.emit_op(P.GETATTR, [manager], attrs={"name": "__exit__"})
+            self.builder.emit_op(P.CALL_OBJECT, [leave, Const(None), Const(None), Const(None)],
+                                 attrs={"text": "__exit__"})
 
     # -- assignment ---------------------------------------------------------
     def assign(self, target, value):
@@ -498,3 +535,9 @@ def _unnamed(key):
 
 __all__ = ["Lowerer", "BINOPS", "UNARY", "COMPARE", "TRUTH_OPS", "VALUE", "inspect"]
 
+
+def _manager_hint(expr):
+    """A name for a context manager made in a with statement: its callee's last name."""
+    func = expr.func if isinstance(expr, gast.Call) else expr
+    name = func.attr if isinstance(func, gast.Attribute) else getattr(func, "id", "context")
+    return name if name.isidentifier() else "context"

@@ -117,7 +117,8 @@ class Memory(Views, Writes):
         if op.prim in (P.LOAD_GLOBAL, P.LOAD_FREE, P.GETATTR):
             return "state"
         if op.prim is P.OPAQUE_CALL and not (getattr(op.attrs.get("callee"), "__module__",
-                                                     None) or "").startswith("numpy"):
+                                                     None) or "").startswith("numpy") or \
+                op.prim is P.CALL_OBJECT:
             return "made"
         return False
 

@@ -364,6 +364,8 @@ def _passes_items(op):
     list, lists joined, a builtin (list, sorted, zip...), a call of a function not
     NumPy's. (An elementwise operation, an item write, a NumPy function make new
     arrays.)"""
+    if op.prim is P.CALL_OBJECT:
+        return True
     if op.prim in (P.CALL_USER, P.OPAQUE_CALL):
         return not (getattr(op.attrs.get("callee"), "__module__", None) or
                     "").startswith("numpy")

@@ -212,6 +212,14 @@ CKPT_REVERSE = Primitive("checkpointed_loop_adjoint", emit=("ckpt_reverse",), pu
                          differentiable=False)
 CALL_VALUE = Primitive("call_value", emit=("call_value",), pure=False, shape="fresh",
                        differentiable=False)
+# An f-string (attrs: parts, each a str or (conversion, format spec) for the next operand)
+FSTRING = Primitive("fstring", emit=("fstring",), shape="fresh", differentiable=False)
+# `assert test, message` (operands: test[, message]), kept where the user wrote it
+ASSERT = Primitive("assert", emit=("assert",), pure=False, differentiable=False)
+# A call of a value the program computes (`rng.normal(size=3)` for a generator made in
+# the function, `model.predict(X)` for an object given to it; attrs: text, the call's
+# source): run as it is, like OPAQUE_CALL; a differentiated value reaching it is refused.
+CALL_OBJECT = Primitive("call_object", emit=("call_value",), pure=False, shape="fresh")
 
 
 # The operators Python code uses (a + b, not x, a < b, a is None, c1 | c2).
