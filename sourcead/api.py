@@ -4,6 +4,7 @@ here: lower → differentiate → optimize → verify → generate → compile."
 
 import functools
 import inspect
+import types
 
 import numpy as np
 
@@ -23,7 +24,9 @@ from .boundary import check_like, leaves_like
 from .errors import SourceADError, StructureError, WrtError
 from .frontend import lower as _frontend
 from .frontend.lower import _result_count
+from .frontend.scope import is_user_object
 from .frontend.source import named, parse_function
+from .variadic import adapter, is_variadic
 from .ir import primitives as P
 from .ir.clone import clone_function
 from .ir.core import Op, walk_stmts
@@ -100,6 +103,16 @@ def _param_names(fn):
     code = fn.__code__
     n = code.co_argcount + code.co_kwonlyargcount
     return list(code.co_varnames[:n])
+
+
+_NO_SELF = object()
+
+
+def _shifted(w):
+    """An argument index after a method's self, as an index of its function's (names
+    stay names)."""
+    return w + 1 if isinstance(w, (int, np.integer)) and not isinstance(w, bool) and w >= 0 \
+        else w
 
 
 def _normalize_wrt(fn, wrt):
@@ -359,6 +372,13 @@ class Derivative:
         if isinstance(fn, Composite):   # jacfwd, jacrev, hessian, hvp: the code they run
             fn = fn._readable()
         fn = named(fn)   # a lambda, named after what it is assigned to
+        # a bound method of an object (`model.loss`): its function, given the object first;
+        # `wrt` counts the arguments after it
+        self._self = _NO_SELF
+        if inspect.ismethod(fn) and inspect.isfunction(fn.__func__):
+            self._self, fn = fn.__self__, fn.__func__
+            wrt = tuple(_shifted(w) for w in wrt) if isinstance(wrt, (tuple, list)) \
+                else _shifted(wrt)
         if not inspect.isfunction(fn):
             parse_function(fn)  # raises the located "cannot read the source" error
         if has_aux and kind not in ("grad", "value_and_grad", "vjp"):
@@ -367,6 +387,17 @@ class Derivative:
         self.kind = kind
         self.has_aux = has_aux
         self.build_kind = kind + "_aux" if has_aux else kind
+        # *args or **kwargs: a derivative per arity, of an adapter (see variadic.py)
+        self._variadic = {} if is_variadic(fn) and not self._higher else None
+        self._variadic_last = None
+        self._wrt_given = wrt
+        if self._variadic is not None:
+            self.single = not isinstance(wrt, (tuple, list))
+            self.wrt = (wrt,) if self.single else tuple(wrt)
+            self._names = _param_names(fn)
+            self._compiled = None
+            functools.update_wrapper(self, fn)
+            return
         self.wrt, self.single = _normalize_wrt(fn, wrt)
         self._names = _param_names(fn)
         self._f = None
@@ -475,7 +506,14 @@ class Derivative:
 
     @property
     def _via(self):
-        """The derivative that computes this one, for a derivative of a gradient."""
+        """The derivative that computes this one, for a derivative of a gradient (or of
+        a function with *args or **kwargs: the one its last call used)."""
+        if self._variadic is not None:
+            if self._variadic_last is None:
+                raise TypeError(f"the derivative of {self.fn.__qualname__}, which takes *args "
+                                "or **kwargs, is made for the arguments of each call: call "
+                                "it before reading its source")
+            return self._variadic_last
         if self._symmetric is not None:
             return self._symmetric
         return self._mixed[1] if self._mixed is not None else None
@@ -495,8 +533,11 @@ class Derivative:
             raise TypeError("a derivative of a derivative takes arrays and floats; for a "
                             "tuple, list or dict argument, sourcead.hvp gives Hessian-vector "
                             "products, or concatenate the leaves into one array")
-        if self.kind == "jvp":
-            args, kwargs = self._jvp_arguments(args, kwargs)
+        if self._self is not _NO_SELF:
+            args = (self._self,) + args
+        if self._variadic is not None:
+            return self._call_variadic(args, kwargs)
+        args, kwargs = self._arguments(args, kwargs)
         if self._symmetric is not None:
             return self._call_symmetric(args, kwargs)
         if self._mixed is not None:
@@ -738,12 +779,33 @@ class Derivative:
         vjp_pullback.source = self._compiled.source
         return y, vjp_pullback
 
-    def _jvp_arguments(self, args, kwargs):
-        """The jvp's arguments as its code takes them: every parameter of fn by position
-        (those left out at their defaults), then the tangents. The tangents are the last
-        len(wrt) positional arguments, the rest are fn's, by position or by name."""
-        k = len(args) - len(self.wrt)
-        if k < 0 or not (kwargs or k < len(self._names)):
+    def __get__(self, obj, objtype=None):
+        """`@sad.grad` on a method in a class body binds like a method: `model.loss(x)`
+        is the derivative of the bound method (`wrt` counts the arguments after self)."""
+        if obj is None or self._self is not _NO_SELF or self._higher:
+            return self
+        return Derivative(types.MethodType(self.fn, obj), self.kind, self._wrt_given,
+                          self.has_aux)
+
+    def _call_variadic(self, args, kwargs):
+        """A call of the derivative of a function with *args or **kwargs: the derivative
+        of its adapter for these arguments (variadic.py)."""
+        n = len(self.wrt) if self.kind == "jvp" else 0
+        primals, tangents = (args[:len(args) - n], args[len(args) - n:]) if n else (args, ())
+        fn, flat = adapter(self.fn, primals, kwargs)
+        d = self._variadic.get(fn)
+        if d is None:
+            d = self._variadic[fn] = Derivative(fn, self.kind, self._wrt_given, self.has_aux)
+        self._variadic_last = d
+        return d(*flat, *tangents)
+
+    def _arguments(self, args, kwargs):
+        """The arguments as the generated code takes them: every parameter of fn by
+        position (keyword-only ones too; those left out at their defaults), then, for a
+        jvp, the tangents: the last len(wrt) positional arguments (the rest are fn's, by
+        position or by name)."""
+        k = len(args) - (len(self.wrt) if self.kind == "jvp" else 0)
+        if k < 0 or not (kwargs or k < len(self._names)) or not inspect.isfunction(self.fn):
             return args, kwargs
         try:
             bound = inspect.signature(self.fn).bind(*args[:k], **kwargs)
@@ -775,7 +837,11 @@ class Derivative:
 
 
 def _is_function(value):
-    return callable(value) and not isinstance(value, (np.ndarray, np.generic, type))
+    """A function, or an object of one of the user's classes, given as an argument: known
+    while lowering (its methods are the user's functions; its other attributes are read
+    when the derivative runs)."""
+    return callable(value) and not isinstance(value, (np.ndarray, np.generic, type)) or \
+        is_user_object(value)
 
 
 def _tree_of(value):

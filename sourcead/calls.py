@@ -24,8 +24,9 @@ from .ir.core import Const, Var
 
 
 def _is_static(obj):
-    # as frontend.lower._is_static: what the frontend builds into the IR
-    return isinstance(obj, (types.ModuleType, type)) or callable(obj)
+    # as frontend.scope.is_static: what the frontend builds into the IR
+    from .frontend.scope import is_static
+    return is_static(obj)
 
 
 def _names(code):

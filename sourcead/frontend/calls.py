@@ -138,6 +138,12 @@ class Calls:
         if P.lookup(obj) is None and is_user_function(obj):
             args, kwargs = self.arguments(node, keep_tuples=True)
             return self.user_call(named(obj), callee.text, args, kwargs, node)
+        if isinstance(obj, types.MethodType) and is_user_function(obj.__func__):
+            # a method of an object known here (`model.loss(x)`, `self.forward(x)`): its
+            # function, with the object as its first argument (lowered here)
+            args, kwargs = self.arguments(node, keep_tuples=True)
+            receiver = callee.owner or Static(obj.__self__, callee.text.rsplit(".", 1)[0])
+            return self.user_call(obj.__func__, callee.text, [receiver] + args, kwargs, node)
         out = next((kw for kw in node.keywords if kw.arg == "out"), None)
         if out is not None and not (isinstance(out.value, gast.Constant) and
                                     out.value.value is None):
@@ -437,11 +443,11 @@ class Calls:
             bound = sig.bind(*args, **kwargs)
         except TypeError as e:
             lw.refuse(node, f"this call of {fn.__name__}: {e}")
+        if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in sig.parameters.values()):
+            # *args, **kwargs: a tuple and a dict of what this call gives, known here
+            return lw.inline_user(fn, args, kwargs, node)
         operands = []
         for name, p in sig.parameters.items():
-            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-                lw.refuse(node, f"a call of {fn.__name__}, which takes *args or **kwargs",
-                          "give it explicit parameters")
             if name in bound.arguments:
                 operands.append(bound.arguments[name])
             elif is_plain(p.default):

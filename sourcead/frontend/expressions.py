@@ -33,11 +33,10 @@ class Expressions:
     def local_function(self, node):
         """A nested def or lambda: its defaults evaluated now, as Python does."""
         args = node.args
-        if args.vararg is not None or args.kwarg is not None or args.kwonlyargs:
-            self.refuse(node, "a nested function with *args, **kwargs or keyword-only "
-                        "parameters", "list its parameters explicitly")
         defaults = [self.expr(d) for d in args.defaults]
-        return LocalFunction(node, defaults, self)
+        kw_defaults = {a.id: self.expr(d) for a, d in zip(args.kwonlyargs, args.kw_defaults)
+                       if d is not None}
+        return LocalFunction(node, defaults, self, kw_defaults)
 
     def static_call(self, node):
         """(callable, argument nodes) for a call of range, enumerate, zip or reversed."""

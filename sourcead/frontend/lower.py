@@ -27,8 +27,8 @@ from .memory import Memory
 from .scope import Scope, bound_names
 from .source import ParsedFunction, parse_function
 from .ssa import Builder
-from .values import (NeverNone, Static, TupleParams, TupleValue, flatten, leaf_vars,
-                     unflatten)
+from .values import (DictValue, NeverNone, Static, TupleParams, TupleValue, bind_arguments,
+                     flatten, leaf_vars, unflatten)
 
 _lowered = {}        # (id(code), structure) -> (code, Function)
 _effects = {}        # code -> Effects
@@ -125,8 +125,9 @@ def _parameters(lw, node, bindings, structure, callee, kinds):
         bound = bindings.get(a.id) if bindings else None
         tree = structure.get(a.id)
         if tree is not None and tree[0] == "callable":
-            params.append(Var(a.id))   # a function passed as an argument: known here
-            lw.env[lw.key(a.id)] = Static(tree[1], a.id)
+            v = Var(a.id)   # a function or an object passed as an argument: known here
+            params.append(v)
+            lw.env[lw.key(a.id)] = Static(tree[1], a.id, var=v)
         elif tree is not None:   # a tuple/list/dict: one parameter per leaf
             leaves = []
             lw.bind(a.id, unflatten(tree, leaf_vars(a.id, tree, leaves)))
@@ -324,7 +325,13 @@ def inline_user(lw, fn, args, kwargs, node):
         lw.refuse(node, f"this call of {fn.__name__}: {e}")
     bound.apply_defaults()
     values = {}
+    kinds = {name: p.kind for name, p in inspect.signature(fn).parameters.items()}
     for name, v in bound.arguments.items():
+        if kinds[name] is inspect.Parameter.VAR_POSITIONAL:   # *args: a tuple of them
+            v = TupleValue([a if isinstance(a, (Var, Const, Ref, Static, TupleValue)) or
+                            hasattr(a, "keys") else Const(a) for a in v])
+        elif kinds[name] is inspect.Parameter.VAR_KEYWORD:    # **kwargs: a dict of them
+            v = DictValue(list(v), list(v.values()))
         if not isinstance(v, (Var, Const, Ref, Static, TupleValue)) and not hasattr(v, "node") \
                 and not hasattr(v, "keys"):
             if not is_plain(v):
@@ -351,19 +358,8 @@ def inline_local(lw, fn, args, kwargs, node):
     if fn.lowering:
         lw.refuse(node, f"a recursive nested function ({fn.node.name})",
                   "define it at module level")
-    names = [a.id for a in fn.node.args.args]
-    if len(args) > len(names):
-        lw.refuse(node, f"{len(args)} arguments to a function of {len(names)}")
-    values = dict(zip(names, args))
-    for k, v in kwargs.items():
-        if k not in names or k in values:
-            lw.refuse(node, f"the keyword argument {k} here")
-        values[k] = v
-    for name, d in zip(names[len(names) - len(fn.defaults):], fn.defaults):
-        values.setdefault(name, d)
-    missing = [n for n in names if n not in values]
-    if missing:
-        lw.refuse(node, f"a call without the argument `{missing[0]}`")
+    values = bind_arguments(fn.node.args, fn.defaults, fn.kw_defaults, args, kwargs,
+                            lambda what: lw.refuse(node, what))
     owner = fn.owner
     body = prepare(fn.node)
     child = Lowerer(_Nested(owner.parsed, fn.node), body, lw.memory, lw.builder,

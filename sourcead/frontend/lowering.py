@@ -225,6 +225,8 @@ class Lowerer(Expressions, Containers):
         if isinstance(value, (TupleValue,)):
             return self.runtime_value(value, node)
         if isinstance(value, Static):
+            if value.var is not None:
+                return value.var
             return self.scope.load_global(value.text, self.builder, static=value.obj)
         what = {DictValue: "a dict", LocalFunction: "a nested function",
                 BoundMethod: "a method"}.get(type(value), repr(value))
@@ -523,7 +525,8 @@ class Lowerer(Expressions, Containers):
 
 
 def _params(args):
-    return list(args.posonlyargs) + list(args.args) + list(args.kwonlyargs)
+    return list(args.posonlyargs) + list(args.args) + list(args.kwonlyargs) + \
+        [a for a in (args.vararg, args.kwarg) if a is not None]
 
 
 def _unnamed(key):

@@ -18,8 +18,46 @@ from .values import Static, ident_of
 
 
 def is_static(obj):
-    """Whether `obj` is resolved while lowering (a module, a class, a callable)."""
-    return isinstance(obj, (types.ModuleType, type)) or callable(obj)
+    """Whether `obj` is resolved while lowering (a module, a class, a callable, an
+    object of one of the user's classes, whose methods are the user's functions)."""
+    return isinstance(obj, (types.ModuleType, type)) or callable(obj) or is_user_object(obj)
+
+
+def is_user_object(obj):
+    """An instance of a class the user wrote (not a library's, not a dataclass or named
+    tuple: those are values made of their fields)."""
+    cls = type(obj)
+    if cls.__module__ in ("builtins", "__builtin__") or \
+            cls.__module__.split(".")[0] in ("numpy", "sourcead") or \
+            isinstance(obj, tuple) or hasattr(cls, "__dataclass_fields__"):
+        return False
+    return is_user_class(cls)
+
+
+_user_classes = {}
+
+
+def is_user_class(cls):
+    """Whether `cls` is defined in a file of the user's (not the standard library's or an
+    installed package's)."""
+    known = _user_classes.get(cls)
+    if known is None:
+        import inspect
+        import os
+        import sysconfig
+        try:
+            path = os.path.realpath(inspect.getsourcefile(cls) or "")
+        except (TypeError, OSError):
+            path = ""
+        paths = sysconfig.get_paths()
+        libs = {os.path.realpath(paths[k]) + os.sep for k in ("stdlib", "purelib", "platlib")}
+        known = bool(path) and not any(path.startswith(lib) for lib in libs) and \
+            "site-packages" not in path
+        try:
+            _user_classes[cls] = known
+        except TypeError:
+            pass
+    return known
 
 
 def bound_names(stmts):
@@ -117,6 +155,8 @@ class Scope:
         except AttributeError:
             raise NameResolutionError(f"'{base.text}' has no attribute '{attr}'", loc)
         text = f"{base.text}.{attr}"
+        if isinstance(obj, types.MethodType) and obj.__self__ is base.obj:
+            return Static(obj, text, owner=base)   # a method of an object known here
         if is_static(obj):
             if isinstance(obj, types.ModuleType) and obj.__name__ in P.MODULE_ALIASES:
                 return Static(obj, P.MODULE_ALIASES[obj.__name__])
@@ -124,6 +164,8 @@ class Scope:
                 return Static(obj, P.qualified_name(obj))
             except ValueError:
                 return Static(obj, text)
+        if base.var is not None:   # an attribute of an object passed in, read as it runs
+            return builder.emit_op(P.GETATTR, [base.var], attrs={"name": attr})
         if isinstance(obj, float) and isinstance(base.obj, types.ModuleType) and \
                 base.obj.__name__ in ("numpy", "math"):
             from ..ir.core import Const

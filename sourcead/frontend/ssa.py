@@ -41,6 +41,9 @@ class Builder:
     def emit_op(self, prim, args, kwargs=None, attrs=None, outs=None):
         """An op of an internal primitive (never folded)."""
         op = Op(prim, args, kwargs, loc=self.loc, attrs=attrs, outs=outs)
+        if prim is P.GETATTR and op.attrs["name"].isidentifier() and \
+                not op.attrs["name"].startswith("_"):
+            op.out.hint = op.attrs["name"]   # `W = m.W` (not `getattr`, a builtin)
         self.append(op)
         return op.out if len(op.outs) == 1 else list(op.outs)
 

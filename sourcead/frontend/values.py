@@ -25,11 +25,13 @@ _idents = itertools.count()
 class Static:
     """A value known at transformation time (a module or a callable) and how to spell it."""
 
-    __slots__ = ("obj", "text")
+    __slots__ = ("obj", "text", "var", "owner")
 
-    def __init__(self, obj, text):
+    def __init__(self, obj, text, var=None, owner=None):
         self.obj = obj
         self.text = text
+        self.var = var        # the parameter that holds it, for an object passed in
+        self.owner = owner    # for a method read off an object known here: that object
 
 
 class TupleValue:
@@ -152,13 +154,50 @@ class LocalFunction:
     """A nested def or a lambda: its AST, its default values, and the lowering of the
     function that defines it (whose variables it reads when it is called)."""
 
-    __slots__ = ("node", "defaults", "owner", "lowering")
+    __slots__ = ("node", "defaults", "kw_defaults", "owner", "lowering")
 
-    def __init__(self, node, defaults, owner):
+    def __init__(self, node, defaults, owner, kw_defaults=None):
         self.node = node
         self.defaults = defaults
+        self.kw_defaults = kw_defaults or {}
         self.owner = owner
         self.lowering = False
+
+
+def bind_arguments(spec, defaults, kw_defaults, args, kwargs, refuse):
+    """{parameter: value} for a call of a def whose parameters are `spec` (gast's
+    arguments), as Python binds them: `*args` a TupleValue, `**kwargs` a DictValue.
+    `defaults` are the values of spec.defaults, `kw_defaults` {name: value} of the
+    keyword-only ones; `refuse(what)` raises."""
+    positional = [p.id for p in list(spec.posonlyargs) + list(spec.args)]
+    by_name = set(positional) - {p.id for p in spec.posonlyargs}
+    kwonly = [p.id for p in spec.kwonlyargs]
+    values = dict(zip(positional, args))
+    extra = list(args[len(positional):])
+    if extra and spec.vararg is None:
+        refuse(f"{len(args)} positional arguments to a function of {len(positional)}")
+    if spec.vararg is not None:
+        values[spec.vararg.id] = TupleValue(extra)
+    rest = {}
+    for k, v in kwargs.items():
+        if k in by_name or k in kwonly:
+            if k in values:
+                refuse(f"two values for the argument `{k}`")
+            values[k] = v
+        elif spec.kwarg is not None:
+            rest[k] = v
+        else:
+            refuse(f"the keyword argument `{k}` here")
+    for name, d in zip(positional[len(positional) - len(defaults):], defaults):
+        values.setdefault(name, d)
+    for name, d in kw_defaults.items():
+        values.setdefault(name, d)
+    if spec.kwarg is not None:
+        values[spec.kwarg.id] = DictValue(list(rest), list(rest.values()))
+    missing = [n for n in positional + kwonly if n not in values]
+    if missing:
+        refuse(f"a call without the argument `{missing[0]}`")
+    return values
 
 
 class BoundMethod:
