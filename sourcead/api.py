@@ -25,6 +25,7 @@ from .errors import SourceADError, StructureError, WrtError
 from .frontend import lower as _frontend
 from .frontend.lower import _result_count
 from .frontend.scope import is_user_object
+from .frontend.values import record_fields
 from .frontend.source import named, parse_function
 from .variadic import adapter, is_variadic
 from .ir import primitives as P
@@ -108,10 +109,10 @@ def _param_names(fn):
 _NO_SELF = object()
 
 
-def _shifted(w):
-    """An argument index after a method's self, as an index of its function's (names
-    stay names)."""
-    return w + 1 if isinstance(w, (int, np.integer)) and not isinstance(w, bool) and w >= 0 \
+def _shifted(w, k):
+    """An argument index after the k arguments a method's self or a partial gives, as an
+    index of the function's (names stay names)."""
+    return w + k if isinstance(w, (int, np.integer)) and not isinstance(w, bool) and w >= 0 \
         else w
 
 
@@ -372,13 +373,21 @@ class Derivative:
         if isinstance(fn, Composite):   # jacfwd, jacrev, hessian, hvp: the code they run
             fn = fn._readable()
         fn = named(fn)   # a lambda, named after what it is assigned to
-        # a bound method of an object (`model.loss`): its function, given the object first;
-        # `wrt` counts the arguments after it
+        # a bound method of an object (`model.loss`), or functools.partial of a function:
+        # the function, given the object (the partial's arguments) first; `wrt` counts the
+        # arguments after them (names stay names)
         self._self = _NO_SELF
+        self._bound = ((), {})
         if inspect.ismethod(fn) and inspect.isfunction(fn.__func__):
             self._self, fn = fn.__self__, fn.__func__
-            wrt = tuple(_shifted(w) for w in wrt) if isinstance(wrt, (tuple, list)) \
-                else _shifted(wrt)
+            self._bound = ((self._self,), {})
+        elif isinstance(fn, functools.partial) and inspect.isfunction(named(fn.func)):
+            self._self, self._bound = fn, (tuple(fn.args), dict(fn.keywords))
+            fn = named(fn.func)
+        if self._bound[0]:
+            k = len(self._bound[0])
+            wrt = tuple(_shifted(w, k) for w in wrt) if isinstance(wrt, (tuple, list)) \
+                else _shifted(wrt, k)
         if not inspect.isfunction(fn):
             parse_function(fn)  # raises the located "cannot read the source" error
         if has_aux and kind not in ("grad", "value_and_grad", "vjp"):
@@ -534,7 +543,8 @@ class Derivative:
                             "tuple, list or dict argument, sourcead.hvp gives Hessian-vector "
                             "products, or concatenate the leaves into one array")
         if self._self is not _NO_SELF:
-            args = (self._self,) + args
+            args = self._bound[0] + args
+            kwargs = {**self._bound[1], **kwargs}
         if self._variadic is not None:
             return self._call_variadic(args, kwargs)
         args, kwargs = self._arguments(args, kwargs)
@@ -699,7 +709,7 @@ class Derivative:
             if kwargs or len(args) != n + len(self.wrt):
                 return self._call_jvp(None, args, kwargs)   # raises the signature error
         else:
-            bound = inspect.signature(self.fn).bind(*args, **kwargs)
+            bound = inspect.signature(self.fn, follow_wrapped=False).bind(*args, **kwargs)
             bound.apply_defaults()
             primals, tangents = list(bound.arguments.values()), []
         trees = [_tree_of(a) for a in primals]
@@ -808,7 +818,7 @@ class Derivative:
         if k < 0 or not (kwargs or k < len(self._names)) or not inspect.isfunction(self.fn):
             return args, kwargs
         try:
-            bound = inspect.signature(self.fn).bind(*args[:k], **kwargs)
+            bound = inspect.signature(self.fn, follow_wrapped=False).bind(*args[:k], **kwargs)
         except TypeError:
             return args, kwargs   # (the signature error says what is expected)
         bound.apply_defaults()
@@ -847,6 +857,10 @@ def _is_function(value):
 def _tree_of(value):
     """The structure of a tuple, list or dict argument (None for anything else), in the
     form `frontend.lower.flatten` uses."""
+    fields = _record_fields(value)
+    if fields is not None:   # a named tuple or a dataclass: its fields, in their type
+        return ("record", type(value), fields,
+                tuple(_tree_of(getattr(value, f)) for f in fields))
     if isinstance(value, (tuple, list)):
         return ("list" if isinstance(value, list) else "tuple",
                 tuple(_tree_of(v) for v in value))
@@ -855,7 +869,14 @@ def _tree_of(value):
     return None
 
 
+def _record_fields(value):
+    return None if isinstance(value, type) else record_fields(type(value))
+
+
 def _leaves(value):
+    fields = _record_fields(value)
+    if fields is not None:
+        return [leaf for f in fields for leaf in _leaves(getattr(value, f))]
     if isinstance(value, (tuple, list)):
         return [leaf for v in value for leaf in _leaves(v)]
     if isinstance(value, dict):
@@ -870,6 +891,14 @@ def _rebuild(tree, leaves):
     items = [_rebuild(t, leaves) for t in tree[-1]]
     if tree[0] == "dict":
         return dict(zip(tree[1], items))
+    if tree[0] == "record":
+        cls = tree[1]
+        if issubclass(cls, tuple):
+            return cls(*items)
+        out = object.__new__(cls)   # (no __init__ or __post_init__ run: the values as they are)
+        for name, item in zip(tree[2], items):
+            object.__setattr__(out, name, item)
+        return out
     return items if tree[0] == "list" else tuple(items)
 
 

@@ -42,8 +42,23 @@ def check_like(value, like, what, of):
     _check(value, like, what, of, "")
 
 
+def _dataclass_fields(x):
+    import dataclasses
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        return [f.name for f in dataclasses.fields(x)]
+    return None
+
+
 def _check(value, like, what, of, path):
     where = f"item {path} of {of}" if path else of
+    fields = _dataclass_fields(like)
+    if fields is not None:
+        if type(value) is not type(like):
+            raise StructureError(f"{what} for {where} must be a {type(like).__name__}, like it; "
+                                 f"got {describe(value)}")
+        for name in fields:
+            _check(getattr(value, name), getattr(like, name), what, of, f"{path}.{name}")
+        return
     if isinstance(like, (tuple, list)):
         if not isinstance(value, (tuple, list)) or len(value) != len(like):
             raise StructureError(f"{what} for {where} must have its structure, {_layout(like)}; got "
@@ -69,6 +84,9 @@ def _check(value, like, what, of, path):
 def leaves_like(value, like):
     """The leaves of `value` (checked by `check_like`) in the order of `like`'s: a dict's
     by `like`'s keys, whatever order `value` lists them in."""
+    fields = _dataclass_fields(like)
+    if fields is not None:
+        return [leaf for f in fields for leaf in leaves_like(getattr(value, f), getattr(like, f))]
     if isinstance(like, (tuple, list)):
         return [leaf for v, item in zip(value, like) for leaf in leaves_like(v, item)]
     if isinstance(like, dict):

@@ -88,3 +88,108 @@ def test_a_differentiated_value_stored_on_an_object_is_refused():
         return x * 2.0
     with pytest.raises(sad.SourceADError, match="attribute"):
         sad.grad(stores)(1.5, MLP(MODEL.W, MODEL.b))
+
+
+# -- named tuples and dataclasses: parameter pytrees and values made inside ------------
+
+from dataclasses import dataclass   # noqa: E402
+from typing import NamedTuple       # noqa: E402
+import functools                    # noqa: E402
+
+
+@dataclass
+class Linear:
+    w: np.ndarray
+    b: float
+
+    def predict(self, x):
+        return x @ self.w + self.b
+
+
+class Gaussian(NamedTuple):
+    mu: np.ndarray
+    log_s: np.ndarray
+
+
+DATA = RNG.normal(size=(5, 3))
+TARGET = np.arange(5.0) / 4
+
+
+def mse(p, X, y):
+    return np.mean((p.predict(X) - y) ** 2)
+
+
+def kl(q):
+    mu, log_s = q
+    return 0.5 * np.sum(q.mu ** 2 + np.exp(2 * q[1]) - 2 * log_s - 1.0)
+
+
+def made_inside(w, b):
+    p = Linear(w=w * 2.0, b=b)
+    return mse(p, DATA, TARGET)
+
+
+def returns_a_named_tuple(w):
+    return Gaussian(mu=np.sin(w), log_s=w * 2.0)
+
+
+P0 = Linear(np.array([0.1, -0.2, 0.3]), 0.5)
+Q0 = Gaussian(np.array([0.3, 0.4]), np.array([-0.1, 0.2]))
+
+
+def test_dataclass_parameters_give_gradients_of_their_type():
+    g = sad.grad(mse)(P0, DATA, TARGET)
+    assert isinstance(g, Linear)
+    r = P0.predict(DATA) - TARGET
+    assert g.w == pytest.approx(2 * DATA.T @ r / 5) and g.b == pytest.approx(2 * np.mean(r))
+    sad.check_grads(lambda w, b: mse(Linear(w, b), DATA, TARGET), (P0.w, P0.b))
+    y, t = sad.jvp(mse)(P0, DATA, TARGET, Linear(np.ones(3), 1.0))
+    assert t == pytest.approx(np.sum(g.w) + g.b)
+    with pytest.raises(sad.StructureError, match="Linear"):
+        sad.jvp(mse)(P0, DATA, TARGET, (np.ones(3), 1.0))
+
+
+def test_named_tuples_read_by_name_index_and_unpacking():
+    g = sad.grad(kl)(Q0)
+    assert isinstance(g, Gaussian)
+    assert g.mu == pytest.approx(Q0.mu)
+    assert g.log_s == pytest.approx(np.exp(2 * Q0.log_s) - 1.0)
+    sad.check_grads(lambda m, s: kl(Gaussian(m, s)), (Q0.mu, Q0.log_s))
+
+
+def test_records_made_inside_and_returned():
+    sad.check_grads(made_inside, (P0.w, P0.b))
+    y, t = sad.jvp(returns_a_named_tuple)(P0.w, np.ones(3))
+    assert isinstance(y, Gaussian) and isinstance(t, Gaussian)
+    assert t.mu == pytest.approx(np.cos(P0.w)) and t.log_s == pytest.approx(2.0 * np.ones(3))
+
+
+def test_a_dataclass_is_not_a_sequence():
+    def indexes(p):
+        return p[0] * 2.0
+    with pytest.raises(sad.SourceADError, match="dataclass"):
+        sad.grad(indexes)(P0)
+
+
+# -- functools.partial ---------------------------------------------------------------
+
+def scaled_loss(w, x, scale=1.0):
+    return scale * np.sum(np.tanh(w * x) ** 2)
+
+
+PARTIAL = functools.partial(scaled_loss, x=X[:3], scale=2.0)
+
+
+def uses_partials(w):
+    f = functools.partial(scaled_loss, x=X[:3])
+    return f(w) + PARTIAL(w) + sum(map(functools.partial(scaled_loss, x=X[:3]), [w, 2 * w]))
+
+
+def test_partials():
+    w = np.array([0.3, -0.2, 0.1])
+    sad.check_grads(PARTIAL, (w,))
+    assert sad.grad(PARTIAL)(w) == pytest.approx(sad.grad(scaled_loss)(w, X[:3], 2.0))
+    sad.check_grads(uses_partials, (w,))
+    # a partial's positional arguments come first; wrt counts the arguments after them
+    p = functools.partial(scaled_loss, w)
+    assert sad.grad(p)(X[:3]) == pytest.approx(sad.grad(scaled_loss, wrt=1)(w, X[:3]))

@@ -12,7 +12,9 @@
   enclosing function's variables as they are then.
 """
 
+import functools
 import inspect
+import operator
 import types
 
 import gast
@@ -22,10 +24,13 @@ from .. import runtime
 from ..errors import SourceADError
 from ..ir import primitives as P
 from ..ir.core import Const, Op, Var
+from .builtin_calls import BUILTINS, Builtins
 from .heap import PART, Ref
 from .memory import view_kind
+from .scope import is_static
 from .source import named
-from .values import BoundMethod, DictValue, ListValue, LocalFunction, Static, TupleValue, flatten
+from .values import (BoundMethod, DictValue, ListValue, LocalFunction, PartialValue,
+                     RecordValue, Static, TupleValue, flatten, record_fields)
 
 # Calls whose tuple or list arguments their rules need to see item by item, filled by
 # rules.variadic: each maps the callable to `(args, kwargs) -> (callable, args, kwargs)`
@@ -71,6 +76,12 @@ def is_user_function(obj):
         return path is not None and not _in_standard_library(path)
     except TypeError:
         return False
+
+
+def owner_record(callee):
+    """The named tuple or dataclass value a method was read off, else None."""
+    owner = getattr(callee, "owner", None)
+    return owner if isinstance(owner, RecordValue) else None
 
 
 def _in_standard_library(path):
@@ -123,9 +134,26 @@ class Calls:
         if isinstance(callee, LocalFunction):
             args, kwargs = self.arguments(node, keep_tuples=True)
             return lw.inline_local(callee, args, kwargs, node)
+        if isinstance(callee, Static) and isinstance(callee.obj, functools.partial):
+            callee = self.partial_object(callee, node)   # a partial made outside
+        if isinstance(callee, PartialValue):
+            args, kwargs = self.arguments(node, keep_tuples=True)
+            return self.call_with(callee.fn, callee.args + args, {**callee.kwargs, **kwargs},
+                                  node)
         if not isinstance(callee, Static):
             return self.call_object(callee, node)
         obj = callee.obj
+        if obj is functools.partial:
+            args, kwargs = self.arguments(node, keep_tuples=True)
+            if not args or not (isinstance(args[0], LocalFunction) or
+                                isinstance(args[0], Static) and is_user_function(args[0].obj)):
+                lw.refuse(node, "functools.partial of something other than a function of "
+                          "yours", "write a def or a lambda that calls it")
+            return PartialValue(args[0], args[1:], kwargs)
+        if obj in BUILTINS:
+            made = Builtins(self).call(obj, node)
+            if made is not None:
+                return made
         if obj in (sum, max, min) and not node.keywords:
             folded = self.builtin_reduction(obj, node)
             if folded is not None:
@@ -135,6 +163,13 @@ class Calls:
             if isinstance(value, (TupleValue, DictValue)):
                 return Const(len(value.keys if isinstance(value, DictValue) else value.items))
             return self.b.emit(len, [lw.operand(value, node)])
+        fields = record_fields(obj)
+        if fields is not None:   # Params(w=..., b=...): a record of its fields' values
+            return self.make_record(obj, fields, node)
+        if owner_record(callee) is not None and is_user_function(obj):
+            # a method of a named tuple or dataclass value (`p.norm()`): lowered here
+            args, kwargs = self.arguments(node, keep_tuples=True)
+            return self.user_call(obj, callee.text, [callee.owner] + args, kwargs, node)
         if P.lookup(obj) is None and is_user_function(obj):
             args, kwargs = self.arguments(node, keep_tuples=True)
             return self.user_call(named(obj), callee.text, args, kwargs, node)
@@ -180,6 +215,60 @@ class Calls:
                 value = lw.operand(lw.expr(node.args[0]), node)
                 return self.b.emit(runtime.astype_discrete, [value, lw.operand(dtype, node)])
         return self.primitive(callee, node)
+
+    @staticmethod
+    def is_users(obj):
+        return is_user_function(obj)
+
+    def call_with(self, fn, args, kwargs, node):
+        """A call of the function value `fn` (of a partial) with these argument values."""
+        if isinstance(fn, LocalFunction):
+            return self.lw.inline_local(fn, args, kwargs, node)
+        return self.user_call(named(fn.obj), fn.text, args, kwargs, node)
+
+    def partial_object(self, callee, node):
+        """A functools.partial object made outside the function: its function, and the
+        values it gives read from it as the derivative runs (`p.args[0]`)."""
+        lw, p = self.lw, callee.obj
+        if not is_user_function(p.func):
+            lw.refuse(node, f"{callee.text}, a functools.partial of something other than a "
+                      "function of yours", "write a def that calls it")
+        obj = lw.operand(callee, node)
+
+        def given(attr, key):
+            value = (p.args if attr == "args" else p.keywords)[key]
+            if is_static(value):
+                return Static(value, f"{callee.text}.{attr}[{key!r}]")
+            held = self.b.emit_op(P.GETATTR, [obj], attrs={"name": attr})
+            return self.b.emit(operator.getitem, [held, Const(key)])
+        return PartialValue(Static(p.func, f"{callee.text}.func"),
+                            [given("args", k) for k in range(len(p.args))],
+                            {k: given("keywords", k) for k in p.keywords})
+
+    def make_record(self, cls, fields, node):
+        lw = self.lw
+        args, kwargs = self.arguments(node, keep_tuples=True)
+        try:
+            bound = inspect.signature(cls).bind(*args, **kwargs)
+        except (TypeError, ValueError) as e:
+            lw.refuse(node, f"this call of {cls.__name__}: {e}")
+        bound.apply_defaults()
+        values = []
+        for name in fields:
+            if name not in bound.arguments:
+                lw.refuse(node, f"a {cls.__name__} whose field `{name}` is not given here",
+                          "give every field when you make it")
+            v = bound.arguments[name]
+            if not isinstance(v, (Var, Const, Ref, TupleValue, DictValue, Static)):
+                if not is_plain(v):
+                    lw.refuse(node, f"the default value of `{name}` in {cls.__name__}",
+                              f"pass `{name}` explicitly")
+                v = Const(v)
+            values.append(lw.bind_value(v, name) if isinstance(v, (Var, Ref)) else v)
+        if hasattr(cls, "__post_init__"):
+            lw.refuse(node, f"{cls.__name__}, whose __post_init__ would run",
+                      "make it without __post_init__, or give its values directly")
+        return RecordValue(cls, fields, values)
 
     def call_object(self, callee, node):
         """A call of a value the program computes: a method of an object (`rng.normal(...)`,
@@ -438,7 +527,7 @@ class Calls:
         if any(isinstance(a, (Static, LocalFunction, TupleValue, DictValue)) for a in values):
             # a function, tuple, list or dict passed: known while lowering, so lowered here
             return lw.inline_user(fn, args, kwargs, node)
-        sig = inspect.signature(fn)
+        sig = inspect.signature(fn, follow_wrapped=False)
         try:
             bound = sig.bind(*args, **kwargs)
         except TypeError as e:

@@ -4,6 +4,7 @@ calls.py. A mixin of lowering.Lowerer.
 """
 
 import operator
+import types
 
 import gast
 
@@ -13,7 +14,8 @@ from ..ir.core import Const, Var
 from .calls import ARRAY_ATTRIBUTES, ARRAY_METHODS, IN_PLACE_METHODS
 from .heap import LIST, Ref
 from .scope import bound_names
-from .values import BoundMethod, DictValue, ListValue, LocalFunction, Static, TupleValue
+from .values import (BoundMethod, DictValue, ListValue, LocalFunction, RecordValue, Static,
+                     TupleValue)
 
 
 BINOPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -129,6 +131,8 @@ class Expressions:
         attr = node.attr
         if isinstance(base, Static):
             return self.scope.attribute(base, attr, self.loc_of(node), self.builder)
+        if isinstance(base, RecordValue):
+            return self.record_attribute(base, attr, node)
         if isinstance(base, DictValue) and attr in ("keys", "values", "items", "get") or \
                 isinstance(base, ListValue) and attr == "append":
             return BoundMethod(base, attr)
@@ -146,8 +150,23 @@ class Expressions:
             return self.builder.emit(ARRAY_ATTRIBUTES[attr], [self.operand(base, node)])
         return BoundMethod(base, attr)
 
+    def record_attribute(self, base, attr, node):
+        """`p.w` of a named tuple or dataclass: the field's value; `p.norm` of a method of
+        its class: a method of the record (its function, given the record first)."""
+        if attr in base.fields:
+            return base.field(attr)
+        import inspect
+        method = inspect.getattr_static(base.cls, attr, None)
+        if isinstance(method, types.FunctionType):
+            return Static(method, f"{base.cls.__name__}.{attr}", owner=base)
+        self.refuse(node, f"the attribute `.{attr}` of a {base.cls.__name__} here",
+                    "read its fields, or call its methods")
+
     def expr_Subscript(self, node):
         base, index = self.values([node.value, node.slice])
+        if isinstance(base, RecordValue) and not base.is_tuple:
+            self.refuse(node, f"indexing a {base.cls.__name__}, a dataclass",
+                        "read its fields by name")
         if isinstance(base, DictValue):
             if not isinstance(index, Const):
                 self.refuse(node, "a dict read with a key computed at run time",
@@ -162,9 +181,9 @@ class Expressions:
                     return base.items[index.value]
                 except IndexError:
                     self.refuse(node, f"index {index.value} of a sequence of {len(base.items)}")
-            if isinstance(index.value, slice):
-                return type(base)(base.items[index.value]) if not isinstance(base, ListValue) \
-                    else ListValue(base.items[index.value])
+            if isinstance(index.value, slice):   # (of a named tuple: a tuple)
+                return ListValue(base.items[index.value]) if isinstance(base, ListValue) \
+                    else TupleValue(base.items[index.value])
         return self.item(base, index, node)
 
     def expr_Slice(self, node):

@@ -204,7 +204,7 @@ def effects_of(fn, lw, node):
         return _assumptions.get(code) or Effects(results=_result_count(fn))
     _in_progress.add(code)
     try:
-        for _ in range(len(inspect.signature(fn).parameters) + 3):
+        for _ in range(len(inspect.signature(fn, follow_wrapped=False).parameters) + 3):
             known = set(_effects)
             try:
                 effects = lower(fn, callee=True).effects
@@ -320,12 +320,12 @@ def inline_user(lw, fn, args, kwargs, node):
         lw.refuse(node, f"calls nested more than {MAX_NESTING} deep while passing functions "
                   "or writing into arguments")
     try:
-        bound = inspect.signature(fn).bind(*args, **kwargs)
+        bound = inspect.signature(fn, follow_wrapped=False).bind(*args, **kwargs)
     except TypeError as e:
         lw.refuse(node, f"this call of {fn.__name__}: {e}")
     bound.apply_defaults()
     values = {}
-    kinds = {name: p.kind for name, p in inspect.signature(fn).parameters.items()}
+    kinds = {name: p.kind for name, p in inspect.signature(fn, follow_wrapped=False).parameters.items()}
     for name, v in bound.arguments.items():
         if kinds[name] is inspect.Parameter.VAR_POSITIONAL:   # *args: a tuple of them
             v = TupleValue([a if isinstance(a, (Var, Const, Ref, Static, TupleValue)) or

@@ -32,8 +32,8 @@ from .heap import VALUE, Ref
 from .loops import LoopLowering
 from .memory import TRUTH_OPS
 from .scope import bound_names
-from .values import (BoundMethod, DictValue, ListValue, LocalFunction, Static, TupleValue,
-                     map_leaves)
+from .values import (BoundMethod, DictValue, ListValue, LocalFunction, RecordValue, Static,
+                     TupleValue, map_leaves)
 
 # What each unsupported statement or expression is called in error messages.
 UNSUPPORTED = {
@@ -222,6 +222,10 @@ class Lowerer(Expressions, Containers):
             return value
         if isinstance(value, Ref):
             return self.memory.read(value, node)
+        if isinstance(value, RecordValue):
+            self.refuse(node, f"a {value.cls.__name__} used as a value here (passed to a "
+                        "function that is not yours, or stored)",
+                        "pass its fields, or return it from the function")
         if isinstance(value, (TupleValue,)):
             return self.runtime_value(value, node)
         if isinstance(value, Static):
@@ -491,7 +495,8 @@ class Lowerer(Expressions, Containers):
             # returns): its items, after checking how many there are
             self.builder.emit(runtime.check_length, [self.operand(value, target), Const(n)])
             value = TupleValue([self.item(value, Const(k), target) for k in range(n)])
-        if not isinstance(value, TupleValue):
+        if not isinstance(value, TupleValue) or \
+                isinstance(value, RecordValue) and not value.is_tuple:
             self.refuse(target, "unpacking a value that is not a tuple",
                         "unpack tuples built in the function or returned by primitives")
         if len(value.items) != n:

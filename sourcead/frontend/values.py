@@ -15,6 +15,7 @@ dict built in the function carries an identity token (`ident`) that its changed
 versions keep, so that every name holding it sees an append or an item write.
 """
 
+import dataclasses
 import itertools
 
 from ..ir.core import Var
@@ -59,6 +60,37 @@ class ListValue(TupleValue):
         return ListValue(items, self.ident)
 
 
+class RecordValue(TupleValue):
+    """A named tuple or a dataclass instance given to the function or made in it: its
+    field values in field order, read by name (`p.w`; a named tuple by index too)."""
+
+    __slots__ = ("cls", "fields")
+
+    def __init__(self, cls, fields, items):
+        super().__init__(items)
+        self.cls = cls
+        self.fields = tuple(fields)
+
+    def with_items(self, items):
+        return RecordValue(self.cls, self.fields, items)
+
+    @property
+    def is_tuple(self):
+        return issubclass(self.cls, tuple)
+
+    def field(self, name):
+        return self.items[self.fields.index(name)]
+
+
+def record_fields(cls):
+    """The field names of a named tuple or dataclass type, else None."""
+    if isinstance(cls, type) and issubclass(cls, tuple) and hasattr(cls, "_fields"):
+        return tuple(cls._fields)
+    if isinstance(cls, type) and dataclasses.is_dataclass(cls):
+        return tuple(f.name for f in dataclasses.fields(cls))
+    return None
+
+
 class DictValue:
     """A dict built in the user's code (or passed in), with keys known while lowering."""
 
@@ -89,7 +121,12 @@ class DictValue:
 
 def flatten(value):
     """(leaves, tree) of a lowered value: tree is None for a leaf, ("tuple", subtrees),
-    ("list", subtrees) or ("dict", keys, subtrees)."""
+    ("list", subtrees), ("dict", keys, subtrees) or ("record", type, fields,
+    subtrees)."""
+    if isinstance(value, RecordValue):
+        parts = [flatten(v) for v in value.items]
+        return [leaf for p in parts for leaf in p[0]], ("record", value.cls, value.fields,
+                                                       tuple(p[1] for p in parts))
     if isinstance(value, TupleValue):
         parts = [flatten(v) for v in value.items]
         kind = "list" if isinstance(value, ListValue) else "tuple"
@@ -111,6 +148,8 @@ def unflatten(tree, leaves):
         items = [build(sub) for sub in t[-1]]
         if t[0] == "dict":
             return DictValue(t[1], items)
+        if t[0] == "record":
+            return RecordValue(t[1], t[2], items)
         return ListValue(items) if t[0] == "list" else TupleValue(items)
     return build(tree)
 
@@ -137,7 +176,8 @@ def leaf_vars(name, tree, out):
         v = Var(ident_of(name))
         out.append(v)
         return [v]
-    keys = tree[1] if tree[0] == "dict" else range(len(tree[-1]))
+    keys = tree[1] if tree[0] == "dict" else tree[2] if tree[0] == "record" else \
+        range(len(tree[-1]))
     vars_ = []
     for k, sub in zip(keys, tree[-1]):
         vars_ += leaf_vars(f"{name}_{k}", sub, out)
@@ -198,6 +238,18 @@ def bind_arguments(spec, defaults, kw_defaults, args, kwargs, refuse):
     if missing:
         refuse(f"a call without the argument `{missing[0]}`")
     return values
+
+
+class PartialValue:
+    """functools.partial of a function known here (a Static or a LocalFunction), with the
+    values of the arguments it gives."""
+
+    __slots__ = ("fn", "args", "kwargs")
+
+    def __init__(self, fn, args, kwargs):
+        self.fn = fn
+        self.args = list(args)
+        self.kwargs = dict(kwargs)
 
 
 class BoundMethod:
