@@ -136,6 +136,18 @@ def check_seeds_lecture_two_variables(ns, r):
         assert name in r["reverse_source"]
 
 
+def check_variational_regression(ns, r):
+    # the reparameterised gradient (draws made inside the objective) is the finite
+    # differences' at the same draws; the fit reaches the exact posterior mean, and the
+    # mean-field widths 1/sqrt(diag(precision))
+    np.testing.assert_allclose(r["gradient"].mu, r["fd"], rtol=1e-5, atol=1e-6)
+    assert isinstance(r["gradient"], ns["Variational"])
+    assert r["after"] < r["before"] / 10
+    assert np.max(np.abs(r["q"].mu - r["mean"])) < 0.02
+    widths = 1 / np.sqrt(np.diag(np.linalg.inv(r["cov"])))
+    np.testing.assert_allclose(np.exp(r["q"].log_sigma), widths, rtol=0.15)
+
+
 CHECKS = {name[len("check_"):]: fn for name, fn in globals().items()
           if name.startswith("check_")}
 

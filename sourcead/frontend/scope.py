@@ -45,8 +45,13 @@ def is_user_class(cls):
         import inspect
         import os
         import sysconfig
+        # (the file of its methods' code: a class of a script run with runpy has no
+        # module to ask)
+        code = next((f.__code__ for f in vars(cls).values()
+                     if isinstance(f, types.FunctionType)), None)
         try:
-            path = os.path.realpath(inspect.getsourcefile(cls) or "")
+            path = code.co_filename if code is not None else inspect.getsourcefile(cls)
+            path = os.path.realpath(path or "")
         except (TypeError, OSError):
             path = ""
         paths = sysconfig.get_paths()
