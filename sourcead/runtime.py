@@ -168,6 +168,17 @@ def keep_zeros(g, c):
     return 0.0 if g == 0 else c
 
 
+def partition_order(a, ans, axis=-1):
+    """Where each element of `ans` (np.partition of `a` along `axis`, a permutation of
+    it) comes from in `a`: ans is np.take_along_axis(a, order, axis). Equal elements
+    may be matched either way (the derivative does not exist there)."""
+    if axis is None:
+        a, ans, axis = np.ravel(a), np.ravel(ans), 0
+    order_a = np.argsort(a, axis=axis, kind="stable")
+    rank = np.argsort(np.argsort(ans, axis=axis, kind="stable"), axis=axis, kind="stable")
+    return np.take_along_axis(order_a, rank, axis)
+
+
 def unbroadcast(g, x):
     """Sum `g` over the axes that broadcasting added to, or stretched in, `x`'s shape."""
     if isinstance(x, list) or isinstance(x, Shape) and x.kind == "list":

@@ -25,6 +25,7 @@ from ..errors import SourceADError
 from ..ir import primitives as P
 from ..ir.core import Const, Op, Var
 from .builtin_calls import BUILTINS, Builtins
+from . import numpy_sugar
 from .heap import PART, Ref
 from .memory import view_kind
 from .scope import is_static
@@ -336,9 +337,37 @@ class Calls:
     def primitive(self, callee, node):
         lw = self.lw
         obj = callee.obj
+        if obj in numpy_sugar.SUGAR:
+            args, kwargs = self.arguments(node, keep_tuples=True)
+            made = numpy_sugar.rewrite(obj, args, kwargs)
+            if made is not None:
+                return self.sugar(made, args, node)
+            if variadic(obj) is None:
+                args = [v if isinstance(v, (Ref, Static)) else lw.operand(v, node) for v in args]
+            return self.primitive_of(callee, args, kwargs, node)
         var = variadic(obj)
         opaque = var is None and P.lookup(obj) is None and not is_user_function(obj)
-        args, kwargs = self.arguments(node, keep_tuples=var is not None, spread=opaque)
+        listed = obj in numpy_sugar.ONE_ARRAY and bool(node.args) and \
+            isinstance(node.args[0], (gast.List, gast.Tuple))
+        args, kwargs = self.arguments(node, keep_tuples=var is not None or listed,
+                                      spread=opaque)
+        if listed and var is None:
+            # np.linalg.norm([a, b]): NumPy makes an array of the list first
+            args = [self.nested_array(args[0], node)] + \
+                [v if isinstance(v, (Ref, Static, Spread)) else lw.operand(v, node)
+                 for v in args[1:]]
+        return self.primitive_of(callee, args, kwargs, node)
+
+    def primitive_of(self, callee, args, kwargs, node):
+        """A call of the function `callee` (a Static) with these lowered arguments: its
+        primitive, a view, a call of one of the user's functions, or a call as it is."""
+        lw = self.lw
+        obj = callee.obj
+        var = variadic(obj)
+        if obj is np.einsum and args and not isinstance(args[0], Const):
+            made = numpy_sugar.einsum_interleaved(args, kwargs)   # (A, [0, 1], B, [1, 2])
+            if made is not None:
+                _, args, kwargs = made
         kwargs = {k: lw.operand(v, node) for k, v in kwargs.items()}
         if obj in (np.full, np.full_like) and len(args) > 1 and self.discrete(kwargs):
             # an integer or boolean array of the value: rounded, no derivative
@@ -374,6 +403,32 @@ class Calls:
         op.outs[0].hint = getattr(obj, "__name__", "result")
         self.b.append(op)
         return op.out
+
+    def sugar(self, made, args, node):
+        """What numpy_sugar.rewrite gives, lowered."""
+        lw, emit = self.lw, self.b.emit
+        if made[0] == "select":   # the first condition that holds picks: nested wheres
+            _, conds, choices, default = made
+            out = lw.operand(default, node)
+            for c, v in reversed(list(zip(conds, choices))):
+                out = emit(np.where, [lw.operand(c, node), lw.operand(v, node), out])
+            return out
+        if made[0] == "moveaxis":   # np.rollaxis(a, axis, start)
+            _, axis, start = made
+            base = args[0]
+            nd = self.mem.dims.ndim(lw.operand(base, node))
+            if nd is None and (axis < 0 or start < 0):
+                lw.refuse(node, "np.rollaxis with negative axes of an array whose number "
+                          "of dimensions is not known here", "use np.moveaxis")
+            axis, start = axis % nd if axis < 0 else axis, start + nd if start < 0 else start
+            if axis < start:
+                start -= 1
+            return self.mem.view(base, np.moveaxis, [Const(axis), Const(start)], {}, None,
+                                 node, "view") if isinstance(base, (Ref, Var)) else \
+                emit(np.moveaxis, [lw.operand(base, node), Const(axis), Const(start)])
+        fn, new_args, new_kwargs = made
+        call = Static(fn, P.qualified_name(fn))
+        return self.primitive_of(call, new_args, new_kwargs, node)
 
     def discrete(self, kwargs):
         """Whether a call's dtype= names an integer or boolean type."""
@@ -445,6 +500,8 @@ class Calls:
             if len(args) != 1 or kwargs:
                 lw.refuse(node, "astype with options", "write x.astype(dtype)")
             dtype = args[0]
+            if isinstance(dtype, Const) and isinstance(dtype.value, str):
+                dtype = Static(dtype.value, repr(dtype.value))   # x.astype("float64")
             if not isinstance(dtype, Static):
                 lw.refuse(node, "astype to a dtype computed at run time",
                           "name the type: x.astype(float), x.astype(np.float32)")
@@ -452,6 +509,8 @@ class Calls:
                 floating = np.dtype(dtype.obj).kind in "fc"
             except TypeError:
                 lw.refuse(node, f"astype to {dtype.text}", "name a NumPy dtype or float")
+            if isinstance(dtype.obj, str):
+                dtype = Const(dtype.obj)
             loaded = lw.operand(dtype, node)
             # to integers or booleans: a step function, with no derivative
             fn = runtime.astype if floating else runtime.astype_discrete

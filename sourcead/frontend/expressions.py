@@ -7,6 +7,7 @@ import operator
 import types
 
 import gast
+import numpy as np
 
 from .. import runtime
 from ..ir import primitives as P
@@ -150,6 +151,23 @@ class Expressions:
             return self.builder.emit(ARRAY_ATTRIBUTES[attr], [self.operand(base, node)])
         return BoundMethod(base, attr)
 
+    def concatenator(self, which, index, node):
+        """np.r_[a, b, 2.0] as np.concatenate of them as 1-d arrays at least; np.c_[a, b]
+        as np.column_stack (1-d arrays as columns, 2-d ones joined along their last
+        axis)."""
+        items = list(index.items) if isinstance(index, TupleValue) and \
+            not isinstance(index, ListValue) else [index]
+        if any(isinstance(i, Const) and not isinstance(i.value, (int, float)) for i in items):
+            self.refuse(node, "np.r_ or np.c_ with slices or options",
+                        "write np.concatenate, np.arange or np.column_stack")
+        call = self.calls
+        if which is np.r_:
+            parts = [self.builder.emit(np.atleast_1d, [self.operand(i, node)]) for i in items]
+            return call.primitive_of(Static(np.concatenate, "np.concatenate"),
+                                     [TupleValue(parts)], {}, node)
+        return call.primitive_of(Static(np.column_stack, "np.column_stack"),
+                                 [TupleValue([self.operand(i, node) for i in items])], {}, node)
+
     def record_attribute(self, base, attr, node):
         """`p.w` of a named tuple or dataclass: the field's value; `p.norm` of a method of
         its class: a method of the record (its function, given the record first)."""
@@ -164,6 +182,8 @@ class Expressions:
 
     def expr_Subscript(self, node):
         base, index = self.values([node.value, node.slice])
+        if isinstance(base, Static) and (base.obj is np.r_ or base.obj is np.c_):
+            return self.concatenator(base.obj, index, node)
         if isinstance(base, RecordValue) and not base.is_tuple:
             self.refuse(node, f"indexing a {base.cls.__name__}, a dataclass",
                         "read its fields by name")

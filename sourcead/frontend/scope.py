@@ -10,6 +10,8 @@ so that generated code sees the module's state as the user's function would.
 import builtins
 import types
 
+import numpy as np
+
 import gast
 
 from ..errors import NameResolutionError
@@ -20,7 +22,8 @@ from .values import Static, ident_of
 def is_static(obj):
     """Whether `obj` is resolved while lowering (a module, a class, a callable, an
     object of one of the user's classes, whose methods are the user's functions)."""
-    return isinstance(obj, (types.ModuleType, type)) or callable(obj) or is_user_object(obj)
+    return isinstance(obj, (types.ModuleType, type)) or callable(obj) or is_user_object(obj) \
+        or obj is np.r_ or obj is np.c_
 
 
 def is_user_object(obj):

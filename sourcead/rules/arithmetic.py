@@ -74,24 +74,27 @@ def _(dx, ans, x):
 # d(x ** y)/dy = x ** y log(x), taken as 0 where x = 0 (log(x + (x == 0)), not log(x),
 # there: the limit of x ** y log(x) as x -> 0+ for y > 0). A constant base folds to a
 # float, which keeps the type of the other operand (np.where would give a float64 array).
+# The x-derivative y * x**(y - 1) is 0 where y == 0 (x**0 is 1 everywhere; at x == 0 the
+# formula would give 0 * inf): the exponent is y - 1 + (y == 0) there, which folds away
+# for a constant y.
 @vjp_rule(operator.pow, np.power)
 def _(g, ans, x, y):
-    return g * y * x ** (y - 1), g * ans * np.log(x + (x == 0))
+    return g * y * x ** (y - 1 + (y == 0)), g * ans * np.log(x + (x == 0))
 
 
 @jvp_rule(operator.pow, np.power)
 def _(dx, dy, ans, x, y):
-    return dx * y * x ** (y - 1) + dy * ans * np.log(x + (x == 0))
+    return dx * y * x ** (y - 1 + (y == 0)) + dy * ans * np.log(x + (x == 0))
 
 
 @vjp_rule(math.pow)
 def _(g, ans, x, y):
-    return g * y * x ** (y - 1), g * ans * math.log(np.where(x == 0, 1.0, x))
+    return g * y * x ** (y - 1 + (y == 0)), g * ans * math.log(np.where(x == 0, 1.0, x))
 
 
 @jvp_rule(math.pow)
 def _(dx, dy, ans, x, y):
-    return dx * y * x ** (y - 1) + dy * ans * math.log(np.where(x == 0, 1.0, x))
+    return dx * y * x ** (y - 1 + (y == 0)) + dy * ans * math.log(np.where(x == 0, 1.0, x))
 
 
 @vjp_rule(np.float_power)

@@ -17,7 +17,7 @@ from ..runtime import (column_stack_part, concatenate_part, diag_adjoint, diagon
                        diff_adjoint, hstack_part, interp_adjoint, interp_slope, interp_tangent,
                        pad_adjoint, pad_linear_mode, rearrangement_adjoint, repeat_adjoint,
                        stack_part, take_adjoint, take_along_axis_adjoint, tile_adjoint,
-                       vstack_part, zeros_like, broadcast_like)
+                       vstack_part, zeros_like, broadcast_like, partition_order)
 from .registry import jvp_rule, vjp_rule
 from .variadic import (Variadic, constant_sequences, per_output_jvp, per_output_vjp,
                        variadic_jvp, variadic_vjp)
@@ -414,6 +414,23 @@ def _(da, ans, a, axis=-1, kind=None, order=None, stable=None):
     if axis is None:
         return np.ravel(da)[np.argsort(a, None)]
     return np.take_along_axis(da, np.argsort(a, axis), axis)
+
+
+# np.partition permutes too: the order it gave is found from its result (partition_order)
+@vjp_rule(np.partition, zero="first", shape=_sorted_shape)
+def _(g, ans, a, kth=None, axis=-1, kind="introselect", order=None):
+    where = partition_order(a, ans, axis)
+    if axis is None:
+        return np.reshape(np.take_along_axis(g, np.argsort(where), 0), np.shape(a))
+    return np.take_along_axis(g, np.argsort(where, axis=axis), axis)
+
+
+@jvp_rule(np.partition, zero="first", shape=_sorted_shape)
+def _(da, ans, a, kth=None, axis=-1, kind="introselect", order=None):
+    where = partition_order(a, ans, axis)
+    if axis is None:
+        return np.take_along_axis(np.ravel(da), where, 0)
+    return np.take_along_axis(da, where, axis)
 
 
 # --- interpolation and ranges -------------------------------------------------------------
