@@ -4,6 +4,7 @@ kink), its minimizer, and a fixed-seed run of generated programs through sourcea
 
 import ast
 import json
+import math
 
 import numpy as np
 import pytest
@@ -178,6 +179,21 @@ def test_a_kink_is_skipped_not_counted(tmp_path):
     # a kink further away than the steps is no reason to skip
     r = check(program(kinked(1e-2), [("x", (3,))]), str(tmp_path))
     assert r.outcome == "correct" and r.skipped == 0 and r.compared == 2 * (3 + 1)
+
+
+def test_a_jump_only_the_exact_point_takes_is_skipped():
+    # seed 932715: `mean(row[::-1]) < mean(row)` compares two roundings of one value, so
+    # the branch the point takes may be one its neighbours never do; their differences
+    # agree with each other, and with neither derivative
+    from sourcead.fuzz.check import _difference
+
+    def jumps(t):
+        return 2.0 * t + (5.0 if t == 0 else 0.0)
+    assert _difference(jumps, jumps(0.0), 1e-4)[0] is None
+    smooth = _difference(lambda t: math.exp(t) + 3.0, 4.0, 1e-4)
+    assert smooth[0] == pytest.approx(1.0)
+    near = _difference(lambda t: math.sin(3 * t) * 40.0, 0.0, 1e-4)
+    assert near[0] == pytest.approx(120.0)
 
 
 def test_refusals_are_located_and_classified(tmp_path):

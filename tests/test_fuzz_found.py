@@ -669,3 +669,25 @@ def test_found_append_of_a_sum_over_a_generator():
     W = np.arange(6.0).reshape(2, 3) / 5
     assert sad.value_and_grad(f)(w, x, W)[0] == pytest.approx(f(w, x, W))
     sad.check_grads(f, (w, x, W))
+
+
+def s934839_rows_of_a_list_after_the_array_is_copied(B):
+    # the general (unspecialised) jvp copied B before the loop so as to write into it, but
+    # the rows in `feats` were views of B taken before: they no longer followed its writes
+    feats = [row for row in B]
+    for item in feats:
+        for j in range(3):
+            B[:, j] = item[:2]
+    B -= 0.4
+    return B.mean()
+
+
+def test_found_rows_of_a_list_follow_the_array_they_view():
+    f = s934839_rows_of_a_list_after_the_array_is_copied
+    B = np.arange(6.0).reshape(2, 3) / 7 + 0.1
+    want = f(B.copy())
+    jv = sad.jvp(f)
+    assert jv(B.copy(), np.ones_like(B))[0] == pytest.approx(want)
+    assert jv._function()(B.copy(), np.ones_like(B))[0] == pytest.approx(want)   # general
+    assert sad.value_and_grad(f)(B.copy())[0] == pytest.approx(want)
+    sad.check_grads(f, (B.copy(),))

@@ -163,12 +163,20 @@ def _shifted(args, i, index, t):
 def _difference(fun, f0, h):
     """The Richardson estimate of fun'(0) from central differences at h and h/2, and the
     rounding noise of those; the estimate is None where they disagree (not smooth)."""
-    d1 = (fun(h) - fun(-h)) / (2 * h)
-    d2 = (fun(h / 2) - fun(-h / 2)) / h
+    plus, minus, half_plus, half_minus = fun(h), fun(-h), fun(h / 2), fun(-h / 2)
+    d1 = (plus - minus) / (2 * h)
+    d2 = (half_plus - half_minus) / h
     noise = 1e-13 * (1.0 + abs(f0)) / h
     if not (math.isfinite(d1) and math.isfinite(d2)):
         return None, noise
     if abs(d1 - d2) > KINK_RTOL * (1.0 + abs(d2)) + 4 * noise:
+        return None, noise
+    # f itself at 0 must lie on the curve through its neighbours: a branch that only the
+    # exact point takes (a test comparing two roundings of one value) is a jump there,
+    # which differences that never evaluate 0 do not see. For a smooth f the midpoint of
+    # f(+-h/2) misses f(0) by a sixth of how much f(+-h)'s midpoint misses it more.
+    curvature = abs(plus + minus - half_plus - half_minus)
+    if abs((half_plus + half_minus) / 2 - f0) > curvature / 3 + 1e-9 * (1.0 + abs(f0)):
         return None, noise
     return float((4 * d2 - d1) / 3), noise
 

@@ -29,6 +29,7 @@ from .. import runtime
 from ..ir import primitives as P
 from ..ad.tape import TAPE_PUSH
 from ..ir.core import Const, If, Loop, Op, Var, walk_stmts
+from .simplify import kept_identities
 
 _MAKERS = (runtime.zeros_like, runtime.fresh_array, runtime.added_at, runtime.add_at, np.copy,
            runtime.set_item, runtime.zeroed_at, runtime.appended, np.zeros, np.ones, np.empty, np.full,
@@ -78,6 +79,7 @@ class _Planner:
 
     def run(self):
         fn = self.fn
+        self.identities = kept_identities(fn)
         for p in fn.params:
             self.defs[p] = ("param",)
         swept = False
@@ -187,7 +189,11 @@ class _Planner:
             return all(p[0] for p in parts), all(p[1] for p in parts)
         s, k = d[1], d[2]
         init, body = self.sole_fresh(s.inits[k]), self.sole_fresh(s.body.results[k])
-        if body[0] and not init[0] and self.may_copy and (id(s), k) not in self.copied:
+        param = s.body.params[len(s.body.params) - len(s.inits) + k]
+        if body[0] and not init[0] and self.may_copy and (id(s), k) not in self.copied and \
+                param not in self.identities and s.inits[k] not in self.identities:
+            # (not an array whose identity a refresh asks about: views of it taken before
+            # the loop, in a list, say, would no longer be views of the copy)
             self.copied.add((id(s), k))
             self.copy_init(s, k)
             init = (True, self.is_array(s.inits[k]))

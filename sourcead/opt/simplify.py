@@ -61,7 +61,7 @@ def simplify(fn):
             break
         scalar_atoms = new
     simplifier = _Simplifier(Shapes(scalar_atoms))
-    simplifier.kept = _identities(fn)
+    simplifier.kept = kept_identities(fn)
     simplifier.run(fn)
     return fn
 
@@ -76,7 +76,7 @@ _IDENTITY_OPERANDS = {runtime.appended: (1,), runtime.refreshed: (1,),
 _ASKERS = (runtime.refreshed, runtime.written_through, runtime.reseated)
 
 
-def _identities(fn):
+def kept_identities(fn):
     """The values whose identity a `refreshed`, `written_through` or `reseated` in `fn`
     may ask about (none without one):
     what is put into lists and tuples, the arrays written, and what flows into them
