@@ -222,7 +222,7 @@ def test_identities_a_refresh_asks_about_are_kept_by_the_simplifier(monkeypatch)
     # writing one item changes them all
     import sys
     simplify = sys.modules["sourcead.opt.simplify"]
-    monkeypatch.setattr(simplify, "_identities", lambda fn: frozenset())
+    monkeypatch.setattr(simplify, "kept_identities", lambda fn: frozenset())
     A = np.random.default_rng(0).normal(size=(3, 3))
     sad.clear_cache()
     try:

@@ -233,7 +233,7 @@ class _Simplifier:
                 return Zero(likes)
         return _DEFER
 
-    kept = frozenset()   # values that must stay the arrays they are (see _identities)
+    kept = frozenset()   # values that must stay the arrays they are (see kept_identities)
 
     def rewrite(self, op):
         prim, args = op.prim, op.args
