@@ -911,6 +911,17 @@ def stack_part(g, axis, k, shape):
     return np.reshape(np.take(g, k, axis=axis), shape)
 
 
+def stack_part_adjoint(c, g, axis, k):
+    """The adjoint of `g` in `stack_part(g, axis, k, shape)`: `c` put back as the k-th
+    slice along `axis` of zeros shaped like g (second derivatives through np.array and
+    np.stack)."""
+    out = np.zeros(np.shape(g), dtype=np.result_type(c, g))
+    index = [slice(None)] * np.ndim(g)
+    index[axis] = k
+    out[tuple(index)] = np.reshape(c, np.shape(out[tuple(index)]))
+    return out
+
+
 def hstack_part(g, k, *shapes):
     """The adjoint of the `k`-th array in `np.hstack(arrays)`, the arrays of `shapes`."""
     axis = 0 if len(shapes[0]) <= 1 else 1     # 1-D arrays (and numbers) join along axis 0

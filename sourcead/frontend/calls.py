@@ -37,6 +37,10 @@ from .values import (BoundMethod, DictValue, ListValue, LocalFunction, PartialVa
 # rules.variadic: each maps the callable to `(args, kwargs) -> (callable, args, kwargs)`
 # (a tuple or list still a TupleValue), or None to leave the call as written.
 VARIADIC_CALLS = {}
+# sourcead's own functions that make derivative objects: called in a function sourcead
+# differentiates, of a function known there, they are made while lowering
+DERIVATIVE_MAKERS = ("grad", "value_and_grad", "jacrev", "jacfwd", "hessian", "hvp", "jvp",
+                     "vjp")
 
 # Array attributes and methods, by the NumPy functions that compute them.
 ARRAY_ATTRIBUTES = {"T": np.transpose, "shape": np.shape, "ndim": np.ndim, "size": np.size}
@@ -144,6 +148,11 @@ class Calls:
         if not isinstance(callee, Static):
             return self.call_object(callee, node)
         obj = callee.obj
+        if getattr(obj, "__module__", None) == "sourcead.api" and \
+                getattr(obj, "__name__", "") in DERIVATIVE_MAKERS:
+            made = self.derivative_made_here(callee, node)
+            if made is not None:
+                return made
         if obj is functools.partial:
             args, kwargs = self.arguments(node, keep_tuples=True)
             if not args or not (isinstance(args[0], LocalFunction) or
@@ -216,6 +225,30 @@ class Calls:
                 value = lw.operand(lw.expr(node.args[0]), node)
                 return self.b.emit(runtime.astype_discrete, [value, lw.operand(dtype, node)])
         return self.primitive(callee, node)
+
+    def derivative_made_here(self, callee, node):
+        """`sad.grad(g)` (or jacrev, hvp...) of a function known here, in the body: made
+        now, a derivative object whose calls are lowered as calls of its generated code,
+        which is differentiated like any callee. None where its arguments are not all
+        known while lowering."""
+        args, kwargs = self.arguments(node, keep_tuples=True)
+        values = list(args) + list(kwargs.values())
+        if not values or not all(isinstance(v, (Static, Const)) for v in values) or \
+                isinstance(args[0], Static) and not callable(args[0].obj):
+            return None
+
+        def plain(v):
+            return v.obj if isinstance(v, Static) else v.value
+        try:
+            made = callee.obj(*[plain(a) for a in args],
+                              **{k: plain(v) for k, v in kwargs.items()})
+        except (TypeError, ValueError) as e:
+            self.lw.refuse(node, f"this call of {callee.text}: {e}")
+        from .. import calls as derivative_calls
+        derivative_calls.register([made])
+        text = "_".join(p for p in (callee.obj.__name__, getattr(args[0].obj, "__name__", ""))
+                        if p) if isinstance(args[0], Static) else callee.obj.__name__
+        return Static(made, text)
 
     @staticmethod
     def is_users(obj):

@@ -416,6 +416,28 @@ def _(da, ans, a, axis=-1, kind=None, order=None, stable=None):
     return np.take_along_axis(da, np.argsort(a, axis), axis)
 
 
+# The adjoint pieces of np.stack (and np.array of several values) are linear in the
+# cotangent: their own rules, for derivatives of derivatives.
+@vjp_rule(runtime.stack_part, zero="first")
+def _(c, ans, g, axis=None, k=None, shape=None):
+    return runtime.stack_part_adjoint(c, g, axis, k)
+
+
+@jvp_rule(runtime.stack_part, zero="first")
+def _(dg, ans, g, axis=None, k=None, shape=None):
+    return runtime.stack_part(dg, axis, k, shape)
+
+
+@vjp_rule(runtime.stack_part_adjoint, zero="first")
+def _(h, ans, c, g=None, axis=None, k=None):
+    return runtime.stack_part(h, axis, k, np.shape(c))
+
+
+@jvp_rule(runtime.stack_part_adjoint, zero="first")
+def _(dc, ans, c, g=None, axis=None, k=None):
+    return runtime.stack_part_adjoint(dc, g, axis, k)
+
+
 # np.partition permutes too: the order it gave is found from its result (partition_order)
 @vjp_rule(np.partition, zero="first", shape=_sorted_shape)
 def _(g, ans, a, kth=None, axis=-1, kind="introselect", order=None):

@@ -72,6 +72,22 @@ class Variadic:
         self.templates = {}      # "vjp" / "jvp" -> the rule written for a tuple `xs`
         self.by_arity = {}
         VARIADIC_CALLS[fn] = self
+        if call is not fn and start is None:
+            # generated code's own spelling (`sad_rt.array(a, b)`), read again when a
+            # derivative is differentiated: the same primitive
+            VARIADIC_CALLS.setdefault(call, self.spelled)
+
+    def spelled(self, args, kwargs):
+        """The frontend's question for a call of `call(*arrays, **after)`."""
+        if set(kwargs) - self.keywords:
+            return None
+        items = [_constant(item) for item in args]
+        if not items or any(item is None for item in items):
+            return None
+        kwargs = dict(kwargs)
+        for name, value in self.defaults.items():
+            kwargs.setdefault(name, Const(value))
+        return self.primitive(len(items)), items, kwargs
 
     def primitive(self, n):
         """The callable of the primitive for `n` arrays (made, with its rules, on first use)."""
