@@ -691,3 +691,31 @@ def test_found_rows_of_a_list_follow_the_array_they_view():
     assert jv._function()(B.copy(), np.ones_like(B))[0] == pytest.approx(want)   # general
     assert sad.value_and_grad(f)(B.copy())[0] == pytest.approx(want)
     sad.check_grads(f, (B.copy(),))
+
+
+MODULE_OFFSET = np.array([0.2, 0.2, 0.5])
+
+
+def _halve_in_place(u, n):
+    u /= u ** 2
+    return u
+
+
+def s944435_module_array_chosen_by_a_conditional_expression(W, c):
+    # `X if c else MODULE_OFFSET` may give the module's array, which the helper writes
+    # into: the join kept no trace of it, and the derivative did not change it while f did
+    res = _halve_in_place(W.sum(axis=1) if c < -0.6 else MODULE_OFFSET, 1)
+    return np.max(res)
+
+
+def test_found_module_array_through_a_conditional_expression_is_not_written():
+    f = s944435_module_array_chosen_by_a_conditional_expression
+    W = np.arange(9.0).reshape(3, 3) / 7 + 0.1
+    with pytest.raises(NotImplementedError, match="array of the module"):
+        sad.value_and_grad(f)(W, 0.0)
+    with pytest.raises(NotImplementedError, match="array of the module"):
+        sad.jvp(f, wrt=0)(W, 0.0, np.ones_like(W))
+    assert np.array_equal(MODULE_OFFSET, [0.2, 0.2, 0.5])
+    # the other way the expression goes writes into a new array: fine
+    sad.check_grads(f, (W, -1.0), wrt=0)
+    assert sad.value_and_grad(f)(W, -1.0)[0] == pytest.approx(f(W, -1.0))

@@ -138,7 +138,11 @@ class Join:
             return a
         if isinstance(a, (DictValue, TupleValue)) or isinstance(b, (DictValue, TupleValue)):
             return self.container(a, b, hint, holder)
-        if isinstance(a, (Var, Const)) and isinstance(b, (Var, Const)):
+        # (an array of the module on either side: what the join gives may be that array,
+        # never written into, `u = X if c else OFFSET; u /= 2` included: the two are
+        # kept apart, as for arrays names hold)
+        outside = any(isinstance(x, Var) and self.mem.is_external(x) for x in (a, b))
+        if isinstance(a, (Var, Const)) and isinstance(b, (Var, Const)) and not outside:
             out = self.phi(a, b, hint)   # a value in either branch
             return self.as_ref(None, out, hint) if holder is not None else out
         if isinstance(a, (Ref, Var, Const)) and isinstance(b, (Ref, Var, Const)):
@@ -153,7 +157,8 @@ class Join:
         object."""
         if isinstance(value, Ref):
             return value
-        obj = Obj(self.mem.kind_of(value), hint, holds=self.mem.holds_items(value))
+        obj = Obj(self.mem.kind_of(value), hint, holds=self.mem.holds_items(value),
+                  external=self.mem.is_external(value) if isinstance(value, Var) else False)
         for state in ([self.sides[k][1]] if k is not None else [s[1] for s in self.sides]):
             state.heap[obj] = value
         return Ref([Alt(TRUE, obj)], hint)
