@@ -101,7 +101,36 @@ class _DerivativeCall:
         function = self.obj._lowered_function()
         if function is None:
             return None
-        return function, list(args), dict(kwargs)
+        return function, *_with_defaults(self.obj, list(args), dict(kwargs))
+
+
+def _with_defaults(obj, args, kwargs):
+    """A derivative's call as its code takes it: the differentiated function's parameters
+    left out at their defaults (`sad.grad(loss)(w)` of `def loss(w, *, lam=0.1)`), the
+    tangents or the vector of a jvp or hvp after them."""
+    import inspect
+    fn = getattr(obj, "fn", None)
+    kind = getattr(obj, "kind", None)
+    if not inspect.isfunction(fn) or kind not in ("grad", "value_and_grad", "jvp", "hvp",
+                                                  "hessian", "jacrev", "jacfwd"):
+        return args, kwargs
+    extra = len(getattr(obj, "wrt", ())) if kind == "jvp" else 1 if kind == "hvp" else 0
+    head, tail = (args[:len(args) - extra], args[len(args) - extra:]) if extra else (args, [])
+    try:
+        bound = inspect.signature(fn, follow_wrapped=False).bind(*head, **kwargs)
+    except TypeError:
+        return args, kwargs   # (the call says what is wrong)
+    params = inspect.signature(fn, follow_wrapped=False).parameters
+    out = []
+    for name, p in params.items():
+        if name in bound.arguments:
+            out.append(bound.arguments[name])
+        elif p.default is not inspect.Parameter.empty and \
+                (p.default is None or isinstance(p.default, (bool, int, float, str))):
+            out.append(Const(p.default))
+        else:
+            return args, kwargs
+    return out + list(tail), {}
 
 
 def register(objs):

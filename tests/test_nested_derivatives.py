@@ -95,3 +95,16 @@ def test_second_order_through_array_and_stack():
     numeric = np.array([(grad(X + eps * e) - grad(X - eps * e)) / (2 * eps) for e in np.eye(3)])
     np.testing.assert_allclose(H, numeric, rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(sad.hvp(through_array_and_stack)(X, X), H @ X, rtol=1e-10)
+
+
+def ridge(w, *, lam=0.1):
+    return np.sum((w - 1.0) ** 2) + lam * np.sum(w ** 4)
+
+
+def penalty_with_a_default(w):
+    # the inner gradient's code takes every parameter of ridge: lam at its default
+    return ridge(w) + 0.1 * np.sum(sad.grad(ridge)(w) ** 2) + np.sum(sad.jvp(ridge)(w, w)[1])
+
+
+def test_inner_derivatives_of_functions_with_defaults():
+    sad.check_grads(penalty_with_a_default, (X,))
