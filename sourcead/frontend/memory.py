@@ -80,6 +80,7 @@ class Memory(Views, Writes):
         # shows that nothing is written into either (carry.Head): never unshared;
         # object -> the holder it stands in for
         self.stand_ins = {}
+        self.outside = {}   # Var -> `external` of what it may be (a join of branches)
         self.kinds = {}      # Var -> ARRAY, VALUE, LIST or UNKNOWN
         self.containers = {}  # Var -> whether it may hold arrays others hold (holds_items)
         self.copies = {}     # (object, version, step) -> (step, the copy it made, if one)
@@ -111,6 +112,8 @@ class Memory(Views, Writes):
         """Whether `v` is an object from outside the function: "state" (a global, a
         closure's variable, an attribute of an object), "made" (what a function of
         another library made, which may be one of those), or False."""
+        if v in self.outside:
+            return self.outside[v]
         op = self.b.defs.get(v)
         if op is None:
             return False

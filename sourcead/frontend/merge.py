@@ -138,12 +138,14 @@ class Join:
             return a
         if isinstance(a, (DictValue, TupleValue)) or isinstance(b, (DictValue, TupleValue)):
             return self.container(a, b, hint, holder)
-        # (an array of the module on either side: what the join gives may be that array,
-        # never written into, `u = X if c else OFFSET; u /= 2` included: the two are
-        # kept apart, as for arrays names hold)
-        outside = any(isinstance(x, Var) and self.mem.is_external(x) for x in (a, b))
-        if isinstance(a, (Var, Const)) and isinstance(b, (Var, Const)) and not outside:
+        if isinstance(a, (Var, Const)) and isinstance(b, (Var, Const)):
             out = self.phi(a, b, hint)   # a value in either branch
+            # (an array of the module on either side: what the join gives may be that
+            # array, which is never written into, `u = X if c else OFFSET; u /= 2`)
+            outside = next((e for e in (self.mem.is_external(x) for x in (a, b)
+                                        if isinstance(x, Var)) if e), False)
+            if outside and isinstance(out, Var):
+                self.mem.outside[out] = outside
             return self.as_ref(None, out, hint) if holder is not None else out
         if isinstance(a, (Ref, Var, Const)) and isinstance(b, (Ref, Var, Const)):
             return self.ref(self.as_ref(0, a, hint), self.as_ref(1, b, hint), hint, holder)
