@@ -720,3 +720,46 @@ def test_found_module_array_through_a_conditional_expression_is_not_written():
     # tell which it holds: refused there too, when the derivative runs)
     with pytest.raises(NotImplementedError, match="array of the module"):
         sad.value_and_grad(f)(W, -1.0)
+
+
+def s961545_names_swapped_after_a_break_test(b, v):
+    # the branch that the break's flag guards joined `acc`'s two possible arrays into one
+    # object standing in for only the first: the second iteration's `acc += c` (acc is
+    # the caller's v by then) was lost
+    c = np.array(v)
+
+    def g(u):
+        acc = np.zeros((3,))
+        for i in range(2):
+            acc += c
+            if b >= 1.0:
+                break
+            u, acc = (acc, u)
+    g(v)
+    return np.mean(v) * 2.0 + np.sum(c)
+
+
+def s960832_an_index_array_read_before_a_write_through_a_list(y, idx):
+    # `z = y[idx]` is a copy where idx is an index array (np.array([...]) made here, or
+    # given); a write into y through an item of a list re-read z from the new y
+    hs = []
+    for k in range(2):
+        hs.append(y)
+    z = y[np.array([0, 1, 2, 3])] + y[idx]
+    h = hs[0]
+    h[z > 0.1] = 0.7
+    return np.sum(z) + np.sum(h)
+
+
+def test_found_swaps_after_a_break_test_and_index_arrays_before_a_write_through_a_list():
+    v = np.array([0.3, -0.5, 0.9])
+    f = s961545_names_swapped_after_a_break_test
+    for b in (0.0, 2.0):
+        assert sad.value_and_grad(f, wrt=1)(b, v.copy())[0] == pytest.approx(f(b, v.copy()))
+        sad.check_grads(f, (b, v.copy()), wrt=1)
+    g = s960832_an_index_array_read_before_a_write_through_a_list
+    y = np.array([0.3, -0.5, 0.9, 0.07])
+    for idx in (np.array([3, 2, 1, 0]), slice(0, 4)):
+        assert sad.value_and_grad(g)(y.copy(), idx)[0] == pytest.approx(g(y.copy(), idx))
+        assert sad.jvp(g)(y.copy(), idx, np.ones(4))[0] == pytest.approx(g(y.copy(), idx))
+        sad.check_grads(g, (y.copy(), idx), wrt=0)

@@ -317,15 +317,14 @@ class Memory(Views, Writes):
             alike = {(h, False) for h in group}
             own = [a for a in ref.alts if not a.path and holders[a.obj] == alike and
                    not a.obj.external]
-            if len(own) < 2:
-                continue
+            if len(own) < 2 or len({self.stand_ins.get(a.obj) for a in own}) > 1:
+                continue   # (objects standing in for different arrays stay apart)
             kinds = {a.obj.kind for a in own}
             obj = Obj(kinds.pop() if len(kinds) == 1 else UNKNOWN, ref.hint or "t",
                       discrete=all(a.obj.discrete for a in own),
                       holds=any(self.may_hold_items(a.obj) for a in own))
-            for a in own:
-                if a.obj in self.stand_ins:
-                    self.stand_ins[obj] = self.stand_ins[a.obj]
+            if own[0].obj in self.stand_ins:
+                self.stand_ins[obj] = self.stand_ins[own[0].obj]
             self.hold_as_one(obj, ref, own, group, node)
         self.coalesce_numbers(node)
 

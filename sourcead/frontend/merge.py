@@ -191,8 +191,12 @@ class Join:
 
     def ref(self, ra, rb, hint, holder):
         (_, s1, _), (_, s2, _) = self.sides
+        stands = {self.mem.stand_ins.get(a.obj) for a in ra.alts + rb.alts}
         if all(not a.path and self.exclusive(a.obj, s1, holder) for a in ra.alts) and \
-                all(not a.path and self.exclusive(a.obj, s2, holder) for a in rb.alts):
+                all(not a.path and self.exclusive(a.obj, s2, holder) for a in rb.alts) and \
+                len(stands) == 1:
+            # (objects standing in for different arrays stay apart: a write into one must
+            # reach what it stands for, and only that)
             # new values, seen by nothing else: one new object, whichever the run made
             kinds = {a.obj.kind for a in ra.alts + rb.alts}
             discrete = all(a.obj.discrete for a in ra.alts + rb.alts)

@@ -36,8 +36,11 @@ def index_view(index, defs, ints=()):
     op = defs.get(index) if isinstance(index, Var) else None
     if op is not None and op.prim.impl is slice:
         return VIEW
-    if op is not None and (op.prim is P.LIST or op.prim.impl in (np.array, runtime.array)):
-        return None   # a list or an array of indices: a copy
+    if op is not None and (op.prim is P.LIST or op.prim.impl in (np.array, runtime.array) or
+                           getattr(op.prim.impl, "fn", None) is runtime.array):
+        # a list or an array of indices (np.array([0, 2]): the primitive for that many
+        # items, which calls runtime.array): a copy
+        return None
     if op is not None and op.prim is P.TUPLE:
         kinds = [index_view(a, defs, ints) for a in op.args]
         if None in kinds:

@@ -116,6 +116,9 @@ class Writes:
                 if other is obj or other.kind in (VALUE, LIST) or self.may_hold_items(other) \
                         or seen is None or seen.line is None:
                     continue
+                # (what only the run decides about views of it, decided before it changes:
+                # `z = y[idx]` is a copy where idx is an index array)
+                self.resolve_holders_of(other, node)
                 before = self.state.heap[other]
                 self.where_held(other, lambda other=other, before=before: self.write_through(
                     obj, old, new, other, before, where), node)
