@@ -378,6 +378,8 @@ class Derivative:
         # arguments after them (names stay names)
         self._self = _NO_SELF
         self._bound = ((), {})
+        if is_user_object(fn) and inspect.isfunction(getattr(type(fn), "__call__", None)):
+            fn = fn.__call__   # an object of the user's with __call__ (a model): that method
         if inspect.ismethod(fn) and inspect.isfunction(fn.__func__):
             self._self, fn = fn.__self__, fn.__func__
             self._bound = ((self._self,), {})

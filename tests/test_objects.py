@@ -193,3 +193,43 @@ def test_partials():
     # a partial's positional arguments come first; wrt counts the arguments after them
     p = functools.partial(scaled_loss, w)
     assert sad.grad(p)(X[:3]) == pytest.approx(sad.grad(scaled_loss, wrt=1)(w, X[:3]))
+
+
+class _Elementwise:
+    """A callable object that compares elementwise and cannot be hashed (like an array)."""
+    __hash__ = None
+
+    def __init__(self, k):
+        self.k = k
+
+    def __eq__(self, other):
+        return np.array([True, False])
+
+    def __call__(self, x):
+        return np.sin(x) * self.k
+
+
+ELEMENTWISE = _Elementwise(3.0)
+
+
+def calls_an_elementwise_object(x):
+    return np.sum(ELEMENTWISE(x))
+
+
+def test_an_object_that_compares_elementwise_is_called():
+    sad.check_grads(calls_an_elementwise_object, (X,))
+
+
+class _Scaled:
+    def __init__(self, k):
+        self.k = k
+
+    def __call__(self, x):
+        return np.sin(x) * self.k
+
+
+def test_a_callable_object_is_differentiated_through_its_call_method():
+    assert sad.grad(lambda x: np.sum(ELEMENTWISE(x)))(X) == pytest.approx(3.0 * np.cos(X))
+    y, t = sad.jvp(_Scaled(3.0))(X, np.ones_like(X))
+    assert t == pytest.approx(3.0 * np.cos(X))
+    sad.check_grads(lambda x, m: np.sum(m(x)), (X, _Scaled(2.0)), wrt=0)

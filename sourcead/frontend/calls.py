@@ -28,7 +28,7 @@ from .builtin_calls import BUILTINS, Builtins
 from . import numpy_sugar
 from .heap import PART, Ref
 from .memory import view_kind
-from .scope import is_static
+from .scope import is_static, is_user_object
 from .source import named
 from .values import (BoundMethod, DictValue, ListValue, LocalFunction, PartialValue,
                      RecordValue, Static, TupleValue, flatten, record_fields)
@@ -81,6 +81,12 @@ def is_user_function(obj):
         return path is not None and not _in_standard_library(path)
     except TypeError:
         return False
+
+
+def _one_of(obj, functions):
+    """Whether `obj` is one of `functions` (by identity: an object of the user's may
+    compare equal to anything, or not be hashable)."""
+    return any(obj is f for f in functions)
 
 
 def owner_record(callee):
@@ -160,11 +166,11 @@ class Calls:
                 lw.refuse(node, "functools.partial of something other than a function of "
                           "yours", "write a def or a lambda that calls it")
             return PartialValue(args[0], args[1:], kwargs)
-        if obj in BUILTINS:
+        if _one_of(obj, BUILTINS):
             made = Builtins(self).call(obj, node)
             if made is not None:
                 return made
-        if obj in (sum, max, min) and not node.keywords:
+        if _one_of(obj, (sum, max, min)) and not node.keywords:
             folded = self.builtin_reduction(obj, node)
             if folded is not None:
                 return folded
@@ -183,6 +189,11 @@ class Calls:
         if P.lookup(obj) is None and is_user_function(obj):
             args, kwargs = self.arguments(node, keep_tuples=True)
             return self.user_call(named(obj), callee.text, args, kwargs, node)
+        if is_user_object(obj) and is_user_function(getattr(type(obj), "__call__", None)):
+            # an object of the user's called (a model with __call__): its __call__ method
+            owner = callee
+            obj = types.MethodType(type(obj).__call__, obj)
+            callee = Static(obj, f"{callee.text}.__call__", owner=owner)
         if isinstance(obj, types.MethodType) and is_user_function(obj.__func__):
             # a method of an object known here (`model.loss(x)`, `self.forward(x)`): its
             # function, with the object as its first argument (lowered here)
@@ -208,11 +219,11 @@ class Calls:
                           "pass the array's name")
             self.add_at(target, lw.operand(index, node), lw.operand(value, node), node)
             return Const(None)
-        if obj in IN_PLACE_FUNCTIONS or getattr(obj, "__name__", "") == "at" and \
+        if _one_of(obj, IN_PLACE_FUNCTIONS) or getattr(obj, "__name__", "") == "at" and \
                 isinstance(getattr(obj, "__self__", None), np.ufunc):
             lw.refuse(node, f"{callee.text}, which changes its argument in place",
                       "write the new values with an item assignment (y[idx] = v)")
-        if obj in (np.asarray, np.array) and len(node.args) == 1 and \
+        if _one_of(obj, (np.asarray, np.array)) and len(node.args) == 1 and \
                 [kw.arg for kw in node.keywords] == ["dtype"]:
             dtype = lw.expr(node.keywords[0].value)
             static = dtype.obj if isinstance(dtype, Static) else \
@@ -370,7 +381,7 @@ class Calls:
     def primitive(self, callee, node):
         lw = self.lw
         obj = callee.obj
-        if obj in numpy_sugar.SUGAR:
+        if _one_of(obj, numpy_sugar.SUGAR):
             args, kwargs = self.arguments(node, keep_tuples=True)
             made = numpy_sugar.rewrite(obj, args, kwargs)
             if made is not None:
@@ -380,7 +391,7 @@ class Calls:
             return self.primitive_of(callee, args, kwargs, node)
         var = variadic(obj)
         opaque = var is None and P.lookup(obj) is None and not is_user_function(obj)
-        listed = obj in numpy_sugar.ONE_ARRAY and bool(node.args) and \
+        listed = _one_of(obj, numpy_sugar.ONE_ARRAY) and bool(node.args) and \
             isinstance(node.args[0], (gast.List, gast.Tuple))
         args, kwargs = self.arguments(node, keep_tuples=var is not None or listed,
                                       spread=opaque)
@@ -402,13 +413,14 @@ class Calls:
             if made is not None:
                 _, args, kwargs = made
         kwargs = {k: lw.operand(v, node) for k, v in kwargs.items()}
-        if obj in (np.full, np.full_like) and len(args) > 1 and self.discrete(kwargs):
+        if _one_of(obj, (np.full, np.full_like)) and len(args) > 1 and self.discrete(kwargs):
             # an integer or boolean array of the value: rounded, no derivative
             args[1] = self.b.emit(runtime.stop_gradient, [lw.operand(args[1], node)])
         base = args[0] if args else None
         if var is not None:   # np.concatenate((a, b)): a primitive for two arrays
             given = [lw.operand(a, node) if isinstance(a, Ref) else a for a in args]
-            if given and isinstance(given[0], TupleValue) and obj not in (np.array, np.asarray):
+            if given and isinstance(given[0], TupleValue) and \
+                    not _one_of(obj, (np.array, np.asarray)):
                 given[0] = type(given[0])([self.nested_array(i, node) for i in given[0].items])
             obj, new_args, kwargs = var(given, kwargs) or (obj, given, kwargs)
             if not (new_args and given and new_args[0] is given[0]):
