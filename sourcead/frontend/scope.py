@@ -30,9 +30,11 @@ def is_user_object(obj):
     """An instance of a class the user wrote (not a library's, not a dataclass or named
     tuple: those are values made of their fields)."""
     cls = type(obj)
-    if cls.__module__ in ("builtins", "__builtin__") or \
-            cls.__module__.split(".")[0] in ("numpy", "sourcead") or \
-            isinstance(obj, tuple) or hasattr(cls, "__dataclass_fields__"):
+    module = cls.__dict__.get("__module__", getattr(cls, "__module__", None))
+    if not isinstance(module, str):   # (a C type's, on some versions: a descriptor)
+        return False
+    if module in ("builtins", "__builtin__") or module.split(".")[0] in ("numpy", "sourcead") \
+            or isinstance(obj, tuple) or hasattr(cls, "__dataclass_fields__"):
         return False
     return is_user_class(cls)
 
