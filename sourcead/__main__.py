@@ -109,7 +109,9 @@ def _rules(args):
     """List every primitive with its forward and reverse status, and count the NumPy
     functions that have both rules."""
     from .ir.primitives import all_primitives, qualified_name
+    from .ir.primitives import load_scipy_rules
     from .rules.registry import has_rules
+    load_scipy_rules()   # (SciPy's, where it is installed)
     from .rules.variadic import variadic_functions
     rows = []
     for prim in all_primitives():

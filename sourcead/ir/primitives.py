@@ -10,6 +10,7 @@ call resolves to, however the user imported it.
 import ast
 import math
 import operator
+import sys
 
 import numpy as np
 
@@ -91,11 +92,39 @@ _registry = {}
 
 
 def lookup(obj):
-    """The primitive registered for a Python callable, or None."""
+    """The primitive registered for a Python callable, or None. (SciPy's rules register
+    the first time one is looked up while SciPy is imported.)"""
     try:
-        return _registry.get(obj)
+        prim = _registry.get(obj)
     except TypeError:  # unhashable callables are never primitives
         return None
+    if prim is None and not _optional["scipy"] and "scipy" in sys.modules:
+        _optional["scipy"] = True
+        load_scipy_rules()
+        prim = _registry.get(obj)
+    return prim
+
+
+_optional = {"scipy": False}   # whether the rules of an optional library were loaded
+
+
+def load_scipy_rules():
+    """Register the rules for SciPy's functions (sourcead.rules.scipy_special) and have
+    generated code spell them `sad_special.<name>`; False where SciPy is missing."""
+    _optional["scipy"] = True
+    try:
+        from scipy import special
+    except ImportError:
+        return False
+    MODULE_ALIASES["scipy.special"] = "sad_special"
+    _SPELLED[special] = "sad_special"
+    from ..codegen import compile as codegen
+    codegen._HELPERS["sad_special"] = special
+    from ..rules import scipy_special  # noqa: F401  (registers them)
+    return True
+
+
+_SPELLED = {}   # a module whose functions generated code names by a prefix -> the prefix
 
 
 def qualified_name(obj):
@@ -108,6 +137,9 @@ def qualified_name(obj):
                 return f"{prefix}.{name}"
     if mod == "math" or getattr(math, name or "", None) is obj:
         return f"math.{name}"
+    for module, prefix in _SPELLED.items():   # scipy.special's ufuncs have no __module__
+        if name and getattr(module, name, None) is obj:
+            return f"{prefix}.{name}"
     if mod in ("sourcead.runtime", "sourcead.refresh", "sourcead.overlap"):
         # (refresh's and overlap's helpers are runtime's too)
         return f"sad_rt.{name}"
