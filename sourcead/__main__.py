@@ -111,7 +111,7 @@ def _rules(args):
     from .ir.primitives import all_primitives, qualified_name
     from .ir.primitives import load_scipy_rules
     from .rules.registry import has_rules
-    load_scipy_rules()   # (SciPy's, where it is installed)
+    load_scipy_rules(force_stats=True)   # (SciPy's, where it is installed)
     from .rules.variadic import variadic_functions
     rows = []
     for prim in all_primitives():

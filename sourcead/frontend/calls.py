@@ -83,6 +83,13 @@ def is_user_function(obj):
         return False
 
 
+def _filled_defaults(obj):
+    try:
+        return P.FILLED_DEFAULTS.get(obj)
+    except TypeError:   # (unhashable)
+        return None
+
+
 def _one_of(obj, functions):
     """Whether `obj` is one of `functions` (by identity: an object of the user's may
     compare equal to anything, or not be hashable)."""
@@ -194,7 +201,8 @@ class Calls:
             owner = callee
             obj = types.MethodType(type(obj).__call__, obj)
             callee = Static(obj, f"{callee.text}.__call__", owner=owner)
-        if isinstance(obj, types.MethodType) and is_user_function(obj.__func__):
+        if isinstance(obj, types.MethodType) and is_user_function(obj.__func__) and \
+                P.lookup(obj) is None:
             # a method of an object known here (`model.loss(x)`, `self.forward(x)`): its
             # function, with the object as its first argument (lowered here)
             args, kwargs = self.arguments(node, keep_tuples=True)
@@ -413,6 +421,9 @@ class Calls:
             if made is not None:
                 _, args, kwargs = made
         kwargs = {k: lw.operand(v, node) for k, v in kwargs.items()}
+        filled = _filled_defaults(obj)
+        if filled is not None:   # every argument passed, so that each has a derivative
+            args, kwargs = self.fill_defaults(obj, filled, args, kwargs, node), {}
         if _one_of(obj, (np.full, np.full_like)) and len(args) > 1 and self.discrete(kwargs):
             # an integer or boolean array of the value: rounded, no derivative
             args[1] = self.b.emit(runtime.stop_gradient, [lw.operand(args[1], node)])
@@ -474,6 +485,27 @@ class Calls:
         fn, new_args, new_kwargs = made
         call = Static(fn, P.qualified_name(fn))
         return self.primitive_of(call, new_args, new_kwargs, node)
+
+    def fill_defaults(self, obj, filled, args, kwargs, node):
+        names = [name for name, _ in filled]
+        if len(args) > len(names) or set(kwargs) - set(names):
+            self.lw.refuse(node, f"this call of {getattr(obj, '__name__', obj)}: only "
+                           f"{', '.join(names)} are differentiated",
+                           "pass the other options in a call sourcead does not differentiate")
+        given = dict(zip(names, args))
+        for k, v in kwargs.items():
+            if k in given:
+                self.lw.refuse(node, f"two values for `{k}`")
+            given[k] = v
+        out = []
+        for name, default in filled:
+            if name in given:
+                out.append(given[name])
+            elif default is not None:
+                out.append(Const(default))
+            else:
+                self.lw.refuse(node, f"a call without the argument `{name}`")
+        return out
 
     def discrete(self, kwargs):
         """Whether a call's dtype= names an integer or boolean type."""

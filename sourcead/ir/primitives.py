@@ -98,17 +98,24 @@ def lookup(obj):
         prim = _registry.get(obj)
     except TypeError:  # unhashable callables are never primitives
         return None
-    if prim is None and not _optional["scipy"] and "scipy" in sys.modules:
-        _optional["scipy"] = True
+    if prim is None and "scipy" in sys.modules and \
+            (not _optional["scipy"] or not _optional["scipy.stats"] and
+             "scipy.stats" in sys.modules):
         load_scipy_rules()
         prim = _registry.get(obj)
     return prim
 
 
-_optional = {"scipy": False}   # whether the rules of an optional library were loaded
+# a primitive whose every argument the frontend passes, defaults included, so that each
+# has a derivative (scipy.stats.norm.logpdf's loc and scale): {callable: ((name, default
+# or None where it has none), ...)}
+FILLED_DEFAULTS = {}
 
 
-def load_scipy_rules():
+_optional = {"scipy": False, "scipy.stats": False}   # which optional rules were loaded
+
+
+def load_scipy_rules(force_stats=False):
     """Register the rules for SciPy's functions (sourcead.rules.scipy_special) and have
     generated code spell them `sad_special.<name>`; False where SciPy is missing."""
     _optional["scipy"] = True
@@ -121,6 +128,11 @@ def load_scipy_rules():
     from ..codegen import compile as codegen
     codegen._HELPERS["sad_special"] = special
     from ..rules import scipy_special  # noqa: F401  (registers them)
+    if "scipy.stats" in sys.modules or force_stats:
+        _optional["scipy.stats"] = True
+        from scipy import stats
+        codegen._HELPERS["sad_stats"] = stats
+        from ..rules import scipy_stats  # noqa: F401
     return True
 
 
@@ -140,6 +152,11 @@ def qualified_name(obj):
     for module, prefix in _SPELLED.items():   # scipy.special's ufuncs have no __module__
         if name and getattr(module, name, None) is obj:
             return f"{prefix}.{name}"
+    owner = getattr(obj, "__self__", None)   # scipy.stats.norm.logpdf, a bound method
+    if owner is not None and type(owner).__module__.startswith("scipy.stats") and \
+            getattr(getattr(sys.modules.get("scipy.stats"), getattr(owner, "name", ""), None),
+                    name or "", None) == obj:
+        return f"sad_stats.{owner.name}.{name}"
     if mod in ("sourcead.runtime", "sourcead.refresh", "sourcead.overlap"):
         # (refresh's and overlap's helpers are runtime's too)
         return f"sad_rt.{name}"
