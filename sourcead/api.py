@@ -145,6 +145,20 @@ def _normalize_wrt(fn, wrt):
     return tuple(out), single
 
 
+def _with_defaults(fn, primals):
+    """fn's arguments, by position, with the parameters left out at their defaults
+    (keyword-only ones too): what the code of its derivatives takes."""
+    fn = _wrapped(fn)
+    if not inspect.isfunction(fn) or len(primals) >= len(_param_names(fn)):
+        return list(primals)
+    try:
+        bound = inspect.signature(fn, follow_wrapped=False).bind(*primals)
+    except TypeError:
+        return list(primals)   # (the call reports what is missing)
+    bound.apply_defaults()
+    return [bound.arguments[name] for name in _param_names(fn) if name in bound.arguments]
+
+
 def _structure(n, as_tuple, start=0):
     idx = tuple(range(start, start + n))
     return idx if as_tuple else idx[0]
@@ -1048,6 +1062,7 @@ def hvp(fn, wrt=0):
         dg, reverse_over_forward = None, Derivative(Derivative(fn, "jvp", i), "vjp", i)
 
     def times(primals, v):
+        primals = _with_defaults(fn, primals)
         if dg is not None:
             return dg(*primals, v)[1]
         (y, y_dot), pullback = reverse_over_forward(*primals, v)
@@ -1070,7 +1085,8 @@ def hvp(fn, wrt=0):
         return _rebuild(trees[i], [_as_type_of(d, leaf) for d, leaf in zip(dots, _leaves(x))])
 
     names = _param_names(fn)
-    required = len(names) - len(_wrapped(fn).__defaults__ or ())
+    required = len(names) - len(_wrapped(fn).__defaults__ or ()) - \
+        len(getattr(_wrapped(fn), "__kwdefaults__", None) or {})
 
     def product(*args):
         if not required + 1 <= len(args) <= len(names) + 1 or i >= len(args) - 1:

@@ -108,3 +108,15 @@ def penalty_with_a_default(w):
 
 def test_inner_derivatives_of_functions_with_defaults():
     sad.check_grads(penalty_with_a_default, (X,))
+
+
+def newton_with_a_default(w):
+    step = np.linalg.solve(sad.hessian(ridge)(w) + np.eye(3), sad.grad(ridge)(w))
+    return ridge(w - step)
+
+
+def test_hessians_of_functions_with_keyword_only_defaults():
+    H = sad.hessian(ridge)(X)
+    np.testing.assert_allclose(H, np.diag(2.0 + 1.2 * X ** 2), rtol=1e-10)
+    np.testing.assert_allclose(sad.hvp(ridge)(X, np.ones(3)), 2.0 + 1.2 * X ** 2, rtol=1e-10)
+    sad.check_grads(newton_with_a_default, (X,))
