@@ -78,3 +78,45 @@ def test_what_stays_refused():
         return sum(map(sq, w))
     with pytest.raises(sad.SourceADError, match="map over a sequence known only at run"):
         sad.grad(map_over_an_array)(np.ones(2))
+
+
+def _weighted(*terms, weights=None):
+    weights = weights or [1.0] * len(terms)
+    return sum(wt * t for wt, t in zip(weights, terms))
+
+
+def or_of_a_list(w):
+    empty = []
+    fallback = empty or [w[0]]
+    both = [w[1]] and [w[2], w[0]]
+    return _weighted(np.sum(w ** 2), np.sum(np.abs(w)), weights=[0.5, 0.1]) + \
+        _weighted(w[0], w[1]) + fallback[0] * both[1]
+
+
+def test_and_or_of_lists_built_in_the_function():
+    w = np.array([0.3, -0.4, 1.2])
+    sad.check_grads(or_of_a_list, (w,))
+    assert sad.value_and_grad(or_of_a_list)(w)[0] == pytest.approx(or_of_a_list(w))
+
+
+def repeated_list(w):
+    # `[a, b] * 2` is the list repeated: as a product its reverse-mode adjoint was the
+    # cotangent times 2 (a silent wrong gradient)
+    z = [w[0], w[1]] * 2
+    t = (w[2],) * 3
+    return np.sum(np.array(z) * np.arange(4.0)) + sum(t) * w[0] + sum(2 * [w[1] ** 2])
+
+
+def test_sequences_repeated():
+    w = np.array([0.3, -0.4, 1.2])
+    g = sad.grad(repeated_list)(w)
+    assert g == pytest.approx([2.0 + 3 * w[2], 4.0 + 4 * w[1], 3 * w[0]])
+    sad.check_grads(repeated_list, (w,))
+
+    def runtime_list(w, n):
+        xs = []
+        for k in range(n):
+            xs.append(w[k])
+        return np.sum(np.array(xs * 2))
+    with pytest.raises(sad.SourceADError, match="repeating"):
+        sad.grad(runtime_list)(w, 2)

@@ -219,12 +219,33 @@ class Expressions:
         if op is None:
             self.refuse(node, f"the operator {type(node.op).__name__}")
         left, right = self.values([node.left, node.right])
+        if op is operator.mul and any(isinstance(v, TupleValue) for v in (left, right)):
+            # `[w] * 3`: the sequence repeated, known while lowering (as a product its
+            # adjoint would be the cotangent times 3)
+            seq, times = (left, right) if isinstance(left, TupleValue) else (right, left)
+            if not (isinstance(times, Const) and isinstance(times.value, int) and
+                    not isinstance(times.value, bool)) or isinstance(seq, RecordValue):
+                self.refuse(node, "repeating a tuple or list a number of times known only "
+                            "at run time", "repeat it with a comprehension")
+            items = list(seq.items) * max(times.value, 0)
+            return ListValue([self.bind_value(v, "item") for v in items]) \
+                if isinstance(seq, ListValue) else TupleValue(items)
         operands = [self.operand(left, node), self.operand(right, node)]
+        if op is operator.mul and any(self.is_list(v, o) for v, o in
+                                      zip((left, right), operands)):
+            self.refuse(node, "repeating a list known only at run time (`xs * 2`)",
+                        "build the list with a comprehension")
         if op is operator.add and any(self.may_be_list(v, o) for v, o in
                                       zip((left, right), operands)):
             # lists joined (their derivatives too: not added item by item)
             return self.builder.emit(runtime.joined, operands)
         return self.builder.emit(op, operands)
+
+    def is_list(self, value, operand):
+        """Whether a value is a list built at run time (appended to in a loop)."""
+        if isinstance(value, Ref):
+            return all(a.obj.kind == LIST and not a.path for a in value.alts)
+        return self.memory.kind_of(operand) == LIST
 
     def may_be_list(self, value, operand):
         """Whether a value may be a list or tuple built at run time (`+` joins those)."""
@@ -269,6 +290,11 @@ class Expressions:
             first = self.expr(values[0])
             if len(values) == 1:
                 return first
+            if isinstance(first, (TupleValue, DictValue)):
+                # a tuple, list or dict built here: true where it has items (`weights or
+                # [1.0, 1.0]`), known while lowering
+                truth = bool(first.items if isinstance(first, TupleValue) else first.keys)
+                return combine(values[1:]) if truth == is_and else first
             test = self.operand(first, node)
             if isinstance(test, Const):
                 return combine(values[1:]) if bool(test.value) == is_and else first
