@@ -145,20 +145,6 @@ def _normalize_wrt(fn, wrt):
     return tuple(out), single
 
 
-def _with_defaults(fn, primals):
-    """fn's arguments, by position, with the parameters left out at their defaults
-    (keyword-only ones too): what the code of its derivatives takes."""
-    fn = _wrapped(fn)
-    if not inspect.isfunction(fn) or len(primals) >= len(_param_names(fn)):
-        return list(primals)
-    try:
-        bound = inspect.signature(fn, follow_wrapped=False).bind(*primals)
-    except TypeError:
-        return list(primals)   # (the call reports what is missing)
-    bound.apply_defaults()
-    return [bound.arguments[name] for name in _param_names(fn) if name in bound.arguments]
-
-
 def _structure(n, as_tuple, start=0):
     idx = tuple(range(start, start + n))
     return idx if as_tuple else idx[0]
@@ -873,7 +859,7 @@ def _is_function(value):
 def _tree_of(value):
     """The structure of a tuple, list or dict argument (None for anything else), in the
     form `frontend.lower.flatten` uses."""
-    fields = _record_fields(value)
+    fields = record_fields(type(value))
     if fields is not None:   # a named tuple or a dataclass: its fields, in their type
         return ("record", type(value), fields,
                 tuple(_tree_of(getattr(value, f)) for f in fields))
@@ -885,12 +871,8 @@ def _tree_of(value):
     return None
 
 
-def _record_fields(value):
-    return None if isinstance(value, type) else record_fields(type(value))
-
-
 def _leaves(value):
-    fields = _record_fields(value)
+    fields = record_fields(type(value))
     if fields is not None:
         return [leaf for f in fields for leaf in _leaves(getattr(value, f))]
     if isinstance(value, (tuple, list)):
@@ -1062,7 +1044,7 @@ def hvp(fn, wrt=0):
         dg, reverse_over_forward = None, Derivative(Derivative(fn, "jvp", i), "vjp", i)
 
     def times(primals, v):
-        primals = _with_defaults(fn, primals)
+        primals, _ = g._arguments(tuple(primals), {})   # (those left out at defaults)
         if dg is not None:
             return dg(*primals, v)[1]
         (y, y_dot), pullback = reverse_over_forward(*primals, v)

@@ -7,6 +7,7 @@ fail inside NumPy with a message about its own operands."""
 import numpy as np
 
 from .errors import ShapeError, StructureError
+from .frontend.values import record_fields
 
 
 def describe(value):
@@ -43,10 +44,8 @@ def check_like(value, like, what, of):
 
 
 def _dataclass_fields(x):
-    import dataclasses
-    if dataclasses.is_dataclass(x) and not isinstance(x, type):
-        return [f.name for f in dataclasses.fields(x)]
-    return None
+    """A dataclass value's field names (a named tuple is a tuple here), else None."""
+    return None if isinstance(x, tuple) else record_fields(type(x))
 
 
 def _check(value, like, what, of, path):

@@ -116,17 +116,17 @@ def _with_defaults(obj, args, kwargs):
         return args, kwargs
     extra = len(getattr(obj, "wrt", ())) if kind == "jvp" else 1 if kind == "hvp" else 0
     head, tail = (args[:len(args) - extra], args[len(args) - extra:]) if extra else (args, [])
+    from .frontend.calls import is_plain
+    sig = inspect.signature(fn, follow_wrapped=False)
     try:
-        bound = inspect.signature(fn, follow_wrapped=False).bind(*head, **kwargs)
+        bound = sig.bind(*head, **kwargs)
     except TypeError:
         return args, kwargs   # (the call says what is wrong)
-    params = inspect.signature(fn, follow_wrapped=False).parameters
     out = []
-    for name, p in params.items():
+    for name, p in sig.parameters.items():
         if name in bound.arguments:
             out.append(bound.arguments[name])
-        elif p.default is not inspect.Parameter.empty and \
-                (p.default is None or isinstance(p.default, (bool, int, float, str))):
+        elif p.default is not inspect.Parameter.empty and is_plain(p.default):
             out.append(Const(p.default))
         else:
             return args, kwargs

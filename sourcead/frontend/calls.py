@@ -381,13 +381,18 @@ class Calls:
                 lw.refuse(node, "**kwargs of a dict not built in the function",
                           "pass the arguments by name")
         if not keep_tuples:
-            args = [v if isinstance(v, (Ref, Static, Spread)) else lw.operand(v, node)
-                    for v in args]
+            args = self.as_operands(args, node)
         return args, kwargs
+
+    def as_operands(self, args, node):
+        """Arguments as a call not of a variadic function takes them: each a run-time
+        value (a tuple or list built in the function made one), arrays and functions as
+        they are."""
+        return [v if isinstance(v, (Ref, Static, Spread)) else self.lw.operand(v, node)
+                for v in args]
 
     # -- primitives -----------------------------------------------------------
     def primitive(self, callee, node):
-        lw = self.lw
         obj = callee.obj
         if _one_of(obj, numpy_sugar.SUGAR):
             args, kwargs = self.arguments(node, keep_tuples=True)
@@ -395,7 +400,7 @@ class Calls:
             if made is not None:
                 return self.sugar(made, args, node)
             if variadic(obj) is None:
-                args = [v if isinstance(v, (Ref, Static)) else lw.operand(v, node) for v in args]
+                args = self.as_operands(args, node)
             return self.primitive_of(callee, args, kwargs, node)
         var = variadic(obj)
         opaque = var is None and P.lookup(obj) is None and not is_user_function(obj)
@@ -405,9 +410,7 @@ class Calls:
                                       spread=opaque)
         if listed and var is None:
             # np.linalg.norm([a, b]): NumPy makes an array of the list first
-            args = [self.nested_array(args[0], node)] + \
-                [v if isinstance(v, (Ref, Static, Spread)) else lw.operand(v, node)
-                 for v in args[1:]]
+            args = [self.nested_array(args[0], node)] + self.as_operands(args[1:], node)
         return self.primitive_of(callee, args, kwargs, node)
 
     def primitive_of(self, callee, args, kwargs, node):
@@ -577,17 +580,15 @@ class Calls:
             if len(args) != 1 or kwargs:
                 lw.refuse(node, "astype with options", "write x.astype(dtype)")
             dtype = args[0]
-            if isinstance(dtype, Const) and isinstance(dtype.value, str):
-                dtype = Static(dtype.value, repr(dtype.value))   # x.astype("float64")
-            if not isinstance(dtype, Static):
+            by_name = isinstance(dtype, Const) and isinstance(dtype.value, str)  # "float64"
+            if not (by_name or isinstance(dtype, Static)):
                 lw.refuse(node, "astype to a dtype computed at run time",
                           "name the type: x.astype(float), x.astype(np.float32)")
             try:
-                floating = np.dtype(dtype.obj).kind in "fc"
+                floating = np.dtype(dtype.value if by_name else dtype.obj).kind in "fc"
             except TypeError:
-                lw.refuse(node, f"astype to {dtype.text}", "name a NumPy dtype or float")
-            if isinstance(dtype.obj, str):
-                dtype = Const(dtype.obj)
+                lw.refuse(node, f"astype to {dtype.value if by_name else dtype.text}",
+                          "name a NumPy dtype or float")
             loaded = lw.operand(dtype, node)
             # to integers or booleans: a step function, with no derivative
             fn = runtime.astype if floating else runtime.astype_discrete

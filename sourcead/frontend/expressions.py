@@ -3,6 +3,7 @@ IR operands or to values the lowering knows (a function, a tuple, a dict); calls
 calls.py. A mixin of lowering.Lowerer.
 """
 
+import inspect
 import operator
 import types
 
@@ -173,7 +174,6 @@ class Expressions:
         its class: a method of the record (its function, given the record first)."""
         if attr in base.fields:
             return base.field(attr)
-        import inspect
         method = inspect.getattr_static(base.cls, attr, None)
         if isinstance(method, types.FunctionType):
             return Static(method, f"{base.cls.__name__}.{attr}", owner=base)

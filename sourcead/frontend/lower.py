@@ -319,13 +319,14 @@ def inline_user(lw, fn, args, kwargs, node):
     if len(lw.inlining) > MAX_NESTING:
         lw.refuse(node, f"calls nested more than {MAX_NESTING} deep while passing functions "
                   "or writing into arguments")
+    sig = inspect.signature(fn, follow_wrapped=False)
     try:
-        bound = inspect.signature(fn, follow_wrapped=False).bind(*args, **kwargs)
+        bound = sig.bind(*args, **kwargs)
     except TypeError as e:
         lw.refuse(node, f"this call of {fn.__name__}: {e}")
     bound.apply_defaults()
     values = {}
-    kinds = {name: p.kind for name, p in inspect.signature(fn, follow_wrapped=False).parameters.items()}
+    kinds = {name: p.kind for name, p in sig.parameters.items()}
     for name, v in bound.arguments.items():
         if kinds[name] is inspect.Parameter.VAR_POSITIONAL:   # *args: a tuple of them
             v = TupleValue([a if isinstance(a, (Var, Const, Ref, Static, TupleValue)) or

@@ -10,9 +10,8 @@ so that generated code sees the module's state as the user's function would.
 import builtins
 import types
 
-import numpy as np
-
 import gast
+import numpy as np
 
 from ..errors import NameResolutionError
 from ..ir import primitives as P

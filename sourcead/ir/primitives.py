@@ -137,6 +137,7 @@ def load_scipy_rules(force_stats=False):
 
 
 _SPELLED = {}   # a module whose functions generated code names by a prefix -> the prefix
+SPELLINGS = {}  # a callable -> how generated code names it, where no rule above does
 
 
 def qualified_name(obj):
@@ -152,11 +153,12 @@ def qualified_name(obj):
     for module, prefix in _SPELLED.items():   # scipy.special's ufuncs have no __module__
         if name and getattr(module, name, None) is obj:
             return f"{prefix}.{name}"
-    owner = getattr(obj, "__self__", None)   # scipy.stats.norm.logpdf, a bound method
-    if owner is not None and type(owner).__module__.startswith("scipy.stats") and \
-            getattr(getattr(sys.modules.get("scipy.stats"), getattr(owner, "name", ""), None),
-                    name or "", None) == obj:
-        return f"sad_stats.{owner.name}.{name}"
+    try:
+        spelled = SPELLINGS.get(obj)   # (scipy.stats.norm.logpdf: a new bound method each
+    except TypeError:                  # time, equal to the one registered)
+        spelled = None
+    if spelled is not None:
+        return spelled
     if mod in ("sourcead.runtime", "sourcead.refresh", "sourcead.overlap"):
         # (refresh's and overlap's helpers are runtime's too)
         return f"sad_rt.{name}"

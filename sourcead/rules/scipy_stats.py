@@ -12,6 +12,7 @@ from .registry import jvp_rule, vjp_rule
 _NORM = (stats.norm.logpdf, stats.norm.pdf, stats.norm.logcdf, stats.norm.cdf)
 for _f in _NORM:
     P.FILLED_DEFAULTS[_f] = (("x", None), ("loc", 0.0), ("scale", 1.0))
+    P.SPELLINGS[_f] = f"sad_stats.norm.{_f.__name__}"
 
 
 # z = (x - loc) / scale. logpdf = -z^2/2 - log(scale) - log(sqrt(2 pi)):

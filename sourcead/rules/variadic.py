@@ -79,15 +79,9 @@ class Variadic:
 
     def spelled(self, args, kwargs):
         """The frontend's question for a call of `call(*arrays, **after)`."""
-        if set(kwargs) - self.keywords:
+        if set(kwargs) - self.keywords or not args:
             return None
-        items = [_constant(item) for item in args]
-        if not items or any(item is None for item in items):
-            return None
-        kwargs = dict(kwargs)
-        for name, value in self.defaults.items():
-            kwargs.setdefault(name, Const(value))
-        return self.primitive(len(items)), items, kwargs
+        return self._primitive_call([], args, kwargs)
 
     def primitive(self, n):
         """The callable of the primitive for `n` arrays (made, with its rules, on first use)."""
@@ -118,9 +112,14 @@ class Variadic:
             lead, items = [], args[0].items
             kwargs = dict(kwargs)
             kwargs.update(zip(self.after, args[1:]))
+        return self._primitive_call(lead, items, kwargs)
+
+    def _primitive_call(self, lead, items, kwargs):
+        """(the primitive for that many arrays, its operands, its keywords), or None."""
         items = [_constant(item) for item in items]
         if any(item is None for item in items):
             return None   # nested sequences of variables: np.array([[a, b], [c, d]])
+        kwargs = dict(kwargs)
         for name, value in self.defaults.items():
             kwargs.setdefault(name, Const(value))
         return self.primitive(len(items)), list(lead) + items, kwargs
